@@ -1,0 +1,63 @@
+// The /capacity document: the current plans as the data plane uses them, plus what an
+// operator needs to understand them (telemetry source state, backends, why a region
+// is out).
+import type { DeploymentRuntime } from '../router/deployment-runtime.js';
+import type { RegionUpstream } from '../proxy/upstream.js';
+import type { SourceStatus, TelemetryStore } from '../telemetry/store.js';
+
+export interface CapacityViewInput {
+  readonly nowMs: number;
+  readonly plannedAtMs: number;
+  readonly telemetryUrl: string;
+  readonly sourceStatus: SourceStatus;
+  readonly store: TelemetryStore;
+  readonly deployments: Iterable<DeploymentRuntime>;
+  readonly upstreams: ReadonlyMap<string, RegionUpstream>;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function renderCapacity(input: CapacityViewInput): unknown {
+  const source = input.store.source;
+  return {
+    generatedAt: iso(input.nowMs),
+    plannedAt: iso(input.plannedAtMs),
+    telemetry: {
+      url: input.telemetryUrl,
+      status: input.sourceStatus,
+      lastSuccessAt: iso(source.lastSuccessAtMs),
+      lastAttemptAt: iso(source.lastAttemptAtMs),
+      ageMs: source.lastSuccessAtMs === null ? null : input.nowMs - source.lastSuccessAtMs,
+      lastError: source.lastError,
+      polls: source.polls,
+      failures: source.failures,
+    },
+    deployments: [...input.deployments].map((d) => {
+      const plan = d.route?.plan;
+      return {
+        name: d.name,
+        model: d.topology.model,
+        type: d.topology.type,
+        boundary: d.topology.boundary,
+        mode: plan?.mode ?? 'conservative',
+        reason: plan?.reason ?? 'no plan yet',
+        coverage: plan?.coverage ?? 0,
+        rejection: plan?.rejection ?? null,
+        regions: (plan?.regions ?? []).map((r) => ({
+          region: r.region,
+          share: r.share,
+          fresh: r.fresh,
+          ageMs: r.ageMs,
+          capacity: r.capacity,
+          inUse: r.inUse,
+          headroom: r.headroom,
+          estimate: r.estimate,
+          state: r.state,
+          stateReason: r.stateReason,
+          weightFactor: r.weightFactor,
+          backends: (input.upstreams.get(r.region)?.backends ?? []).map((b) => ({ url: b.url, inFlight: b.inFlight })),
+        })),
+      };
+    }),
+  };
+}

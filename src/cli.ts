@@ -1,0 +1,91 @@
+// The command line: start | validate | demo. The composition root for a process:
+// config in, router (and for the demo, a simulated fleet) up, signals wired to drain.
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from './config/load.js';
+import { createLogger } from './logger.js';
+import { Router } from './router/router.js';
+import { runDemo } from './demo.js';
+import { stopOnSignals } from './cli-signals.js';
+
+const USAGE = `usage:
+  switchyard start --config FILE      run the router from a YAML or JSON config
+  switchyard validate FILE            check a config (also --config FILE); exit 0, or 2 listing every problem
+  switchyard demo [--port N] [--admin-port N]
+                                      a simulated seven-region fleet with the router in front (npm start)`;
+
+/** Exit code for a bad config or bad usage. */
+export const EXIT_BAD_INPUT = 2;
+
+function configPath(args: string[]): string | null {
+  const { values, positionals } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: true, strict: true });
+  return values.config ?? positionals[0] ?? null;
+}
+
+async function loadOrExit(path: string): Promise<import('./config/types.js').Config> {
+  const result = await loadConfigFile(path);
+  if (!result.ok) {
+    process.stderr.write(`${path}: ${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}\n`);
+    for (const e of result.errors) process.stderr.write(`${e}\n`);
+    process.exit(EXIT_BAD_INPUT);
+  }
+  return result.config;
+}
+
+async function start(args: string[]): Promise<void> {
+  const path = configPath(args);
+  if (path === null) {
+    process.stderr.write(`switchyard start: --config FILE is required\n${USAGE}\n`);
+    process.exit(EXIT_BAD_INPUT);
+  }
+  const config = await loadOrExit(path);
+  const logger = createLogger(config.log.level);
+  const router = new Router({ config, logger });
+  try {
+    await router.start();
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'could not listen');
+    await router.stop();
+    process.exit(1);
+  }
+  stopOnSignals(() => router.stop(), (msg) => logger.info({ reason: msg }, 'shutdown requested'));
+}
+
+async function validate(args: string[]): Promise<void> {
+  const path = configPath(args);
+  if (path === null) {
+    process.stderr.write(`switchyard validate: a config FILE is required\n${USAGE}\n`);
+    process.exit(EXIT_BAD_INPUT);
+  }
+  const config = await loadOrExit(path);
+  process.stdout.write(`${path}: ok (${config.deployments.length} deployments, ${config.backends.length} backends in ${Object.keys(config.zones).length} zones)\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start(rest);
+      case 'validate':
+        return await validate(rest);
+      case 'demo':
+        return await runDemo(rest);
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return;
+      default:
+        process.stderr.write(`${command === undefined ? 'no command given' : `unknown command "${command}"`}\n${USAGE}\n`);
+        process.exit(EXIT_BAD_INPUT);
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+      process.exit(EXIT_BAD_INPUT);
+    }
+    throw err;
+  }
+}
+
+await main(process.argv.slice(2));

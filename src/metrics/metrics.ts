@@ -1,0 +1,139 @@
+// Every Prometheus series switchyard exports, on a registry of its own (so tests can
+// run several routers in one process). Hot-path series are used through label
+// children cached by the callers, never through labels() per request.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+// Inference latencies run from milliseconds (errors, cached) to minutes (long streams).
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'switchyard_requests_total',
+    help: 'Requests answered, by deployment, serving region ("none" when the router answered itself) and HTTP status code.',
+    labelNames: ['deployment', 'region', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duration = new Histogram({
+    name: 'switchyard_request_duration_seconds',
+    help: 'Time from request received to response end (streams included), by deployment and region.',
+    labelNames: ['deployment', 'region'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly upstreamErrors = new Counter({
+    name: 'switchyard_upstream_errors_total',
+    help: 'Upstream failures before a response was received (connect errors, timeouts, resets), by region and error code.',
+    labelNames: ['region', 'error'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retries = new Counter({
+    name: 'switchyard_retries_total',
+    help: 'Requests re-sent to another region inside their boundary, by deployment and reason.',
+    labelNames: ['deployment', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly clientAborts = new Counter({
+    name: 'switchyard_client_aborts_total',
+    help: 'Requests whose client went away before the response ended; the upstream request is aborted too.',
+    labelNames: ['deployment'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inFlight = new Gauge({
+    name: 'switchyard_inflight_requests',
+    help: 'Requests in flight to each backend (streams included).',
+    labelNames: ['region', 'backend'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pollFailures = new Counter({
+    name: 'switchyard_telemetry_poll_failures_total',
+    help: 'Telemetry polls that failed (connection, timeout, HTTP status, malformed body), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly polls = new Counter({
+    name: 'switchyard_telemetry_polls_total',
+    help: 'Telemetry polls attempted.',
+    registers: [this.registry],
+  });
+
+  readonly reportsRejected = new Counter({
+    name: 'switchyard_telemetry_reports_rejected_total',
+    help: 'Telemetry reports dropped because a field was missing or invalid, by field.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reportsIgnored = new Counter({
+    name: 'switchyard_telemetry_reports_ignored_total',
+    help: 'Telemetry reports for regions or models the config does not know.',
+    registers: [this.registry],
+  });
+
+  readonly telemetryAge = new Gauge({
+    name: 'switchyard_telemetry_age_seconds',
+    help: 'Age of the newest report per region and model, at scrape time.',
+    labelNames: ['region', 'model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sourceUp = new Gauge({
+    name: 'switchyard_telemetry_source_status',
+    help: 'Telemetry source status: 1 for the current one of ok, error, stale.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mode = new Gauge({
+    name: 'switchyard_routing_mode',
+    help: 'Routing mode per deployment: 0 = normal, 1 = conservative.',
+    labelNames: ['deployment'] as const,
+    registers: [this.registry],
+  });
+
+  readonly modeChanges = new Counter({
+    name: 'switchyard_routing_mode_changes_total',
+    help: 'Routing mode changes per deployment, by the mode entered.',
+    labelNames: ['deployment', 'mode'] as const,
+    registers: [this.registry],
+  });
+
+  readonly coverage = new Gauge({
+    name: 'switchyard_telemetry_coverage_ratio',
+    help: 'Fraction of a deployment\'s servable regions with fresh telemetry.',
+    labelNames: ['deployment'] as const,
+    registers: [this.registry],
+  });
+
+  readonly share = new Gauge({
+    name: 'switchyard_routing_share_ratio',
+    help: 'Planned share of a deployment\'s traffic per region.',
+    labelNames: ['deployment', 'region'] as const,
+    registers: [this.registry],
+  });
+
+  readonly planRebuilds = new Counter({
+    name: 'switchyard_plan_rebuilds_total',
+    help: 'Routing plan rebuilds (telemetry change, ageing tick, passive signal).',
+    registers: [this.registry],
+  });
+
+  readonly rejected = new Counter({
+    name: 'switchyard_rejected_requests_total',
+    help: 'Requests the router answered itself without reaching a backend, by deployment and error code.',
+    labelNames: ['deployment', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+  }
+}

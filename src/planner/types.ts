@@ -1,0 +1,94 @@
+// What the planner takes and what it produces. Plain data: the planner is a pure
+// function from these inputs (and `now`) to a plan.
+import type { DeploymentType } from '../config/types.js';
+import type { SourceStatus, TelemetryView } from '../telemetry/store.js';
+
+export type RoutingMode = 'normal' | 'conservative';
+
+/**
+ * active: may receive traffic. no-backend: inside the boundary but nothing to send to.
+ * The others come from the router's own observations (resilience): ejected for
+ * failures, cooling down after a Retry-After, or ramping back up after recovery.
+ */
+export type RegionState = 'active' | 'no-backend' | 'ejected' | 'cooldown' | 'slow-start';
+
+export interface RegionAvailability {
+  readonly state: 'ejected' | 'cooldown' | 'slow-start';
+  readonly reason: string;
+  /** When an ejection or cooldown ends (ms since epoch); null for slow start. */
+  readonly untilMs: number | null;
+  /** Slow start: fraction of its weight the region gets back so far, in (0, 1]. */
+  readonly weightFactor: number;
+}
+
+export type AvailabilityLookup = (model: string, region: string) => RegionAvailability | undefined;
+
+/**
+ * Passive capacity: the router's own view of a region (429 rate, latency), as a
+ * multiplier in (0, 1] applied to its weight in conservative mode only, where
+ * telemetry cannot be trusted.
+ */
+export type PassiveFactorLookup = (model: string, region: string) => number;
+
+export interface PlannerSettings {
+  readonly staleAfterMs: number;
+  readonly estimateMaxAgeMs: number;
+  readonly minCoverage: number;
+  readonly maxShareFactor: number;
+  /** Conservative mode: every active region gets at least minShareFactor / N. */
+  readonly minShareFactor: number;
+  /** Retry-After (s) when every region is out of headroom: about one telemetry interval. */
+  readonly fullRetryAfterS: number;
+  /** Retry-After (s) when no region can serve and no ejection end is known. */
+  readonly unavailableRetryAfterS: number;
+}
+
+export interface PlannerInput {
+  readonly telemetry: TelemetryView;
+  readonly sourceStatus: SourceStatus;
+  readonly settings: PlannerSettings;
+  readonly availability: AvailabilityLookup;
+  readonly passiveFactor: PassiveFactorLookup;
+}
+
+export type EstimateSource = 'last-known' | 'median' | 'none';
+
+export interface RegionPlan {
+  readonly region: string;
+  readonly share: number;
+  readonly fresh: boolean;
+  /** Age of the newest report, null when there has never been one. */
+  readonly ageMs: number | null;
+  readonly capacity: number | null;
+  readonly inUse: number | null;
+  /** The headroom the plan weighed: reported when fresh, else the estimate. */
+  readonly headroom: number | null;
+  readonly estimate: EstimateSource | null;
+  readonly state: RegionState;
+  readonly stateReason: string | null;
+  readonly weightFactor: number;
+}
+
+export interface Rejection {
+  readonly status: 429 | 503;
+  readonly code: 'NoCapacity' | 'NoRegionAvailable';
+  readonly message: string;
+  readonly retryAfterS: number;
+}
+
+export interface DeploymentPlan {
+  readonly name: string;
+  readonly model: string;
+  readonly type: DeploymentType;
+  readonly boundary: readonly string[];
+  readonly mode: RoutingMode;
+  readonly reason: string;
+  readonly coverage: number;
+  /** One per boundary region, in boundary order. */
+  readonly regions: readonly RegionPlan[];
+  /** The regions with a positive share, and those shares (sum 1), index-aligned. */
+  readonly routable: readonly string[];
+  readonly shares: readonly number[];
+  /** Set exactly when `routable` is empty. */
+  readonly rejection: Rejection | null;
+}

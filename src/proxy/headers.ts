@@ -1,0 +1,81 @@
+// Header rewriting between client and upstream: hop-by-hop headers (RFC 9110 7.6.1)
+// stay on their own connection; everything else passes through untouched and in order.
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Names a Connection header lists as hop-by-hop beyond the standard ones. */
+function connectionTokens(value: string): Set<string> | null {
+  let extra: Set<string> | null = null;
+  for (const token of value.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t === '' || t === 'close' || t === 'keep-alive') continue;
+    (extra ??= new Set()).add(t);
+  }
+  return extra;
+}
+
+/**
+ * Upstream request headers from the client's raw headers: drops hop-by-hop ones, Host
+ * (undici sets the backend's), Content-Length (set from the buffered body), and
+ * appends the client address to X-Forwarded-For.
+ */
+export function upstreamRequestHeaders(raw: readonly string[], clientIp: string, bodyLength: number | null): string[] {
+  let extra: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === 'connection') {
+      extra = connectionTokens(raw[i + 1] as string);
+    }
+  }
+  const out: string[] = [];
+  let forwardedFor: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length') continue;
+    if (extra !== null && extra.has(lower)) continue;
+    if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor === null ? (raw[i + 1] as string) : `${forwardedFor}, ${raw[i + 1] as string}`;
+      continue;
+    }
+    out.push(name, raw[i + 1] as string);
+  }
+  out.push('x-forwarded-for', forwardedFor === null ? clientIp : `${forwardedFor}, ${clientIp}`);
+  if (bodyLength !== null) out.push('content-length', String(bodyLength));
+  return out;
+}
+
+/**
+ * Client response headers from the upstream's raw headers (Buffers, as undici hands
+ * them over), in Node's flat [name, value, ...] form, plus the serving region.
+ */
+export function clientResponseHeaders(raw: readonly Buffer[], region: string): string[] {
+  const out: string[] = [];
+  let extra: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
+    const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      extra = connectionTokens((raw[i + 1] as Buffer).toString('latin1'));
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower) || lower === 'x-switchyard-region') continue;
+    out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
+  }
+  if (extra !== null) {
+    for (let i = out.length - 2; i >= 0; i -= 2) {
+      if (extra.has((out[i] as string).toLowerCase())) out.splice(i, 2);
+    }
+  }
+  out.push('x-switchyard-region', region);
+  return out;
+}

@@ -1,0 +1,65 @@
+// Long-lived per-backend and per-region state: one undici keep-alive pool per backend,
+// its in-flight count, and the backend choice inside a region.
+import { Pool } from 'undici';
+import type { Gauge } from 'prom-client';
+import type { BackendConfig, UpstreamConfig } from '../config/types.js';
+
+export class Backend {
+  readonly region: string;
+  readonly url: string;
+  readonly pool: Pool;
+  inFlight = 0;
+  private readonly gauge: ReturnType<Gauge<'region' | 'backend'>['labels']>;
+
+  constructor(config: BackendConfig, upstream: UpstreamConfig, inFlightGauge: Gauge<'region' | 'backend'>) {
+    this.region = config.region;
+    this.url = config.url;
+    this.pool = new Pool(config.url, {
+      connections: upstream.maxConnectionsPerBackend === 0 ? null : upstream.maxConnectionsPerBackend,
+      connectTimeout: upstream.connectTimeoutMs,
+      headersTimeout: upstream.headersTimeoutMs,
+      bodyTimeout: upstream.bodyTimeoutMs,
+      keepAliveTimeout: upstream.keepAliveTimeoutMs,
+      pipelining: 1,
+    });
+    this.gauge = inFlightGauge.labels(config.region, config.url);
+  }
+
+  acquire(): void {
+    this.inFlight++;
+    this.gauge.inc();
+  }
+
+  release(): void {
+    this.inFlight--;
+    this.gauge.dec();
+  }
+}
+
+export class RegionUpstream {
+  readonly region: string;
+  readonly backends: readonly Backend[];
+  private next = 0;
+
+  constructor(region: string, backends: readonly Backend[]) {
+    this.region = region;
+    this.backends = backends;
+  }
+
+  /** Least in flight; ties go round robin so idle backends share the load evenly. */
+  pickBackend(): Backend {
+    const list = this.backends;
+    const n = list.length;
+    const start = this.next;
+    this.next = start + 1 === n ? 0 : start + 1;
+    let best = list[start] as Backend;
+    if (n === 1) return best;
+    for (let k = 1; k < n; k++) {
+      let i = start + k;
+      if (i >= n) i -= n;
+      const b = list[i] as Backend;
+      if (b.inFlight < best.inFlight) best = b;
+    }
+    return best;
+  }
+}

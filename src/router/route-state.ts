@@ -1,0 +1,83 @@
+// Rebuilds every deployment's plan and route off the hot path (telemetry change,
+// ageing tick, passive signal) and swaps them in by reference. Mode changes are
+// logged here, once per change, never per request.
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { planDeployment } from '../planner/plan-deployment.js';
+import type { AvailabilityLookup, PassiveFactorLookup, PlannerSettings } from '../planner/types.js';
+import type { RegionUpstream } from '../proxy/upstream.js';
+import { DeploymentRoute } from '../selector/deployment-route.js';
+import { sourceStatusOf, type SourceStatus, type TelemetryStore } from '../telemetry/store.js';
+import type { DeploymentRuntime } from './deployment-runtime.js';
+
+// Conservative mode keeps every active region warm with at least a quarter of an even share.
+export const DEFAULT_MIN_SHARE_FACTOR = 0.25;
+const DEFAULT_UNAVAILABLE_RETRY_AFTER_S = 5;
+
+export function plannerSettingsOf(config: Config): PlannerSettings {
+  return {
+    staleAfterMs: config.telemetry.staleAfterMs,
+    estimateMaxAgeMs: config.telemetry.estimateMaxAgeMs,
+    minCoverage: config.telemetry.minCoverage,
+    maxShareFactor: config.conservative.maxShareFactor,
+    minShareFactor: Math.min(DEFAULT_MIN_SHARE_FACTOR, 1),
+    fullRetryAfterS: Math.max(1, Math.ceil(config.telemetry.intervalMs / 1000)),
+    unavailableRetryAfterS: DEFAULT_UNAVAILABLE_RETRY_AFTER_S,
+  };
+}
+
+export interface RouteStateOptions {
+  readonly config: Config;
+  readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
+  readonly upstreams: ReadonlyMap<string, RegionUpstream>;
+  readonly store: TelemetryStore;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly availability: AvailabilityLookup;
+  readonly passiveFactor: PassiveFactorLookup;
+}
+
+export class RouteState {
+  private readonly settings: PlannerSettings;
+  sourceStatus: SourceStatus = 'stale';
+  plannedAtMs = 0;
+
+  constructor(private readonly opts: RouteStateOptions) {
+    this.settings = plannerSettingsOf(opts.config);
+  }
+
+  rebuild(nowMs: number): void {
+    const { store, metrics, logger, upstreams } = this.opts;
+    const status = sourceStatusOf(store.source, nowMs, this.settings.staleAfterMs);
+    if (status !== this.sourceStatus) {
+      metrics.sourceUp.labels(this.sourceStatus).set(0);
+      logger.info({ telemetry: status, previous: this.sourceStatus, lastError: store.source.lastError }, 'telemetry source status changed');
+    }
+    this.sourceStatus = status;
+    metrics.sourceUp.labels(status).set(1);
+    const input = {
+      telemetry: store,
+      sourceStatus: status,
+      settings: this.settings,
+      availability: this.opts.availability,
+      passiveFactor: this.opts.passiveFactor,
+    };
+    const upstreamOf = (region: string): RegionUpstream => upstreams.get(region) as RegionUpstream;
+    for (const deployment of this.opts.deployments.values()) {
+      const plan = planDeployment(deployment.topology, input, nowMs);
+      const previous = deployment.route?.plan ?? null;
+      deployment.route = new DeploymentRoute(plan, upstreamOf);
+      if (previous === null || previous.mode !== plan.mode) {
+        const log = plan.mode === 'conservative' ? logger.warn.bind(logger) : logger.info.bind(logger);
+        log({ deployment: plan.name, mode: plan.mode, previousMode: previous?.mode ?? null, reason: plan.reason, coverage: plan.coverage }, 'routing mode');
+        if (previous !== null) metrics.modeChanges.labels(plan.name, plan.mode).inc();
+      }
+      metrics.mode.labels(plan.name).set(plan.mode === 'conservative' ? 1 : 0);
+      metrics.coverage.labels(plan.name).set(plan.coverage);
+      for (const r of plan.regions) metrics.share.labels(plan.name, r.region).set(r.share);
+    }
+    this.plannedAtMs = nowMs;
+    metrics.planRebuilds.inc();
+  }
+}

@@ -1,0 +1,197 @@
+// The composition root of one router: topology, upstream pools, telemetry poller,
+// planner loop, data-plane and admin listeners, and an orderly drain on stop.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import { Metrics } from '../metrics/metrics.js';
+import { adminHandler } from '../admin/admin-server.js';
+import { renderCapacity } from '../admin/capacity-view.js';
+import { DataPlane } from '../proxy/data-plane.js';
+import type { AttemptOutcome } from '../proxy/forward.js';
+import { Backend, RegionUpstream } from '../proxy/upstream.js';
+import type { AvailabilityLookup, PassiveFactorLookup } from '../planner/types.js';
+import { TelemetryPoller } from '../telemetry/poller.js';
+import { TelemetryStore } from '../telemetry/store.js';
+import { buildTopology, type Topology } from '../topology/topology.js';
+import { DeploymentRuntime } from './deployment-runtime.js';
+import { RouteState } from './route-state.js';
+
+// Reports cross the staleness line between polls; re-plan often enough to notice.
+const MAX_TICK_MS = 250;
+
+export interface RouterOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export interface RouterAddresses {
+  readonly data: AddressInfo;
+  readonly admin: AddressInfo;
+}
+
+/** Hooks the resilience layer plugs into; the defaults change nothing. */
+export interface RouterExtensions {
+  readonly availability: AvailabilityLookup;
+  readonly passiveFactor: PassiveFactorLookup;
+  readonly onOutcome: ((outcome: AttemptOutcome) => void) | null;
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export class Router {
+  readonly config: Config;
+  readonly topology: Topology;
+  readonly metrics = new Metrics();
+  readonly store: TelemetryStore;
+  readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
+  readonly upstreams: ReadonlyMap<string, RegionUpstream>;
+  readonly state: RouteState;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly poller: TelemetryPoller;
+  private readonly dataPlane: DataPlane;
+  private readonly dataServer: Server;
+  private readonly adminServer: Server;
+  private tick: NodeJS.Timeout | null = null;
+  private ready = false;
+  private draining = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(opts: RouterOptions, extensions?: Partial<RouterExtensions>) {
+    const { config, logger } = opts;
+    this.config = config;
+    this.logger = logger;
+    this.now = opts.now ?? Date.now;
+    const random = opts.random ?? Math.random;
+    this.topology = buildTopology(config);
+    this.store = new TelemetryStore(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
+
+    const upstreams = new Map<string, RegionUpstream>();
+    for (const [region, backends] of this.topology.backendsByRegion) {
+      upstreams.set(region, new RegionUpstream(region, backends.map((b) => new Backend(b, config.upstream, this.metrics.inFlight))));
+    }
+    this.upstreams = upstreams;
+    this.deployments = new Map(this.topology.deployments.map((d) => [d.name, new DeploymentRuntime(d, this.metrics)]));
+
+    this.state = new RouteState({
+      config,
+      deployments: this.deployments,
+      upstreams,
+      store: this.store,
+      metrics: this.metrics,
+      logger,
+      availability: extensions?.availability ?? (() => undefined),
+      passiveFactor: extensions?.passiveFactor ?? (() => 1),
+    });
+    this.state.rebuild(this.now());
+
+    this.poller = new TelemetryPoller({
+      url: config.telemetry.url,
+      intervalMs: config.telemetry.intervalMs,
+      timeoutMs: config.telemetry.timeoutMs,
+      store: this.store,
+      metrics: this.metrics,
+      logger,
+      now: this.now,
+      onPolled: () => this.replan(),
+    });
+
+    this.dataPlane = new DataPlane({
+      deployments: this.deployments,
+      maxBodyBytes: config.limits.maxBodyBytes,
+      env: { metrics: this.metrics, logger, random, onOutcome: extensions?.onOutcome ?? null },
+      isDraining: () => this.draining,
+    });
+    this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
+    this.adminServer = createServer(
+      adminHandler({
+        capacity: () => this.capacity(),
+        registry: this.metrics.registry,
+        beforeScrape: () => this.refreshScrapeGauges(),
+        isReady: () => this.ready,
+      }),
+    );
+  }
+
+  /** Re-plan now (telemetry arrived, a passive signal changed a region's state). */
+  replan(): void {
+    this.state.rebuild(this.now());
+  }
+
+  capacity(): unknown {
+    return renderCapacity({
+      nowMs: this.now(),
+      plannedAtMs: this.state.plannedAtMs,
+      telemetryUrl: this.config.telemetry.url,
+      sourceStatus: this.state.sourceStatus,
+      store: this.store,
+      deployments: this.deployments.values(),
+      upstreams: this.upstreams,
+    });
+  }
+
+  async start(): Promise<RouterAddresses> {
+    const data = await listen(this.dataServer, this.config.listen.host, this.config.listen.port);
+    this.logger.info({ listener: 'data', host: data.address, port: data.port }, 'listening');
+    const admin = await listen(this.adminServer, this.config.admin.host, this.config.admin.port);
+    this.logger.info({ listener: 'admin', host: admin.address, port: admin.port }, 'listening');
+    this.poller.start();
+    const tickMs = Math.min(MAX_TICK_MS, this.config.telemetry.intervalMs);
+    this.tick = setInterval(() => this.replan(), tickMs);
+    this.ready = true;
+    return { data, admin };
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests (streams included) finish for up to
+   * shutdown.drainMs, then closes whatever is left. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.drainAndClose();
+    return this.stopping;
+  }
+
+  private async drainAndClose(): Promise<void> {
+    this.draining = true;
+    this.ready = false;
+    if (this.tick !== null) clearInterval(this.tick);
+    const closed = new Promise<void>((resolve) => this.dataServer.close(() => resolve()));
+    this.dataServer.closeIdleConnections();
+    const deadline = this.now() + this.config.shutdown.drainMs;
+    this.logger.info({ inFlight: this.dataPlane.active, drainMs: this.config.shutdown.drainMs }, 'draining');
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        this.dataServer.closeIdleConnections();
+        if (this.dataPlane.active === 0 || this.now() >= deadline) resolve();
+        else setTimeout(check, 20);
+      };
+      check();
+    });
+    if (this.dataPlane.active > 0) this.logger.warn({ inFlight: this.dataPlane.active }, 'drain time over; closing remaining requests');
+    this.dataServer.closeAllConnections();
+    await closed;
+    await this.poller.stop();
+    await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
+    await new Promise<void>((resolve) => {
+      this.adminServer.close(() => resolve());
+      this.adminServer.closeAllConnections();
+    });
+    this.logger.info('stopped');
+  }
+
+  private refreshScrapeGauges(): void {
+    const now = this.now();
+    for (const r of this.store.reports()) this.metrics.telemetryAge.labels(r.region, r.model).set(Math.max(0, now - r.atMs) / 1000);
+  }
+}

@@ -1,0 +1,243 @@
+// One regional inference backend: its own node:http server speaking the OpenAI and
+// Azure chat-completions paths, with a capacity shared by all models, injectable
+// failures, and an outage switch (stop/start on the same port).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { backgroundLoad, type LoadFn } from './background.js';
+import { Exchange, type Outcome, type ServeConfig } from './exchange.js';
+import { closeNow, listenLocal, SIM_HOST } from './listen.js';
+import { nonNegative, type ResolvedRegionOptions } from './options.js';
+import { sendError, sendJson } from './replies.js';
+import type { SimBehaviour, SimRegion, SimRegionStats, SimRequestRecord } from './types.js';
+
+const OPENAI_PATH = '/v1/chat/completions';
+const AZURE_PREFIX = '/openai/deployments/';
+const AZURE_SUFFIX = '/chat/completions';
+
+export interface BackendShared {
+  readonly defaultTokens: number;
+  readonly responseBytes: number | null;
+  readonly now: () => number;
+}
+
+export class SimBackend implements SimRegion, ServeConfig {
+  readonly name: string;
+  readonly stats: SimRegionStats = { received: 0, served: 0, rejected429: 0, aborted: 0, status400: 0, failed: 0 };
+  readonly ttftMs: number;
+  readonly perTokenMs: number;
+  readonly responseBytes: number | null;
+  readonly regionHeader: Readonly<Record<string, string>>;
+  readonly streamHeaders: Readonly<Record<string, string>>;
+
+  private capacityValue: number;
+  private inFlightCount = 0;
+  private failStatus: number | null = null;
+  private failModel: string | null = null;
+  private retryAfterSeconds = 1;
+  private last: SimRequestRecord | null = null;
+  private port = 0;
+  private urlValue = '';
+  private seq = 0;
+  private shutDown = false;
+  // stop()/start() may be called concurrently (control endpoint, tests): run them in order.
+  private transitions: Promise<void> = Promise.resolve();
+  private readonly loadFn: LoadFn;
+  private readonly server: Server;
+  private readonly idPrefix: string;
+
+  constructor(opts: ResolvedRegionOptions, private readonly shared: BackendShared) {
+    this.name = opts.region;
+    this.capacityValue = opts.capacity;
+    this.ttftMs = opts.ttftMs;
+    this.perTokenMs = opts.perTokenMs;
+    this.responseBytes = shared.responseBytes;
+    this.regionHeader = { 'x-sim-region': opts.region };
+    this.streamHeaders = {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-sim-region': opts.region,
+    };
+    this.loadFn = backgroundLoad(opts.backgroundLoad, opts.backgroundWavePeriodMs, opts.region, shared.now);
+    this.idPrefix = `chatcmpl-sim-${opts.region}-`;
+    this.server = createServer((req, res) => this.onRequest(req, res));
+  }
+
+  get url(): string {
+    return this.urlValue;
+  }
+
+  inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  capacity(): number {
+    return this.capacityValue;
+  }
+
+  background(): number {
+    return this.loadFn();
+  }
+
+  isListening(): boolean {
+    return this.server.listening;
+  }
+
+  behaviour(): Required<SimBehaviour> {
+    return { failStatus: this.failStatus, failModel: this.failModel, retryAfterSeconds: this.retryAfterSeconds };
+  }
+
+  setCapacity(n: number): void {
+    this.capacityValue = nonNegative(n, `capacity of region ${this.name}`);
+  }
+
+  setBehaviour(b: SimBehaviour): void {
+    const status = b.failStatus;
+    if (status !== undefined && status !== null && !(Number.isInteger(status) && status >= 400 && status <= 599)) {
+      throw new RangeError(`failStatus: must be an HTTP error status 400-599 or null, got ${String(status)}`);
+    }
+    if (b.retryAfterSeconds !== undefined && !(Number.isInteger(b.retryAfterSeconds) && b.retryAfterSeconds >= 0)) {
+      throw new RangeError(`retryAfterSeconds: must be an integer >= 0, got ${String(b.retryAfterSeconds)}`);
+    }
+    if (status !== undefined) this.failStatus = status;
+    if (b.failModel !== undefined) this.failModel = b.failModel;
+    if (b.retryAfterSeconds !== undefined) this.retryAfterSeconds = b.retryAfterSeconds;
+  }
+
+  lastRequest(): SimRequestRecord | null {
+    return this.last;
+  }
+
+  start(): Promise<void> {
+    return this.transition(async () => {
+      if (this.shutDown) throw new Error(`region ${this.name}: the fleet is closed`);
+      if (this.server.listening) return;
+      // The first listen picks a free port; later ones reuse it so the router's config stays valid.
+      this.port = await listenLocal(this.server, this.port);
+      this.urlValue = `http://${SIM_HOST}:${this.port}`;
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.transition(() => closeNow(this.server));
+  }
+
+  /** Final stop: later start() calls reject instead of reopening a closed fleet. */
+  shutdown(): Promise<void> {
+    this.shutDown = true;
+    return this.stop();
+  }
+
+  release(outcome: Outcome): void {
+    this.inFlightCount--;
+    if (outcome === 'served') this.stats.served++;
+    else this.stats.aborted++;
+  }
+
+  private transition(op: () => Promise<void>): Promise<void> {
+    const next = this.transitions.then(op);
+    // Keep the chain alive after a failure; the caller still sees the rejection.
+    this.transitions = next.catch(() => undefined);
+    return next;
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path === OPENAI_PATH) return this.acceptChat(req, res, null);
+    const deployment = azureDeployment(path);
+    if (deployment !== null) return this.acceptChat(req, res, deployment);
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      return sendJson(res, 200, JSON.stringify({ status: 'ok', region: this.name }), this.regionHeader);
+    }
+    sendError(res, 404, 'not_found', `no route for ${req.method ?? '?'} ${path}`, this.regionHeader);
+  }
+
+  private acceptChat(req: IncomingMessage, res: ServerResponse, deployment: string | null): void {
+    if (req.method !== 'POST') {
+      sendError(res, 405, 'method_not_allowed', 'chat completions take POST', { ...this.regionHeader, allow: 'POST' });
+      return;
+    }
+    this.stats.received++;
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    req.on('end', () => this.handleChat(req, res, body, deployment));
+  }
+
+  private handleChat(req: IncomingMessage, res: ServerResponse, body: string, deployment: string | null): void {
+    this.last = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch (err) {
+      return this.reject400(res, 'invalid_json', `request body is not JSON: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return this.reject400(res, 'invalid_json', 'request body must be a JSON object');
+    }
+    const fields = parsed as Record<string, unknown>;
+    const model = deployment ?? (typeof fields.model === 'string' && fields.model !== '' ? fields.model : null);
+    if (model === null) return this.reject400(res, 'missing_model', 'request body has no "model" string');
+
+    if (this.failStatus !== null && (this.failModel === null || this.failModel === model)) {
+      return this.injectFailure(res, this.failStatus, model);
+    }
+    if (this.inFlightCount + this.loadFn() >= this.capacityValue) {
+      this.stats.rejected429++;
+      sendError(res, 429, 'rate_limited', `region ${this.name} is at capacity (${this.capacityValue})`, {
+        ...this.regionHeader,
+        'retry-after': '1',
+      });
+      return;
+    }
+
+    this.inFlightCount++;
+    const now = this.shared.now();
+    const exchange = new Exchange(this, res, {
+      id: this.idPrefix + String(++this.seq),
+      created: Math.floor(now / 1000),
+      model,
+      promptTokens: Math.ceil(body.length / 4),
+      tokens: requestedTokens(fields, this.shared.defaultTokens),
+    });
+    if (fields.stream === true) exchange.stream();
+    else exchange.complete();
+  }
+
+  private injectFailure(res: ServerResponse, status: number, model: string): void {
+    this.stats.failed++;
+    if (status === 400) this.stats.status400++;
+    if (status === 429) this.stats.rejected429++;
+    const headers =
+      status === 429 || status === 503
+        ? { ...this.regionHeader, 'retry-after': String(this.retryAfterSeconds) }
+        : this.regionHeader;
+    const message = `region ${this.name} injected ${status} for model ${model}`;
+    sendError(res, status, 'sim_injected_failure', message, headers);
+  }
+
+  private reject400(res: ServerResponse, code: string, message: string): void {
+    this.stats.status400++;
+    sendError(res, 400, code, message, this.regionHeader);
+  }
+}
+
+/** The {name} of /openai/deployments/{name}/chat/completions, or null for any other path. */
+function azureDeployment(path: string): string | null {
+  if (!path.startsWith(AZURE_PREFIX) || !path.endsWith(AZURE_SUFFIX)) return null;
+  const raw = path.slice(AZURE_PREFIX.length, path.length - AZURE_SUFFIX.length);
+  if (raw === '' || raw.includes('/')) return null;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** max_tokens (or the newer max_completion_tokens) when it is a positive integer. */
+function requestedTokens(body: Record<string, unknown>, fallback: number): number {
+  const n = body.max_tokens ?? body.max_completion_tokens;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : fallback;
+}

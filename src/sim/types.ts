@@ -1,0 +1,116 @@
+// The public shape of the simulated fleet. The demo, the end-to-end tests and the
+// benchmarks depend on these interfaces only, never on the classes behind them.
+
+export interface SimRegionOptions {
+  region: string;
+  /** Max concurrent requests this region admits; all models share it. */
+  capacity: number;
+  /** Time to first token (default 0). */
+  ttftMs?: number;
+  /** Delay between tokens (default 0). */
+  perTokenMs?: number;
+  /** Other tenants' concurrent load: counts against capacity and in telemetry inUse (default 0). */
+  backgroundLoad?: number;
+  /**
+   * When set, background load follows base*(1+0.5*sin(2*pi*t/period + phase)), with a
+   * phase derived from the region name so regions do not move in lockstep.
+   */
+  backgroundWavePeriodMs?: number;
+}
+
+export interface SimFleetOptions {
+  regions: SimRegionOptions[];
+  /** Telemetry reports one entry per region per model. */
+  models: string[];
+  /** Tokens per completion when the request sets no max_tokens (default 16). */
+  defaultTokens?: number;
+  /** When set, non-streaming answers are padded to about this many bytes. */
+  responseBytes?: number;
+  /** Clock for telemetry `at`, `created` and the background wave (default Date.now). */
+  now?: () => number;
+}
+
+export interface SimRequestRecord {
+  method: string;
+  /** Path and query exactly as received. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface SimRegionStats {
+  /** Chat requests that reached the backend (any outcome). */
+  received: number;
+  /** 200 answers completed (streams: [DONE] written). */
+  served: number;
+  /** Every 429 sent: admission rejections and injected 429s. */
+  rejected429: number;
+  /** Admitted requests whose client went away before the answer ended. */
+  aborted: number;
+  /** Every 400 sent: invalid JSON, missing model and injected 400s. */
+  status400: number;
+  /** Answers produced by setBehaviour's failStatus, whatever the status. */
+  failed: number;
+}
+
+export interface SimBehaviour {
+  /** Status to answer instead of serving; null serves normally. */
+  failStatus?: number | null;
+  /** Only this model fails; null means every model. */
+  failModel?: string | null;
+  /** Sent as Retry-After with injected 429 and 503 (default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface SimRegion {
+  readonly name: string;
+  /** "http://127.0.0.1:PORT"; the port survives stop()/start(). */
+  readonly url: string;
+  /** Requests currently being served, background load excluded. */
+  inFlight(): number;
+  capacity(): number;
+  /** Current background load (fractional while a wave is set). */
+  background(): number;
+  isListening(): boolean;
+  behaviour(): Required<SimBehaviour>;
+  readonly stats: Readonly<SimRegionStats>;
+  setCapacity(n: number): void;
+  /** Only the keys given change; failStatus null restores normal serving. */
+  setBehaviour(b: SimBehaviour): void;
+  /** Closes the listener and destroys its sockets: connections are refused (an outage). */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+  lastRequest(): SimRequestRecord | null;
+}
+
+export type TelemetryFailMode = 'status500' | 'malformed' | 'hang';
+export type RegionTelemetryMode = 'live' | 'dropped' | 'frozen';
+
+export interface SimTelemetryControls {
+  /** Omit the region's reports. */
+  drop(region: string): void;
+  /** Keep reporting the region's current figures with their current `at`, which then ages. */
+  freeze(region: string): void;
+  /** Undo drop/freeze. */
+  restore(region: string): void;
+  /** Break the whole endpoint: HTTP 500, a non-JSON body, or no answer until closed; null heals. */
+  fail(mode: TelemetryFailMode | null): void;
+  /** How many GET /telemetry it has answered or held. */
+  polls(): number;
+  failMode(): TelemetryFailMode | null;
+  regionMode(region: string): RegionTelemetryMode;
+}
+
+export interface SimFleet {
+  readonly backends: ReadonlyArray<{ region: string; url: string }>;
+  /** "http://127.0.0.1:PORT/telemetry" */
+  readonly telemetryUrl: string;
+  /** "http://127.0.0.1:PORT/control", on the telemetry server. */
+  readonly controlUrl: string;
+  region(name: string): SimRegion;
+  readonly regions: ReadonlyArray<SimRegion>;
+  readonly telemetry: SimTelemetryControls;
+  /** Closes every server and destroys open sockets; idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,15 @@
+// One region's capacity figure for one model, as the router keeps it.
+export interface CapacityReport {
+  readonly region: string;
+  readonly model: string;
+  readonly capacity: number;
+  readonly inUse: number;
+  /** When the figure was measured (ms since epoch), never later than when it arrived. */
+  readonly atMs: number;
+}
+
+/** Headroom is what the planner weighs: room left, never negative. */
+export function headroomOf(report: Pick<CapacityReport, 'capacity' | 'inUse'>): number {
+  const h = report.capacity - report.inUse;
+  return h > 0 ? h : 0;
+}

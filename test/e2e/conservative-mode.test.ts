@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chat, spread, startFleetAndRouter, type FleetSetup } from '../helpers/fleet-harness.js';
+import { deploymentOf, type CapacityDeployment } from '../helpers/router-harness.js';
+import { waitFor } from '../helpers/wait.js';
+
+const REGIONS = ['z1', 'z2', 'z3', 'z4'];
+
+async function setupFleet(t: { after: (fn: () => Promise<void>) => void }): Promise<FleetSetup> {
+  // z1 has far more headroom than the rest: without the conservative cap it would take ~85%.
+  const setup = await startFleetAndRouter({
+    regions: [
+      { region: 'z1', capacity: 1000 },
+      { region: 'z2', capacity: 60 },
+      { region: 'z3', capacity: 60 },
+      { region: 'z4', capacity: 60 },
+    ],
+    zones: { z: REGIONS },
+    deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
+    telemetry: { intervalMs: 100, staleAfterMs: 600, minCoverage: 0.75, estimateMaxAgeMs: 60_000 },
+  });
+  t.after(() => setup.close());
+  return setup;
+}
+
+async function waitMode(setup: FleetSetup, mode: 'normal' | 'conservative', also: (d: CapacityDeployment) => boolean = () => true): Promise<CapacityDeployment> {
+  return waitFor(`mode ${mode}`, async () => {
+    const d = deploymentOf(await setup.router.capacity(), 'chat');
+    return d.mode === mode && also(d) ? d : null;
+  });
+}
+
+function assertConservativeCaps(d: CapacityDeployment): void {
+  for (const r of d.regions) {
+    assert.ok(r.share > 0, `${r.region} still receives traffic`);
+    assert.ok(r.share <= 1.5 / 4 + 1e-9, `${r.region} share ${r.share} within 1.5/4`);
+  }
+  assert.ok(Math.abs(d.regions.reduce((a, r) => a + r.share, 0) - 1) < 1e-9);
+}
+
+test('missing telemetry: coverage below minCoverage turns conservative, and recovery turns it back', async (t) => {
+  const setup = await setupFleet(t);
+  const normal = await waitMode(setup, 'normal', (d) => d.coverage === 1);
+  assert.ok(normal.regions.find((r) => r.region === 'z1')!.share > 0.8, 'normal mode follows headroom');
+
+  setup.fleet.telemetry.drop('z3');
+  setup.fleet.telemetry.drop('z4');
+  const conservative = await waitMode(setup, 'conservative');
+  assert.equal(conservative.coverage, 0.5);
+  assert.equal(conservative.reason, 'coverage 0.50 < 0.75: no fresh data for z3, z4');
+  assertConservativeCaps(conservative);
+  const metrics = await setup.router.metrics();
+  assert.match(metrics, /switchyard_routing_mode\{deployment="chat"\} 1/);
+
+  // Real traffic respects the cap: z1 gets at most 1.5/4 = 37.5% (plus sampling noise).
+  const n = 800;
+  const { byRegion, byStatus } = await spread(n, 4, () => chat(setup.router.url, 'chat'));
+  assert.equal(byStatus[200], n);
+  assert.ok(byRegion.z1! / n < 0.375 + 0.05, `z1 got ${byRegion.z1} of ${n}`);
+  for (const r of REGIONS) assert.ok((byRegion[r] ?? 0) > 0, `${r} served some`);
+
+  setup.fleet.telemetry.restore('z3');
+  setup.fleet.telemetry.restore('z4');
+  await waitMode(setup, 'normal', (d) => d.coverage === 1);
+  const modeLogs = setup.router.logs.filter((l) => l.msg === 'routing mode' && l.deployment === 'chat');
+  assert.deepEqual(modeLogs.map((l) => l.mode), ['conservative', 'normal', 'conservative', 'normal'], 'each change logged once, none per request');
+});
+
+test('stale telemetry by `at`: frozen reports age out and turn the plan conservative', async (t) => {
+  const setup = await setupFleet(t);
+  await waitMode(setup, 'normal', (d) => d.coverage === 1);
+  setup.fleet.telemetry.freeze('z2');
+  setup.fleet.telemetry.freeze('z3');
+  const d = await waitMode(setup, 'conservative');
+  const z2 = d.regions.find((r) => r.region === 'z2')!;
+  assert.equal(z2.fresh, false);
+  assert.ok(z2.ageMs! > 600, `z2 age ${z2.ageMs}`);
+  assert.match(d.reason, /no fresh data for z2, z3/);
+  assertConservativeCaps(d);
+  setup.fleet.telemetry.restore('z2');
+  setup.fleet.telemetry.restore('z3');
+  await waitMode(setup, 'normal', (x) => x.coverage === 1);
+});
+
+test('a failing source: error, then stale after staleAfterMs and conservative; counted; requests keep flowing', async (t) => {
+  const setup = await setupFleet(t);
+  await waitMode(setup, 'normal', (d) => d.coverage === 1);
+  setup.fleet.telemetry.fail('status500');
+  const doc = await waitFor('source stale', async () => {
+    const c = await setup.router.capacity();
+    return c.telemetry.status === 'stale' ? c : null;
+  });
+  assert.match(doc.telemetry.lastError ?? '', /HTTP 500/);
+  const d = deploymentOf(doc, 'chat');
+  assert.equal(d.mode, 'conservative');
+  assert.match(d.reason, /telemetry stale: no successful poll for/);
+  assertConservativeCaps(d);
+  assert.equal((await chat(setup.router.url, 'chat')).status, 200, 'the router serves on stale data');
+  assert.match(await setup.router.metrics(), /switchyard_telemetry_poll_failures_total\{reason="http_status"\} [1-9]/);
+
+  setup.fleet.telemetry.fail('malformed');
+  await waitFor('malformed counted', async () => /switchyard_telemetry_poll_failures_total\{reason="malformed"\} [1-9]/.test(await setup.router.metrics()));
+  setup.fleet.telemetry.fail(null);
+  await waitMode(setup, 'normal', (x) => x.coverage === 1);
+  assert.equal((await setup.router.capacity()).telemetry.status, 'ok');
+});
+
+test('a source that hangs is timed out, counted, and the last good data is kept until it ages', async (t) => {
+  const setup = await setupFleet(t);
+  await waitMode(setup, 'normal', (d) => d.coverage === 1);
+  setup.fleet.telemetry.fail('hang');
+  await waitFor('timeout counted', async () => /switchyard_telemetry_poll_failures_total\{reason="timeout"\} [1-9]/.test(await setup.router.metrics()));
+  await waitMode(setup, 'conservative');
+  setup.fleet.telemetry.fail(null);
+  await waitMode(setup, 'normal', (x) => x.coverage === 1);
+});

@@ -1,0 +1,46 @@
+// Plain-value inputs for the planner: a telemetry view from a list, default settings.
+import type { CapacityReport } from '../../src/telemetry/report.js';
+import type { SourceState, SourceStatus, TelemetryView } from '../../src/telemetry/store.js';
+import type { PlannerInput, PlannerSettings, RegionAvailability } from '../../src/planner/types.js';
+
+export const SETTINGS: PlannerSettings = {
+  staleAfterMs: 3000,
+  estimateMaxAgeMs: 30_000,
+  minCoverage: 0.75,
+  maxShareFactor: 1.5,
+  minShareFactor: 0.25,
+  fullRetryAfterS: 1,
+  unavailableRetryAfterS: 5,
+};
+
+export const NOW = 1_800_000_000_000;
+
+export function view(reports: readonly CapacityReport[], source: Partial<SourceState> = {}): TelemetryView {
+  const byKey = new Map(reports.map((r) => [`${r.model}/${r.region}`, r]));
+  return {
+    report: (model, region) => byKey.get(`${model}/${region}`),
+    source: { lastSuccessAtMs: NOW - 100, lastAttemptAtMs: NOW - 100, lastPollOk: true, lastError: null, polls: 1, failures: 0, ...source },
+  };
+}
+
+export function report(region: string, capacity: number, inUse: number, ageMs = 100, model = 'm'): CapacityReport {
+  return { region, model, capacity, inUse, atMs: NOW - ageMs };
+}
+
+export function input(
+  telemetry: TelemetryView,
+  opts: {
+    status?: SourceStatus;
+    settings?: Partial<PlannerSettings>;
+    availability?: Record<string, RegionAvailability>;
+    passive?: Record<string, number>;
+  } = {},
+): PlannerInput {
+  return {
+    telemetry,
+    sourceStatus: opts.status ?? 'ok',
+    settings: { ...SETTINGS, ...opts.settings },
+    availability: (_model, region) => opts.availability?.[region],
+    passiveFactor: (_model, region) => opts.passive?.[region] ?? 1,
+  };
+}

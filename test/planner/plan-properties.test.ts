@@ -1,0 +1,137 @@
+// Property tests: the planner's invariants over random topologies, telemetry, source
+// states and health states.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { planDeployment } from '../../src/planner/plan-deployment.js';
+import type { RegionAvailability } from '../../src/planner/types.js';
+import { DeploymentRoute } from '../../src/selector/deployment-route.js';
+import { buildTopology } from '../../src/topology/topology.js';
+import type { DeploymentConfig } from '../../src/config/types.js';
+import type { SourceStatus } from '../../src/telemetry/store.js';
+import { NOW, input, report, view } from '../helpers/planner-fixtures.js';
+
+const EPS = 1e-9;
+
+const scenario = fc
+  .record({
+    zoneSizes: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+    backendMask: fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }),
+    depType: fc.constantFrom('global', 'datazone', 'regional'),
+    depPick: fc.nat(),
+    telemetry: fc.array(
+      fc.option(fc.record({ capacity: fc.integer({ min: 0, max: 500 }), inUse: fc.integer({ min: 0, max: 600 }), ageMs: fc.integer({ min: -5000, max: 120_000 }) })),
+      { minLength: 20, maxLength: 20 },
+    ),
+    health: fc.array(
+      fc.option(fc.record({ state: fc.constantFrom('ejected', 'cooldown', 'slow-start'), weightFactor: fc.double({ min: 0.01, max: 1, noNaN: true }), untilIn: fc.integer({ min: 1, max: 300_000 }) })),
+      { minLength: 20, maxLength: 20 },
+    ),
+    passive: fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: 20, maxLength: 20 }),
+    status: fc.constantFrom<SourceStatus>('ok', 'error', 'stale'),
+    minCoverage: fc.double({ min: 0, max: 1, noNaN: true }),
+    maxShareFactor: fc.double({ min: 1, max: 3, noNaN: true }),
+  })
+  .map((s) => {
+    const zones: Record<string, string[]> = {};
+    const all: string[] = [];
+    s.zoneSizes.forEach((size, z) => {
+      zones[`z${z}`] = Array.from({ length: size }, (_, i) => `z${z}r${i}`);
+      all.push(...zones[`z${z}`]!);
+    });
+    let withBackend = all.filter((_, i) => s.backendMask[i]);
+    if (withBackend.length === 0) withBackend = [all[0]!];
+    const backends = withBackend.map((region, i) => ({ region, url: `http://127.0.0.1:${9000 + i}` }));
+    const zoneNames = Object.keys(zones).filter((z) => zones[z]!.some((r) => withBackend.includes(r)));
+    const deployment: DeploymentConfig =
+      s.depType === 'global'
+        ? { name: 'd', model: 'm', type: 'global', zone: null, region: null }
+        : s.depType === 'datazone'
+          ? { name: 'd', model: 'm', type: 'datazone', zone: zoneNames[s.depPick % zoneNames.length]!, region: null }
+          : { name: 'd', model: 'm', type: 'regional', zone: null, region: withBackend[s.depPick % withBackend.length]! };
+    const topology = buildTopology({ zones, backends, deployments: [deployment] });
+    const reports = all.flatMap((region, i) => {
+      const t = s.telemetry[i];
+      return t ? [report(region, t.capacity, t.inUse, t.ageMs)] : [];
+    });
+    const availability: Record<string, RegionAvailability> = {};
+    const passive: Record<string, number> = {};
+    all.forEach((region, i) => {
+      const h = s.health[i];
+      if (h) availability[region] = { state: h.state as RegionAvailability['state'], reason: 'test', untilMs: h.state === 'slow-start' ? null : NOW + h.untilIn, weightFactor: h.state === 'slow-start' ? h.weightFactor : 1 };
+      passive[region] = s.passive[i]!;
+    });
+    return { s, zones, withBackend, deployment, topology, reports, availability, passive };
+  });
+
+test('planner invariants hold over random topologies, telemetry and health', () => {
+  fc.assert(
+    fc.property(scenario, ({ s, zones, withBackend, deployment, topology, reports, availability, passive }) => {
+      const dep = topology.deployments[0]!;
+      const expectedBoundary =
+        deployment.type === 'global' ? [...withBackend].sort() : deployment.type === 'datazone' ? [...zones[deployment.zone!]!].sort() : [deployment.region!];
+      assert.deepEqual(dep.boundary, expectedBoundary, 'boundary follows the deployment type');
+
+      const plan = planDeployment(
+        dep,
+        input(view(reports, s.status === 'stale' ? { lastSuccessAtMs: NOW - 10_000 } : {}), {
+          status: s.status,
+          availability,
+          passive,
+          settings: { minCoverage: s.minCoverage, maxShareFactor: s.maxShareFactor },
+        }),
+        NOW,
+      );
+      const total = plan.regions.reduce((a, r) => a + r.share, 0);
+      assert.deepEqual(plan.regions.map((r) => r.region), dep.boundary, 'every boundary region is listed');
+      if (plan.routable.length === 0) {
+        assert.equal(total, 0, 'no routable region: all shares are 0');
+        assert.ok(plan.rejection !== null, 'and the plan says how to reject');
+      } else {
+        assert.ok(Math.abs(total - 1) < EPS, `shares sum to 1, got ${total}`);
+        assert.equal(plan.rejection, null);
+      }
+      for (const region of plan.routable) {
+        assert.ok(dep.boundary.includes(region), `${region} is inside the boundary`);
+        assert.ok(withBackend.includes(region), `${region} has a backend`);
+      }
+      const active = plan.regions.filter((r) => r.state === 'active' || r.state === 'slow-start');
+      for (const r of plan.regions) {
+        if (r.state !== 'active' && r.state !== 'slow-start') assert.equal(r.share, 0, `${r.region} (${r.state}) gets nothing`);
+      }
+      if (plan.mode === 'conservative' && active.length > 0) {
+        const n = active.length;
+        for (const r of active) {
+          assert.ok(r.share <= s.maxShareFactor / n + EPS, `${r.region} share ${r.share} <= cap ${s.maxShareFactor / n}`);
+          assert.ok(r.share > 0, `${r.region} receives traffic in conservative mode`);
+        }
+      }
+      if (plan.mode === 'normal') assert.ok(plan.coverage >= s.minCoverage && s.status !== 'stale');
+      else assert.ok(plan.coverage < s.minCoverage || s.status === 'stale');
+
+      // What the data plane would pick stays inside the boundary too.
+      const route = new DeploymentRoute(plan, (region) => ({ region }));
+      for (let k = 0; k < 200; k++) {
+        const picked = route.pick((k + 0.5) / 200);
+        if (plan.routable.length === 0) assert.equal(picked, null);
+        else assert.ok(picked !== null && plan.routable.includes(picked.region));
+        const other = route.pickOther(new Set([plan.routable[0] ?? '']), (k + 0.5) / 200);
+        if (other !== null) assert.ok(plan.routable.includes(other.region) && other.region !== plan.routable[0]);
+      }
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('with all regions fresh and active, normal-mode shares equal headroom over total headroom', () => {
+  fc.assert(
+    fc.property(fc.array(fc.record({ capacity: fc.integer({ min: 0, max: 1000 }), inUse: fc.integer({ min: 0, max: 1000 }) }), { minLength: 1, maxLength: 12 }), (figures) => {
+      const regions = figures.map((_, i) => `r${i}`);
+      const dep = { name: 'd', model: 'm', type: 'global' as const, boundary: regions, servable: regions };
+      const plan = planDeployment(dep, input(view(figures.map((f, i) => report(`r${i}`, f.capacity, f.inUse)))), NOW);
+      const headrooms = figures.map((f) => Math.max(f.capacity - f.inUse, 0));
+      const total = headrooms.reduce((a, b) => a + b, 0);
+      plan.regions.forEach((r, i) => assert.ok(Math.abs(r.share - (total === 0 ? 0 : headrooms[i]! / total)) < EPS));
+    }),
+  );
+});
