@@ -4,6 +4,8 @@
 import type { DeploymentRuntime } from '../router/deployment-runtime.js';
 import type { RegionUpstream } from '../proxy/upstream.js';
 import type { SourceStatus, TelemetryStore } from '../telemetry/store.js';
+import type { Resilience } from '../resilience/resilience.js';
+import type { Config } from '../config/types.js';
 
 export interface CapacityViewInput {
   readonly nowMs: number;
@@ -13,6 +15,9 @@ export interface CapacityViewInput {
   readonly store: TelemetryStore;
   readonly deployments: Iterable<DeploymentRuntime>;
   readonly upstreams: ReadonlyMap<string, RegionUpstream>;
+  readonly resilience: Resilience;
+  readonly requestsInFlight: number;
+  readonly config: Config;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -31,6 +36,17 @@ export function renderCapacity(input: CapacityViewInput): unknown {
       lastError: source.lastError,
       polls: source.polls,
       failures: source.failures,
+    },
+    resilience: {
+      requestsInFlight: input.requestsInFlight,
+      shedding: { maxInFlight: input.config.shedding.maxInFlight, maxInFlightPerBackend: input.config.shedding.maxInFlightPerBackend },
+      retryBudget: {
+        enabled: input.config.retry.enabled,
+        retriesInFlight: input.resilience.budget.inFlight,
+        limit: input.resilience.budget.limit(input.requestsInFlight),
+        maxAttempts: input.config.retry.maxAttempts,
+      },
+      cooldowns: input.resilience.cooldowns.all(input.nowMs).map((c) => ({ model: c.model, region: c.region, until: iso(c.untilMs), reason: c.reason })),
     },
     deployments: [...input.deployments].map((d) => {
       const plan = d.route?.plan;
@@ -54,8 +70,13 @@ export function renderCapacity(input: CapacityViewInput): unknown {
           estimate: r.estimate,
           state: r.state,
           stateReason: r.stateReason,
+          stateUntil: iso(r.stateUntilMs),
           weightFactor: r.weightFactor,
-          backends: (input.upstreams.get(r.region)?.backends ?? []).map((b) => ({ url: b.url, inFlight: b.inFlight })),
+          backends: (input.upstreams.get(r.region)?.backends ?? []).map((b) => ({
+            url: b.url,
+            inFlight: b.inFlight,
+            ejectedUntil: b.ejectedUntilMs > input.nowMs ? iso(b.ejectedUntilMs) : null,
+          })),
         })),
       };
     }),

@@ -3,6 +3,11 @@
 
 import type {
   ConservativeConfig,
+  CooldownConfig,
+  OutlierConfig,
+  RetryConfig,
+  SheddingConfig,
+  SlowStartConfig,
   LimitsConfig,
   ListenConfig,
   LogConfig,
@@ -23,7 +28,7 @@ export const DEFAULT_TELEMETRY: Omit<TelemetryConfig, 'url'> = Object.freeze({
   estimateMaxAgeMs: 30_000,
 });
 
-export const DEFAULT_CONSERVATIVE: ConservativeConfig = Object.freeze({ maxShareFactor: 1.5 });
+export const DEFAULT_CONSERVATIVE: ConservativeConfig = Object.freeze({ maxShareFactor: 1.5, passiveCapacity: true });
 
 export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({ maxBodyBytes: 16 * 1024 * 1024 });
 
@@ -38,3 +43,39 @@ export const DEFAULT_UPSTREAM: UpstreamConfig = Object.freeze({
 export const DEFAULT_SHUTDOWN: ShutdownConfig = Object.freeze({ drainMs: 10_000 });
 
 export const DEFAULT_LOG: LogConfig = Object.freeze({ level: 'info' });
+
+// Envoy's outlier detection defaults (5 consecutive 5xx, 30 s base ejection, 300 s
+// max), but a higher ejection cap than its 10%: a boundary often has only 2-4 regions,
+// where 10% would never eject anything.
+export const DEFAULT_OUTLIER: OutlierConfig = Object.freeze({
+  enabled: true,
+  windowMs: 10_000,
+  minRequests: 10,
+  consecutiveFailures: 5,
+  failureRate: 0.5,
+  status400: true,
+  status400MinRate: 0.5,
+  status400MinExcess: 0.3,
+  baseEjectionMs: 30_000,
+  maxEjectionMs: 300_000,
+  maxEjectionPercent: 50,
+});
+
+// Envoy's retry budget (20% of active requests, at least 3 concurrent); one retry per
+// request, since each attempt of a generation can cost seconds of GPU time.
+export const DEFAULT_RETRY: RetryConfig = Object.freeze({
+  enabled: true,
+  maxAttempts: 2,
+  budgetPercent: 20,
+  minConcurrent: 3,
+  backoffBaseMs: 25,
+  backoffMaxMs: 250,
+});
+
+// Some platforms answer Retry-After in minutes; a minute is as long as we rest a region.
+export const DEFAULT_COOLDOWN: CooldownConfig = Object.freeze({ enabled: true, maxMs: 60_000 });
+
+export const DEFAULT_SHEDDING: SheddingConfig = Object.freeze({ maxInFlight: 10_000, maxInFlightPerBackend: 0, retryAfterS: 1 });
+
+// Envoy's slow start shape (weight x max(min%, (t/window)^(1/aggression))), HAProxy's idea.
+export const DEFAULT_SLOW_START: SlowStartConfig = Object.freeze({ enabled: true, windowMs: 30_000, minWeightPercent: 10, aggression: 1 });

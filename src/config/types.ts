@@ -41,6 +41,73 @@ export interface TelemetryConfig {
 
 export interface ConservativeConfig {
   readonly maxShareFactor: number;
+  /**
+   * Steer shares inside the conservative caps by what the router sees itself
+   * (429 rate, latency) when telemetry cannot be trusted.
+   */
+  readonly passiveCapacity: boolean;
+}
+
+/** Passive outlier detection per (model, region), from the router's own outcomes. */
+export interface OutlierConfig {
+  readonly enabled: boolean;
+  /** Sliding window for failure and 400 rates. */
+  readonly windowMs: number;
+  /** Attempts a region needs in the window before its rates are judged. */
+  readonly minRequests: number;
+  /** Connect errors, timeouts and 5xx in a row that eject at once. */
+  readonly consecutiveFailures: number;
+  /** (connect errors + timeouts + 5xx) / attempts in the window that ejects. */
+  readonly failureRate: number;
+  /** Detect service-side 400 anomalies (a region's 400 rate far above its peers'). */
+  readonly status400: boolean;
+  /** The region's 400 rate must reach this... */
+  readonly status400MinRate: number;
+  /** ...and exceed the peer regions' 400 rate for the same model by this much. */
+  readonly status400MinExcess: number;
+  /** First ejection lasts this; each repeat adds it again, up to maxEjectionMs. */
+  readonly baseEjectionMs: number;
+  readonly maxEjectionMs: number;
+  /** Never eject more than this percentage of a deployment's servable regions. */
+  readonly maxEjectionPercent: number;
+}
+
+export interface RetryConfig {
+  readonly enabled: boolean;
+  /** Attempts per request, the first included. */
+  readonly maxAttempts: number;
+  /** Retries in flight may be at most this percentage of requests in flight... */
+  readonly budgetPercent: number;
+  /** ...or this many, whichever is larger. */
+  readonly minConcurrent: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+}
+
+export interface CooldownConfig {
+  /** Honour Retry-After / retry-after-ms on 429 and 503 by resting that region. */
+  readonly enabled: boolean;
+  /** Upper bound on a cooldown, whatever the upstream asks for. */
+  readonly maxMs: number;
+}
+
+export interface SheddingConfig {
+  /** Requests in flight across the router (streams included); 0 = unbounded. */
+  readonly maxInFlight: number;
+  /** Requests in flight per backend; 0 = unbounded. */
+  readonly maxInFlightPerBackend: number;
+  /** Retry-After (s) on a shed request. */
+  readonly retryAfterS: number;
+}
+
+export interface SlowStartConfig {
+  readonly enabled: boolean;
+  /** A recovered region gets its full weight back over this window. */
+  readonly windowMs: number;
+  /** Its weight starts at this percentage, never lower. */
+  readonly minWeightPercent: number;
+  /** 1 ramps linearly; higher values give weight back faster at first. */
+  readonly aggression: number;
 }
 
 export interface LimitsConfig {
@@ -82,4 +149,9 @@ export interface Config {
   readonly upstream: UpstreamConfig;
   readonly shutdown: ShutdownConfig;
   readonly log: LogConfig;
+  readonly outlier: OutlierConfig;
+  readonly retry: RetryConfig;
+  readonly cooldown: CooldownConfig;
+  readonly shedding: SheddingConfig;
+  readonly slowStart: SlowStartConfig;
 }

@@ -111,6 +111,11 @@ export function oneOf<T extends string>(known: Readonly<Record<T, true>>, noun: 
   };
 }
 
+export const boolean: Check<boolean> = {
+  expected: 'true or false',
+  parse: (value) => (typeof value === 'boolean' ? { value } : { wrong: `got ${describe(value)}` }),
+};
+
 function toHttpUrl(value: unknown): URL | { wrong: string } {
   if (typeof value !== 'string') return { wrong: `got ${describe(value)}` };
   if (!URL.canParse(value)) return { wrong: `not a URL: ${quote(value)}` };

@@ -4,6 +4,11 @@
 import {
   DEFAULT_ADMIN,
   DEFAULT_CONSERVATIVE,
+  DEFAULT_COOLDOWN,
+  DEFAULT_OUTLIER,
+  DEFAULT_RETRY,
+  DEFAULT_SHEDDING,
+  DEFAULT_SLOW_START,
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_LOG,
@@ -14,7 +19,12 @@ import {
 import type {
   Config,
   ConservativeConfig,
+  CooldownConfig,
   LimitsConfig,
+  OutlierConfig,
+  RetryConfig,
+  SheddingConfig,
+  SlowStartConfig,
   ListenConfig,
   LogConfig,
   LogLevel,
@@ -28,6 +38,7 @@ import {
   type Section,
   Problems,
   ROOT,
+  boolean,
   httpUrl,
   integerIn,
   nonEmptyText,
@@ -76,6 +87,53 @@ const CONSERVATIVE: Schema<ConservativeConfig> = {
     check: numberIn(1, Number.MAX_VALUE, 'a number >= 1'),
     fallback: DEFAULT_CONSERVATIVE.maxShareFactor,
   },
+  passiveCapacity: { check: boolean, fallback: DEFAULT_CONSERVATIVE.passiveCapacity },
+};
+
+const fraction = numberIn(0, 1, 'a number from 0 to 1');
+const count = (min: number): ReturnType<typeof integerIn> => integerIn(min, Number.MAX_SAFE_INTEGER, `an integer >= ${min}`);
+const unboundedCount = integerIn(0, Number.MAX_SAFE_INTEGER, 'an integer >= 0; 0 means unbounded');
+const percent = numberIn(0, 100, 'a percentage from 0 to 100');
+
+const OUTLIER: Schema<OutlierConfig> = {
+  enabled: { check: boolean, fallback: DEFAULT_OUTLIER.enabled },
+  windowMs: { check: durationMs, fallback: DEFAULT_OUTLIER.windowMs },
+  minRequests: { check: count(1), fallback: DEFAULT_OUTLIER.minRequests },
+  consecutiveFailures: { check: count(1), fallback: DEFAULT_OUTLIER.consecutiveFailures },
+  failureRate: { check: fraction, fallback: DEFAULT_OUTLIER.failureRate },
+  status400: { check: boolean, fallback: DEFAULT_OUTLIER.status400 },
+  status400MinRate: { check: fraction, fallback: DEFAULT_OUTLIER.status400MinRate },
+  status400MinExcess: { check: fraction, fallback: DEFAULT_OUTLIER.status400MinExcess },
+  baseEjectionMs: { check: durationMs, fallback: DEFAULT_OUTLIER.baseEjectionMs },
+  maxEjectionMs: { check: durationMs, fallback: DEFAULT_OUTLIER.maxEjectionMs },
+  maxEjectionPercent: { check: percent, fallback: DEFAULT_OUTLIER.maxEjectionPercent },
+};
+
+const RETRY: Schema<RetryConfig> = {
+  enabled: { check: boolean, fallback: DEFAULT_RETRY.enabled },
+  maxAttempts: { check: integerIn(1, 10, 'an integer from 1 to 10 (attempts per request, the first included)'), fallback: DEFAULT_RETRY.maxAttempts },
+  budgetPercent: { check: percent, fallback: DEFAULT_RETRY.budgetPercent },
+  minConcurrent: { check: count(0), fallback: DEFAULT_RETRY.minConcurrent },
+  backoffBaseMs: { check: integerIn(0, MAX_TIMER_MS, 'an integer number of milliseconds >= 0'), fallback: DEFAULT_RETRY.backoffBaseMs },
+  backoffMaxMs: { check: integerIn(0, MAX_TIMER_MS, 'an integer number of milliseconds >= 0'), fallback: DEFAULT_RETRY.backoffMaxMs },
+};
+
+const COOLDOWN: Schema<CooldownConfig> = {
+  enabled: { check: boolean, fallback: DEFAULT_COOLDOWN.enabled },
+  maxMs: { check: durationMs, fallback: DEFAULT_COOLDOWN.maxMs },
+};
+
+const SHEDDING: Schema<SheddingConfig> = {
+  maxInFlight: { check: unboundedCount, fallback: DEFAULT_SHEDDING.maxInFlight },
+  maxInFlightPerBackend: { check: unboundedCount, fallback: DEFAULT_SHEDDING.maxInFlightPerBackend },
+  retryAfterS: { check: integerIn(1, 86_400, 'an integer number of seconds from 1 to 86400'), fallback: DEFAULT_SHEDDING.retryAfterS },
+};
+
+const SLOW_START: Schema<SlowStartConfig> = {
+  enabled: { check: boolean, fallback: DEFAULT_SLOW_START.enabled },
+  windowMs: { check: durationMs, fallback: DEFAULT_SLOW_START.windowMs },
+  minWeightPercent: { check: numberIn(1, 100, 'a percentage from 1 to 100'), fallback: DEFAULT_SLOW_START.minWeightPercent },
+  aggression: { check: numberIn(0.1, 10, 'a number from 0.1 to 10'), fallback: DEFAULT_SLOW_START.aggression },
 };
 
 const LIMITS: Schema<LimitsConfig> = {
@@ -113,6 +171,11 @@ const ROOT_KEYS: Readonly<Record<keyof Config, true>> = {
   upstream: true,
   shutdown: true,
   log: true,
+  outlier: true,
+  retry: true,
+  cooldown: true,
+  shedding: true,
+  slowStart: true,
 };
 
 export function validateConfig(raw: unknown): ConfigResult {
@@ -145,7 +208,32 @@ function readConfig(problems: Problems, root: Mapping): Config | undefined {
     upstream: readSection(problems, root, 'upstream', UPSTREAM)?.whole,
     shutdown: readSection(problems, root, 'shutdown', SHUTDOWN)?.whole,
     log: readSection(problems, root, 'log', LOG)?.whole,
+    outlier: readOutlier(problems, root),
+    retry: readRetry(problems, root),
+    cooldown: readSection(problems, root, 'cooldown', COOLDOWN)?.whole,
+    shedding: readSection(problems, root, 'shedding', SHEDDING)?.whole,
+    slowStart: readSection(problems, root, 'slowStart', SLOW_START)?.whole,
   });
+}
+
+function readOutlier(problems: Problems, root: Mapping): OutlierConfig | undefined {
+  const section = readSection(problems, root, 'outlier', OUTLIER);
+  const { baseEjectionMs, maxEjectionMs } = section?.values ?? {};
+  if (baseEjectionMs !== undefined && maxEjectionMs !== undefined && maxEjectionMs < baseEjectionMs) {
+    problems.add('outlier.maxEjectionMs', `${maxEjectionMs} is shorter than outlier.baseEjectionMs ${baseEjectionMs}`, `at least ${baseEjectionMs}`);
+    return undefined;
+  }
+  return section?.whole;
+}
+
+function readRetry(problems: Problems, root: Mapping): RetryConfig | undefined {
+  const section = readSection(problems, root, 'retry', RETRY);
+  const { backoffBaseMs, backoffMaxMs } = section?.values ?? {};
+  if (backoffBaseMs !== undefined && backoffMaxMs !== undefined && backoffMaxMs < backoffBaseMs) {
+    problems.add('retry.backoffMaxMs', `${backoffMaxMs} is shorter than retry.backoffBaseMs ${backoffBaseMs}`, `at least ${backoffBaseMs}`);
+    return undefined;
+  }
+  return section?.whole;
 }
 
 function checkListenersDiffer(problems: Problems, listen: Section<ListenConfig>, admin: Section<ListenConfig>): void {

@@ -133,6 +133,61 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly shed = new Counter({
+    name: 'switchyard_shed_requests_total',
+    help: 'Requests answered 429 Overloaded at once, by the limit that shed them (router or backend).',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retryBudgetExhausted = new Counter({
+    name: 'switchyard_retry_budget_exhausted_total',
+    help: 'Retries not made because the retry budget was spent; the upstream answer was passed on.',
+    labelNames: ['deployment'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retryBudgetInFlight = new Gauge({
+    name: 'switchyard_retries_in_flight',
+    help: 'Retry attempts in flight (bounded by the retry budget), at scrape time.',
+    registers: [this.registry],
+  });
+
+  readonly ejections = new Counter({
+    name: 'switchyard_outlier_ejections_total',
+    help: 'Regions ejected by passive outlier detection, by model, region and kind (failure, status400).',
+    labelNames: ['model', 'region', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly backendEjections = new Counter({
+    name: 'switchyard_backend_ejections_total',
+    help: 'Backends skipped inside their region after consecutive connect failures.',
+    labelNames: ['region', 'backend'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cooldowns = new Counter({
+    name: 'switchyard_cooldowns_total',
+    help: 'Cooldowns started by a 429/503 with Retry-After, by model and region.',
+    labelNames: ['model', 'region'] as const,
+    registers: [this.registry],
+  });
+
+  readonly regionState = new Gauge({
+    name: 'switchyard_region_state',
+    help: 'Region state per deployment: 1 for the current one of active, no-backend, ejected, cooldown, slow-start.',
+    labelNames: ['deployment', 'region', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly weightFactor = new Gauge({
+    name: 'switchyard_region_weight_factor',
+    help: 'Fraction of its weight a region gets while it ramps back (slow start); 1 otherwise.',
+    labelNames: ['deployment', 'region'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
   }

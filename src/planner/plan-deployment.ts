@@ -16,6 +16,8 @@ import type {
 
 interface Observed {
   region: string;
+  kind: 'failure' | 'status400' | null;
+  sinceMs: number;
   servable: boolean;
   fresh: boolean;
   ageMs: number | null;
@@ -38,6 +40,8 @@ function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): O
     const avail = servable.has(region) ? input.availability(dep.model, region) : undefined;
     return {
       region,
+      kind: avail?.kind ?? null,
+      sinceMs: avail?.sinceMs ?? 0,
       servable: servable.has(region),
       fresh,
       ageMs,
@@ -51,6 +55,7 @@ function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): O
       untilMs: avail?.untilMs ?? null,
     };
   });
+  capEjections(out, input.settings.maxEjectionPercent);
   const freshMedian = median(out.filter((o) => o.servable && o.fresh).map((o) => o.headroom as number));
   for (const o of out) {
     if (!o.servable || o.fresh) continue;
@@ -61,6 +66,36 @@ function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): O
     o.estimate = est.source;
   }
   return out;
+}
+
+/**
+ * Honours ejections oldest first, up to maxEjectionPercent of the servable regions
+ * (Envoy's max_ejection_percent), and never ejects the last serving region for 400
+ * anomalies alone: a 400 may still be the client's fault.
+ */
+function capEjections(observed: Observed[], maxEjectionPercent: number): void {
+  const servable = observed.filter((o) => o.servable);
+  const allowed = Math.floor((maxEjectionPercent / 100) * servable.length + 1e-9);
+  // Hard failures first, then 400 anomalies, each oldest first.
+  const rank = (o: Observed): number => (o.kind === 'status400' ? 1 : 0);
+  const candidates = servable
+    .filter((o) => o.state === 'ejected')
+    .sort((a, b) => rank(a) - rank(b) || a.sinceMs - b.sinceMs || (a.region < b.region ? -1 : 1));
+  let serving = servable.filter((o) => o.state === 'active' || o.state === 'slow-start').length + candidates.length;
+  let honoured = 0;
+  for (const c of candidates) {
+    const lastFor400 = c.kind === 'status400' && serving <= 1;
+    if (honoured < allowed && !lastFor400) {
+      honoured++;
+      serving--;
+      continue;
+    }
+    c.stateReason = lastFor400
+      ? `not ejected (${c.stateReason ?? 'outlier'}): the last serving region is never ejected for 400s alone`
+      : `not ejected (${c.stateReason ?? 'outlier'}): at most ${maxEjectionPercent}% of ${servable.length} regions may be ejected`;
+    c.state = 'active';
+    c.untilMs = null;
+  }
 }
 
 function fmtSeconds(ms: number): string {
@@ -156,6 +191,7 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
     estimate: o.estimate,
     state: o.state,
     stateReason: o.stateReason,
+    stateUntilMs: o.untilMs,
     weightFactor: o.weightFactor,
   }));
 

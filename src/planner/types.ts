@@ -15,6 +15,10 @@ export type RegionState = 'active' | 'no-backend' | 'ejected' | 'cooldown' | 'sl
 export interface RegionAvailability {
   readonly state: 'ejected' | 'cooldown' | 'slow-start';
   readonly reason: string;
+  /** Why an ejection happened: the ejection cap and the last-region rule depend on it. */
+  readonly kind: 'failure' | 'status400' | null;
+  /** When the state began (ms since epoch): older ejections win the ejection cap. */
+  readonly sinceMs: number;
   /** When an ejection or cooldown ends (ms since epoch); null for slow start. */
   readonly untilMs: number | null;
   /** Slow start: fraction of its weight the region gets back so far, in (0, 1]. */
@@ -35,6 +39,8 @@ export interface PlannerSettings {
   readonly estimateMaxAgeMs: number;
   readonly minCoverage: number;
   readonly maxShareFactor: number;
+  /** At most this percentage of a deployment's servable regions may be ejected. */
+  readonly maxEjectionPercent: number;
   /** Conservative mode: every active region gets at least minShareFactor / N. */
   readonly minShareFactor: number;
   /** Retry-After (s) when every region is out of headroom: about one telemetry interval. */
@@ -66,6 +72,8 @@ export interface RegionPlan {
   readonly estimate: EstimateSource | null;
   readonly state: RegionState;
   readonly stateReason: string | null;
+  /** When an ejection or cooldown ends (ms since epoch). */
+  readonly stateUntilMs: number | null;
   readonly weightFactor: number;
 }
 

@@ -11,7 +11,9 @@ import { deploymentFromBody, deploymentFromPath } from './request-target.js';
 export interface DataPlaneOptions {
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
   readonly maxBodyBytes: number;
-  readonly env: Omit<ForwardEnv, 'onDone'>;
+  readonly env: Omit<ForwardEnv, 'onDone' | 'requestsInFlight'>;
+  /** Router-wide bound on requests in flight; 0 = unbounded. */
+  readonly maxInFlight: number;
   /** Set while the router drains: new requests get 503 ShuttingDown. */
   readonly isDraining: () => boolean;
 }
@@ -24,7 +26,7 @@ export class DataPlane {
 
   constructor(private readonly opts: DataPlaneOptions) {
     // Each request ends exactly once (ProxyCall guards it), so one shared callback does.
-    this.env = { ...opts.env, onDone: () => this.active-- };
+    this.env = { ...opts.env, onDone: () => this.active--, requestsInFlight: () => this.active };
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -39,6 +41,15 @@ export class DataPlane {
     }
     const url = req.url ?? '/';
     const named = deploymentFromPath(url);
+    if (this.opts.maxInFlight > 0 && this.active > this.opts.maxInFlight) {
+      // Shed before reading the body: an overload must not cost memory. Node discards
+      // the unread body, so the connection stays usable.
+      env.metrics.shed.labels('router').inc();
+      const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
+      this.ownAnswer(res, deployment, 'Overloaded', `the router has shedding.maxInFlight (${this.opts.maxInFlight}) requests in flight`, env.shedRetryAfterS, false, startedAt);
+      end();
+      return;
+    }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.opts.maxBodyBytes) {
       this.tooLarge(res, named, startedAt);
@@ -86,7 +97,7 @@ export class DataPlane {
       }
       const hasBody = result.body.length > 0 || declared !== undefined || req.headers['transfer-encoding'] !== undefined;
       const headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress ?? '', hasBody ? result.body.length : null);
-      const call = new ProxyCall(env, req, res, deployment, route, hasBody ? result.body : null, headers, startedAt);
+      const call = new ProxyCall(env, req, res, deployment, hasBody ? result.body : null, headers, startedAt);
       call.start(region);
     });
   };

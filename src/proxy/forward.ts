@@ -1,5 +1,7 @@
 // One proxied request: an undici dispatch handler that streams the upstream response
-// straight into the client's ServerResponse, with backpressure both ways.
+// straight into the client's ServerResponse, with backpressure both ways, and sends
+// the request again (within the retry budget) when an attempt fails before anything
+// reached the client.
 //
 // It implements undici's callback handler (onConnect/onHeaders/onData/onComplete/
 // onError) because that is what undici 7's core calls; the newer controller API is
@@ -9,33 +11,38 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import type { DeploymentRuntime } from '../router/deployment-runtime.js';
-import type { DeploymentRoute } from '../selector/deployment-route.js';
+import type { RetryBudget } from '../resilience/retry-budget.js';
 import type { Backend, RegionUpstream } from './upstream.js';
 import { clientResponseHeaders } from './headers.js';
 import { sendError, type RouterErrorCode } from './errors.js';
+import { CONNECT_ERRORS, MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
 
 /** What the data plane learns from each attempt: resilience feeds on it. */
 export interface AttemptOutcome {
-  readonly deployment: DeploymentRuntime;
+  readonly model: string;
   readonly backend: Backend;
   /** HTTP status, or 0 when the attempt failed before a response. */
   readonly status: number;
   readonly errorCode: string | null;
   readonly retryAfterMs: number | null;
-  readonly seconds: number;
+  /** Time to response headers (s); null without a response. */
+  readonly headersSeconds: number | null;
 }
 
 export interface ForwardEnv {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly random: () => number;
+  readonly now: () => number;
   readonly onOutcome: ((outcome: AttemptOutcome) => void) | null;
+  readonly retry: { readonly enabled: boolean; readonly maxAttempts: number; readonly budget: RetryBudget };
+  readonly maxInFlightPerBackend: number;
+  readonly shedRetryAfterS: number;
+  /** Requests in flight in the router (the retry budget is a share of them). */
+  readonly requestsInFlight: () => number;
   /** Called once per request when it is over, whatever the outcome. */
   readonly onDone: () => void;
 }
-
-// Errors that mean the request never reached an application: safe to send elsewhere.
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'EPIPE']);
 
 function errorCodeOf(err: Error): string {
   const code = (err as { code?: unknown }).code;
@@ -49,24 +56,7 @@ function mapUpstreamError(code: string): RouterErrorCode {
   return 'UpstreamError';
 }
 
-function retryAfterMsOf(raw: readonly Buffer[]): number | null {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as Buffer;
-    if (name.length !== 11 && name.length !== 14) continue;
-    const lower = name.toString('latin1').toLowerCase();
-    const value = (raw[i + 1] as Buffer).toString('latin1').trim();
-    if (lower === 'retry-after-ms') {
-      const ms = Number(value);
-      if (Number.isFinite(ms) && ms >= 0) return ms;
-    } else if (lower === 'retry-after') {
-      const s = Number(value);
-      if (Number.isFinite(s) && s >= 0) return s * 1000;
-      const date = Date.parse(value);
-      if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-    }
-  }
-  return null;
-}
+const CLIENT_CLOSED = 'client closed the connection';
 
 export class ProxyCall implements Dispatcher.DispatchHandler {
   private backend: Backend | null = null;
@@ -75,11 +65,21 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private resumeUpstream: (() => void) | null = null;
   private status = 0;
   private retryAfterMs: number | null = null;
+  private headersSeconds: number | null = null;
   private responded = false;
   private clientGone = false;
   private done = false;
   private attempts = 0;
   private attemptStart = 0;
+  /** Regions already tried, made on the first retry only. */
+  private tried: Set<string> | null = null;
+  /** A retry budget token taken for the next attempt, not yet handed to it. */
+  private pendingToken = false;
+  /** The current attempt runs on a budget token (released when it ends). */
+  private attemptIsRetry = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** A 429/5xx answer held back while a retry is possible. */
+  private held: { status: number; raw: Buffer[]; chunks: Buffer[]; bytes: number } | null = null;
   private readonly onDrain: () => void;
   private readonly onClientClose: () => void;
 
@@ -88,7 +88,6 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly deployment: DeploymentRuntime,
-    private readonly route: DeploymentRoute<RegionUpstream>,
     private readonly body: Buffer | null,
     private readonly headers: string[],
     private readonly startedAt: number,
@@ -98,20 +97,36 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       if (this.res.writableFinished || this.done) return;
       this.clientGone = true;
       this.env.metrics.clientAborts.labels(this.deployment.name).inc();
+      if (this.retryTimer !== null) {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = null;
+        this.dropPendingToken();
+        this.finish(499);
+        return;
+      }
       // An abandoned generation keeps a GPU busy: stop it upstream too.
-      this.abortUpstream?.(new Error('client closed the connection'));
+      this.abortUpstream?.(new Error(CLIENT_CLOSED));
     };
     res.once('close', this.onClientClose);
   }
 
   start(region: RegionUpstream): void {
+    const backend = region.pickBackend(this.env.now());
+    const limit = this.env.maxInFlightPerBackend;
+    if (limit > 0 && backend.inFlight >= limit) {
+      this.shedAt(region);
+      return;
+    }
     this.region = region;
-    const backend = region.pickBackend();
     this.backend = backend;
     this.attempts++;
+    this.attemptIsRetry = this.pendingToken;
+    this.pendingToken = false;
     this.status = 0;
     this.retryAfterMs = null;
+    this.headersSeconds = null;
     this.abortUpstream = null;
+    this.held = null;
     this.attemptStart = performance.now();
     backend.acquire();
     backend.pool.dispatch(
@@ -122,15 +137,20 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
-    if (this.clientGone) abort(new Error('client closed the connection'));
+    if (this.clientGone) abort(new Error(CLIENT_CLOSED));
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true;
     this.status = statusCode;
     this.resumeUpstream = resume;
-    if (statusCode === 429 || statusCode === 503) this.retryAfterMs = retryAfterMsOf(rawHeaders);
+    this.headersSeconds = (performance.now() - this.attemptStart) / 1000;
+    if (statusCode === 429 || statusCode === 503) this.retryAfterMs = retryAfterMsOf(rawHeaders, this.env.now());
     if (this.clientGone) return false;
+    if (isRetryableStatus(statusCode) && this.mayRetry()) {
+      this.held = { status: statusCode, raw: rawHeaders, chunks: [], bytes: 0 };
+      return true;
+    }
     this.responded = true;
     this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, (this.region as RegionUpstream).region));
     return true;
@@ -138,14 +158,26 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.clientGone) return false;
+    const held = this.held;
+    if (held !== null) {
+      if (held.bytes < MAX_HELD_BODY_BYTES) {
+        held.chunks.push(chunk);
+        held.bytes += chunk.length;
+      }
+      return true;
+    }
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', this.onDrain);
     return ok;
   }
 
   onComplete(): void {
-    this.res.end();
     this.finishAttempt(this.status, null);
+    if (this.held !== null) {
+      this.retryLater(`status-${this.status}`);
+      return;
+    }
+    this.res.end();
     this.finish(this.status);
   }
 
@@ -153,46 +185,128 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const code = errorCodeOf(err);
     if (this.clientGone) {
       this.finishAttempt(0, 'ClientClosed');
+      this.dropPendingToken();
       this.finish(499);
       return;
     }
-    this.finishAttempt(0, code);
+    this.finishAttempt(this.status, code);
+    const region = this.region as RegionUpstream;
     if (this.responded) {
       // Headers are out: the only honest signal left is a broken stream.
-      this.env.logger.warn({ deployment: this.deployment.name, region: this.region?.region, backend: this.backend?.url, err: code, reason: 'upstream failed mid-response' }, 'upstream error');
+      this.env.logger.warn({ deployment: this.deployment.name, region: region.region, backend: this.backend?.url, err: code, reason: 'upstream failed mid-response' }, 'upstream error');
       this.res.destroy(err);
       this.finish(this.status);
       return;
     }
-    const region = this.region as RegionUpstream;
     this.env.metrics.upstreamErrors.labels(region.region, code).inc();
-    if (this.attempts === 1 && CONNECT_ERRORS.has(code)) {
-      const other = this.route.pickOther(new Set([region.region]), this.env.random());
-      if (other !== null) {
-        this.env.metrics.retries.labels(this.deployment.name, 'connect-error').inc();
-        this.env.logger.info({ deployment: this.deployment.name, region: region.region, retryRegion: other.region, err: code, reason: 'connect error' }, 'retrying on another region');
-        this.start(other);
-        return;
-      }
+    if (this.held === null && CONNECT_ERRORS.has(code) && this.mayRetry()) {
+      this.retryLater('connect-error');
+      return;
     }
+    this.held = null;
+    this.dropPendingToken();
     const routerCode = mapUpstreamError(code);
     this.env.logger.warn({ deployment: this.deployment.name, region: region.region, backend: this.backend?.url, err: code, status: routerCode }, 'upstream request failed');
-    const status = sendError(this.res, routerCode, `upstream in region ${region.region} failed: ${code}`);
-    this.finish(status);
+    this.finish(sendError(this.res, routerCode, `upstream in region ${region.region} failed: ${code}`));
+  }
+
+  /** Takes a budget token for one more attempt, when one is allowed and useful. */
+  private mayRetry(): boolean {
+    const retry = this.env.retry;
+    if (!retry.enabled || this.attempts >= retry.maxAttempts) return false;
+    const tried = (this.tried ??= new Set()).add((this.region as RegionUpstream).region);
+    const route = this.deployment.route;
+    if (route === null || !route.hasOther(tried)) return false;
+    if (!retry.budget.tryAcquire(this.env.requestsInFlight())) {
+      this.env.metrics.retryBudgetExhausted.labels(this.deployment.name).inc();
+      return false;
+    }
+    this.pendingToken = true;
+    return true;
+  }
+
+  private retryLater(reason: string): void {
+    const delay = this.env.retry.budget.backoffMs(this.attempts, this.env.random());
+    if (delay <= 0) {
+      this.retryNow(reason);
+      return;
+    }
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.retryNow(reason);
+    }, delay);
+  }
+
+  private retryNow(reason: string): void {
+    if (this.clientGone) return;
+    // The current route: a cooldown or ejection from the failed attempt counts already.
+    const other = this.deployment.route?.pickOther(this.tried as Set<string>, this.env.random()) ?? null;
+    if (other === null) {
+      this.dropPendingToken();
+      this.giveUp();
+      return;
+    }
+    this.env.metrics.retries.labels(this.deployment.name, reason).inc();
+    this.start(other);
+  }
+
+  /** No attempt left: the client gets the last upstream answer, or a router error. */
+  private giveUp(): void {
+    const held = this.held;
+    const region = (this.region as RegionUpstream).region;
+    if (held === null) {
+      this.finish(sendError(this.res, 'UpstreamUnavailable', `no region of the boundary could be reached (last: ${region})`));
+      return;
+    }
+    this.held = null;
+    const headers = clientResponseHeaders(held.raw, region);
+    // The held body may have been cut at MAX_HELD_BODY_BYTES: let Node frame it anew.
+    for (let i = headers.length - 2; i >= 0; i -= 2) {
+      if ((headers[i] as string).toLowerCase() === 'content-length') headers.splice(i, 2);
+    }
+    this.responded = true;
+    this.res.writeHead(held.status, headers);
+    for (const chunk of held.chunks) this.res.write(chunk);
+    this.res.end();
+    this.finish(held.status);
+  }
+
+  private shedAt(region: RegionUpstream): void {
+    (this.tried ??= new Set()).add(region.region);
+    const other = this.deployment.route?.pickOther(this.tried, this.env.random()) ?? null;
+    if (other !== null) {
+      this.start(other);
+      return;
+    }
+    this.dropPendingToken();
+    this.env.metrics.shed.labels('backend').inc();
+    this.region = region;
+    this.finish(sendError(this.res, 'Overloaded', `every backend of the boundary is at shedding.maxInFlightPerBackend (${this.env.maxInFlightPerBackend})`, this.env.shedRetryAfterS));
+  }
+
+  private dropPendingToken(): void {
+    if (this.pendingToken) {
+      this.pendingToken = false;
+      this.env.retry.budget.release();
+    }
   }
 
   private finishAttempt(status: number, errorCode: string | null): void {
     const backend = this.backend as Backend;
     backend.release();
+    if (this.attemptIsRetry) {
+      this.attemptIsRetry = false;
+      this.env.retry.budget.release();
+    }
     const onOutcome = this.env.onOutcome;
     if (onOutcome !== null) {
       onOutcome({
-        deployment: this.deployment,
+        model: this.deployment.topology.model,
         backend,
         status,
         errorCode,
         retryAfterMs: this.retryAfterMs,
-        seconds: (performance.now() - this.attemptStart) / 1000,
+        headersSeconds: this.headersSeconds,
       });
     }
   }
@@ -202,7 +316,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.done = true;
     this.res.removeListener('close', this.onClientClose);
     const seconds = (performance.now() - this.startedAt) / 1000;
-    this.deployment.statsFor((this.region as RegionUpstream).region).record(status, seconds);
+    const region = this.region;
+    (region === null ? this.deployment.ownAnswers : this.deployment.statsFor(region.region)).record(status, seconds);
     this.env.onDone();
   }
 }

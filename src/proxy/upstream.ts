@@ -9,6 +9,10 @@ export class Backend {
   readonly url: string;
   readonly pool: Pool;
   inFlight = 0;
+  /** Connect failures in a row; at the outlier threshold the backend is skipped for a while. */
+  connectFailures = 0;
+  /** The backend is skipped (unless its region has no other) until then (ms since epoch). */
+  ejectedUntilMs = 0;
   private readonly gauge: ReturnType<Gauge<'region' | 'backend'>['labels']>;
 
   constructor(config: BackendConfig, upstream: UpstreamConfig, inFlightGauge: Gauge<'region' | 'backend'>) {
@@ -46,20 +50,24 @@ export class RegionUpstream {
     this.backends = backends;
   }
 
-  /** Least in flight; ties go round robin so idle backends share the load evenly. */
-  pickBackend(): Backend {
+  /**
+   * Least in flight among the backends not ejected; ties go round robin so idle
+   * backends share the load evenly. If every backend is ejected, they all count.
+   */
+  pickBackend(nowMs: number): Backend {
     const list = this.backends;
     const n = list.length;
     const start = this.next;
     this.next = start + 1 === n ? 0 : start + 1;
-    let best = list[start] as Backend;
-    if (n === 1) return best;
-    for (let k = 1; k < n; k++) {
+    if (n === 1) return list[0] as Backend;
+    let best: Backend | null = null;
+    for (let k = 0; k < n; k++) {
       let i = start + k;
       if (i >= n) i -= n;
       const b = list[i] as Backend;
-      if (b.inFlight < best.inFlight) best = b;
+      if (b.ejectedUntilMs > nowMs) continue;
+      if (best === null || b.inFlight < best.inFlight) best = b;
     }
-    return best;
+    return best ?? (list[start] as Backend);
   }
 }

@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { planDeployment } from '../planner/plan-deployment.js';
-import type { AvailabilityLookup, PassiveFactorLookup, PlannerSettings } from '../planner/types.js';
+import type { PlannerSettings, RegionState } from '../planner/types.js';
+import type { Resilience } from '../resilience/resilience.js';
+import type { Topology } from '../topology/topology.js';
 import type { RegionUpstream } from '../proxy/upstream.js';
 import { DeploymentRoute } from '../selector/deployment-route.js';
 import { sourceStatusOf, type SourceStatus, type TelemetryStore } from '../telemetry/store.js';
@@ -21,6 +23,7 @@ export function plannerSettingsOf(config: Config): PlannerSettings {
     estimateMaxAgeMs: config.telemetry.estimateMaxAgeMs,
     minCoverage: config.telemetry.minCoverage,
     maxShareFactor: config.conservative.maxShareFactor,
+    maxEjectionPercent: config.outlier.maxEjectionPercent,
     minShareFactor: Math.min(DEFAULT_MIN_SHARE_FACTOR, 1),
     fullRetryAfterS: Math.max(1, Math.ceil(config.telemetry.intervalMs / 1000)),
     unavailableRetryAfterS: DEFAULT_UNAVAILABLE_RETRY_AFTER_S,
@@ -34,17 +37,21 @@ export interface RouteStateOptions {
   readonly store: TelemetryStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  readonly availability: AvailabilityLookup;
-  readonly passiveFactor: PassiveFactorLookup;
+  readonly topology: Topology;
+  readonly resilience: Resilience;
 }
+
+const STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cooldown', 'slow-start'];
 
 export class RouteState {
   private readonly settings: PlannerSettings;
+  private readonly models: ReadonlySet<string>;
   sourceStatus: SourceStatus = 'stale';
   plannedAtMs = 0;
 
   constructor(private readonly opts: RouteStateOptions) {
     this.settings = plannerSettingsOf(opts.config);
+    this.models = new Set(opts.topology.deployments.map((d) => d.model));
   }
 
   rebuild(nowMs: number): void {
@@ -56,12 +63,14 @@ export class RouteState {
     }
     this.sourceStatus = status;
     metrics.sourceUp.labels(status).set(1);
+    const { resilience } = this.opts;
+    resilience.observeTelemetry(store, this.models, this.opts.topology.regions, this.settings.staleAfterMs, nowMs);
     const input = {
       telemetry: store,
       sourceStatus: status,
       settings: this.settings,
-      availability: this.opts.availability,
-      passiveFactor: this.opts.passiveFactor,
+      availability: (model: string, region: string) => resilience.availability(model, region, nowMs),
+      passiveFactor: (model: string, region: string) => resilience.passiveFactor(model, region, nowMs),
     };
     const upstreamOf = (region: string): RegionUpstream => upstreams.get(region) as RegionUpstream;
     for (const deployment of this.opts.deployments.values()) {
@@ -75,7 +84,15 @@ export class RouteState {
       }
       metrics.mode.labels(plan.name).set(plan.mode === 'conservative' ? 1 : 0);
       metrics.coverage.labels(plan.name).set(plan.coverage);
-      for (const r of plan.regions) metrics.share.labels(plan.name, r.region).set(r.share);
+      for (const r of plan.regions) {
+        metrics.share.labels(plan.name, r.region).set(r.share);
+        metrics.weightFactor.labels(plan.name, r.region).set(r.weightFactor);
+        for (const state of STATES) metrics.regionState.labels(plan.name, r.region, state).set(state === r.state ? 1 : 0);
+        const before = previous?.regions.find((p) => p.region === r.region);
+        if (before !== undefined && before.state !== r.state) {
+          logger.info({ deployment: plan.name, region: r.region, state: r.state, previousState: before.state, reason: r.stateReason }, 'region state');
+        }
+      }
     }
     this.plannedAtMs = nowMs;
     metrics.planRebuilds.inc();

@@ -8,9 +8,8 @@ import { Metrics } from '../metrics/metrics.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
 import { DataPlane } from '../proxy/data-plane.js';
-import type { AttemptOutcome } from '../proxy/forward.js';
 import { Backend, RegionUpstream } from '../proxy/upstream.js';
-import type { AvailabilityLookup, PassiveFactorLookup } from '../planner/types.js';
+import { Resilience } from '../resilience/resilience.js';
 import { TelemetryPoller } from '../telemetry/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
 import { buildTopology, type Topology } from '../topology/topology.js';
@@ -32,13 +31,6 @@ export interface RouterAddresses {
   readonly admin: AddressInfo;
 }
 
-/** Hooks the resilience layer plugs into; the defaults change nothing. */
-export interface RouterExtensions {
-  readonly availability: AvailabilityLookup;
-  readonly passiveFactor: PassiveFactorLookup;
-  readonly onOutcome: ((outcome: AttemptOutcome) => void) | null;
-}
-
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -57,6 +49,7 @@ export class Router {
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
   readonly upstreams: ReadonlyMap<string, RegionUpstream>;
   readonly state: RouteState;
+  readonly resilience: Resilience;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly poller: TelemetryPoller;
@@ -67,8 +60,9 @@ export class Router {
   private ready = false;
   private draining = false;
   private stopping: Promise<void> | null = null;
+  private replanPending = false;
 
-  constructor(opts: RouterOptions, extensions?: Partial<RouterExtensions>) {
+  constructor(opts: RouterOptions) {
     const { config, logger } = opts;
     this.config = config;
     this.logger = logger;
@@ -84,15 +78,16 @@ export class Router {
     this.upstreams = upstreams;
     this.deployments = new Map(this.topology.deployments.map((d) => [d.name, new DeploymentRuntime(d, this.metrics)]));
 
+    this.resilience = new Resilience({ config, metrics: this.metrics, logger, now: this.now, requestReplan: () => this.replanSoon() });
     this.state = new RouteState({
       config,
+      topology: this.topology,
       deployments: this.deployments,
       upstreams,
       store: this.store,
       metrics: this.metrics,
       logger,
-      availability: extensions?.availability ?? (() => undefined),
-      passiveFactor: extensions?.passiveFactor ?? (() => 1),
+      resilience: this.resilience,
     });
     this.state.rebuild(this.now());
 
@@ -110,7 +105,17 @@ export class Router {
     this.dataPlane = new DataPlane({
       deployments: this.deployments,
       maxBodyBytes: config.limits.maxBodyBytes,
-      env: { metrics: this.metrics, logger, random, onOutcome: extensions?.onOutcome ?? null },
+      env: {
+        metrics: this.metrics,
+        logger,
+        random,
+        now: this.now,
+        onOutcome: this.resilience.onOutcome,
+        retry: { enabled: config.retry.enabled, maxAttempts: config.retry.maxAttempts, budget: this.resilience.budget },
+        maxInFlightPerBackend: config.shedding.maxInFlightPerBackend,
+        shedRetryAfterS: config.shedding.retryAfterS,
+      },
+      maxInFlight: config.shedding.maxInFlight,
       isDraining: () => this.draining,
     });
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
@@ -129,8 +134,21 @@ export class Router {
     this.state.rebuild(this.now());
   }
 
+  /** Several outcomes in one tick cost one re-plan. */
+  private replanSoon(): void {
+    if (this.replanPending) return;
+    this.replanPending = true;
+    setImmediate(() => {
+      this.replanPending = false;
+      if (!this.draining) this.replan();
+    });
+  }
+
   capacity(): unknown {
     return renderCapacity({
+      resilience: this.resilience,
+      requestsInFlight: this.dataPlane.active,
+      config: this.config,
       nowMs: this.now(),
       plannedAtMs: this.state.plannedAtMs,
       telemetryUrl: this.config.telemetry.url,
@@ -182,6 +200,7 @@ export class Router {
     this.dataServer.closeAllConnections();
     await closed;
     await this.poller.stop();
+    this.resilience.close();
     await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
     await new Promise<void>((resolve) => {
       this.adminServer.close(() => resolve());
@@ -193,5 +212,6 @@ export class Router {
   private refreshScrapeGauges(): void {
     const now = this.now();
     for (const r of this.store.reports()) this.metrics.telemetryAge.labels(r.region, r.model).set(Math.max(0, now - r.atMs) / 1000);
+    this.metrics.retryBudgetInFlight.set(this.resilience.budget.inFlight);
   }
 }

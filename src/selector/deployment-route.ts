@@ -21,6 +21,14 @@ export class DeploymentRoute<T extends { readonly region: string }> {
     return table === null ? null : (this.targets[table.pick(u)] as T);
   }
 
+  /** Whether some routable region is not in `exclude`. */
+  hasOther(exclude: ReadonlySet<string>): boolean {
+    for (let i = 0; i < this.targets.length; i++) {
+      if (!exclude.has((this.targets[i] as T).region)) return true;
+    }
+    return false;
+  }
+
   /**
    * A region other than `exclude`, by the plan's shares renormalised over the rest.
    * Retries only: a linear scan is fine off the common path.

@@ -3,6 +3,11 @@ import { describe, test } from 'node:test';
 import {
   DEFAULT_ADMIN,
   DEFAULT_CONSERVATIVE,
+  DEFAULT_COOLDOWN,
+  DEFAULT_OUTLIER,
+  DEFAULT_RETRY,
+  DEFAULT_SHEDDING,
+  DEFAULT_SLOW_START,
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_LOG,
@@ -88,7 +93,7 @@ describe('a valid config', () => {
         minCoverage: 0.75,
         estimateMaxAgeMs: 30000,
       },
-      conservative: { maxShareFactor: 1.5 },
+      conservative: { maxShareFactor: 1.5, passiveCapacity: true },
       limits: { maxBodyBytes: 16777216 },
       upstream: {
         connectTimeoutMs: 2000,
@@ -99,6 +104,11 @@ describe('a valid config', () => {
       },
       shutdown: { drainMs: 10000 },
       log: { level: 'info' },
+      outlier: DEFAULT_OUTLIER,
+      retry: DEFAULT_RETRY,
+      cooldown: DEFAULT_COOLDOWN,
+      shedding: DEFAULT_SHEDDING,
+      slowStart: DEFAULT_SLOW_START,
     });
   });
 
@@ -174,7 +184,7 @@ describe('structure', () => {
 
   test('an unknown top-level key is named with the known keys', () => {
     assertErrors({ ...example(), zone: {} }, [
-      'zone: unknown key (known: admin, backends, conservative, deployments, limits, listen, log, shutdown, telemetry, upstream, zones)',
+      'zone: unknown key (known: admin, backends, conservative, cooldown, deployments, limits, listen, log, outlier, retry, shedding, shutdown, slowStart, telemetry, upstream, zones)',
     ]);
   });
 
@@ -527,5 +537,26 @@ describe('collecting problems', () => {
   test('an invalid backend url does not also leave its region without a backend', () => {
     const backends = [{ region: 'eastus2', url: 'http://h:1/x' }, { region: 'swedencentral', url: 'http://h:2' }];
     assert.equal(rejected({ ...example(), backends }).length, 1);
+  });
+});
+
+describe('resilience sections', () => {
+  test('each resilience section is validated by key path', () => {
+    const errors = rejected({
+      ...minimal(),
+      outlier: { maxEjectionPercent: 150, baseEjectionMs: 1000, maxEjectionMs: 10, enabled: 'yes' },
+      retry: { maxAttempts: 0 },
+      cooldown: { maxMs: -1 },
+      shedding: { maxInFlight: 1.5 },
+      slowStart: { minWeightPercent: 0, aggression: 100 },
+    });
+    for (const path of ['outlier.maxEjectionPercent', 'outlier.enabled', 'retry.maxAttempts', 'cooldown.maxMs', 'shedding.maxInFlight', 'slowStart.minWeightPercent', 'slowStart.aggression']) {
+      assert.ok(errors.some((e) => e.startsWith(`${path}: `)), `no problem reported at ${path}:\n${errors.join('\n')}`);
+    }
+  });
+
+  test('a maximum shorter than its base is an error naming both', () => {
+    assertErrorAt({ ...minimal(), outlier: { baseEjectionMs: 1000, maxEjectionMs: 10 } }, 'outlier.maxEjectionMs', 'baseEjectionMs 1000');
+    assertErrorAt({ ...minimal(), retry: { backoffBaseMs: 100, backoffMaxMs: 10 } }, 'retry.backoffMaxMs', 'backoffBaseMs 100');
   });
 });

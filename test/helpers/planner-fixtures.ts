@@ -8,6 +8,7 @@ export const SETTINGS: PlannerSettings = {
   estimateMaxAgeMs: 30_000,
   minCoverage: 0.75,
   maxShareFactor: 1.5,
+  maxEjectionPercent: 100,
   minShareFactor: 0.25,
   fullRetryAfterS: 1,
   unavailableRetryAfterS: 5,

@@ -4,7 +4,6 @@ import { Writable } from 'node:stream';
 import { validateConfig } from '../../src/config/validate.js';
 import { createLogger } from '../../src/logger.js';
 import { Router } from '../../src/router/router.js';
-import type { RouterExtensions } from '../../src/router/router.js';
 
 export interface RunningRouter {
   readonly router: Router;
@@ -25,6 +24,7 @@ export interface CapacityRegion {
   inUse: number | null;
   state: string;
   stateReason: string | null;
+  stateUntil: string | null;
   weightFactor: number;
 }
 export interface CapacityDeployment {
@@ -51,7 +51,7 @@ export function baseConfig(overrides: Record<string, unknown>): Record<string, u
   };
 }
 
-export async function startRouter(rawConfig: Record<string, unknown>, extensions?: Partial<RouterExtensions>): Promise<RunningRouter> {
+export async function startRouter(rawConfig: Record<string, unknown>): Promise<RunningRouter> {
   const checked = validateConfig(rawConfig);
   if (!checked.ok) throw new Error(`test config invalid:\n${checked.errors.join('\n')}`);
   const logs: Array<Record<string, unknown>> = [];
@@ -61,7 +61,7 @@ export async function startRouter(rawConfig: Record<string, unknown>, extensions
       cb();
     },
   });
-  const router = new Router({ config: checked.config, logger: createLogger(checked.config.log.level, sink) }, extensions);
+  const router = new Router({ config: checked.config, logger: createLogger(checked.config.log.level, sink) });
   const { data, admin } = await router.start();
   const url = `http://127.0.0.1:${data.port}`;
   const adminUrl = `http://127.0.0.1:${admin.port}`;

@@ -98,7 +98,7 @@ test('every region out of headroom in normal mode: 429 with a Retry-After', () =
 
 test('ejected regions get nothing; all ejected gives 503 with the earliest return as Retry-After', () => {
   const t = view([report('norwayeast', 100, 0), report('swedencentral', 100, 0), report('uksouth', 100, 0), report('westeurope', 100, 0)]);
-  const ejected = { state: 'ejected' as const, reason: '5xx', untilMs: NOW + 30_000, weightFactor: 1 };
+  const ejected = { state: 'ejected' as const, reason: '5xx', kind: 'failure' as const, sinceMs: NOW - 1000, untilMs: NOW + 30_000, weightFactor: 1 };
   const some = planDeployment(eu, input(t, { availability: { norwayeast: ejected } }), NOW);
   assert.equal(shareOf(some, 'norwayeast'), 0);
   assert.equal(some.regions.find((r) => r.region === 'norwayeast')!.state, 'ejected');

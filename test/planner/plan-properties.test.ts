@@ -24,13 +24,14 @@ const scenario = fc
       { minLength: 20, maxLength: 20 },
     ),
     health: fc.array(
-      fc.option(fc.record({ state: fc.constantFrom('ejected', 'cooldown', 'slow-start'), weightFactor: fc.double({ min: 0.01, max: 1, noNaN: true }), untilIn: fc.integer({ min: 1, max: 300_000 }) })),
+      fc.option(fc.record({ state: fc.constantFrom('ejected', 'cooldown', 'slow-start'), for400: fc.boolean(), weightFactor: fc.double({ min: 0.01, max: 1, noNaN: true }), untilIn: fc.integer({ min: 1, max: 300_000 }) })),
       { minLength: 20, maxLength: 20 },
     ),
     passive: fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: 20, maxLength: 20 }),
     status: fc.constantFrom<SourceStatus>('ok', 'error', 'stale'),
     minCoverage: fc.double({ min: 0, max: 1, noNaN: true }),
     maxShareFactor: fc.double({ min: 1, max: 3, noNaN: true }),
+    maxEjectionPercent: fc.integer({ min: 0, max: 100 }),
   })
   .map((s) => {
     const zones: Record<string, string[]> = {};
@@ -58,7 +59,16 @@ const scenario = fc
     const passive: Record<string, number> = {};
     all.forEach((region, i) => {
       const h = s.health[i];
-      if (h) availability[region] = { state: h.state as RegionAvailability['state'], reason: 'test', untilMs: h.state === 'slow-start' ? null : NOW + h.untilIn, weightFactor: h.state === 'slow-start' ? h.weightFactor : 1 };
+      if (h) {
+        availability[region] = {
+          state: h.state as RegionAvailability['state'],
+          reason: 'test',
+          kind: h.state === 'ejected' ? (h.for400 ? 'status400' : 'failure') : null,
+          sinceMs: NOW - h.untilIn,
+          untilMs: h.state === 'slow-start' ? null : NOW + h.untilIn,
+          weightFactor: h.state === 'slow-start' ? h.weightFactor : 1,
+        };
+      }
       passive[region] = s.passive[i]!;
     });
     return { s, zones, withBackend, deployment, topology, reports, availability, passive };
@@ -78,7 +88,7 @@ test('planner invariants hold over random topologies, telemetry and health', () 
           status: s.status,
           availability,
           passive,
-          settings: { minCoverage: s.minCoverage, maxShareFactor: s.maxShareFactor },
+          settings: { minCoverage: s.minCoverage, maxShareFactor: s.maxShareFactor, maxEjectionPercent: s.maxEjectionPercent },
         }),
         NOW,
       );
@@ -98,6 +108,12 @@ test('planner invariants hold over random topologies, telemetry and health', () 
       const active = plan.regions.filter((r) => r.state === 'active' || r.state === 'slow-start');
       for (const r of plan.regions) {
         if (r.state !== 'active' && r.state !== 'slow-start') assert.equal(r.share, 0, `${r.region} (${r.state}) gets nothing`);
+      }
+      const servableCount = plan.regions.filter((r) => r.state !== 'no-backend').length;
+      const ejectedNow = plan.regions.filter((r) => r.state === 'ejected');
+      assert.ok(ejectedNow.length <= Math.floor((s.maxEjectionPercent / 100) * servableCount + 1e-9), 'the ejection cap holds');
+      if (ejectedNow.length > 0 && active.length === 0 && !plan.regions.some((r) => r.state === 'cooldown')) {
+        assert.ok(ejectedNow.every((r) => availability[r.region]!.kind === 'failure'), 'the last region is never ejected for 400s alone');
       }
       if (plan.mode === 'conservative' && active.length > 0) {
         const n = active.length;

@@ -1,0 +1,130 @@
+// Passive outlier detection per (model, region), from the router's own outcomes:
+// consecutive failures, a failure rate, and service-side 400 anomalies (a region's 400
+// rate far above its peers' for the same model, over the same window). It decides
+// candidates; the planner applies the ejection cap per deployment.
+import type { OutlierConfig } from '../config/types.js';
+import { ATTEMPTS, FAILURES, LATENCY_COUNT, LATENCY_SUM, RollingWindow, STATUS_400, STATUS_429 } from './rolling-window.js';
+
+export type OutcomeClass = 'success' | 'failure' | 'status400' | 'status429' | 'other';
+
+export interface Ejection {
+  readonly kind: 'failure' | 'status400';
+  readonly reason: string;
+  readonly sinceMs: number;
+  readonly untilMs: number;
+}
+
+export class RegionHealth {
+  readonly window: RollingWindow;
+  consecutiveFailures = 0;
+  lastFailure = '';
+  ejection: Ejection | null = null;
+  /** Ejections in a row; decays when the region stays healthy for maxEjectionMs. */
+  ejections = 0;
+
+  constructor(
+    readonly model: string,
+    readonly region: string,
+    windowMs: number,
+  ) {
+    this.window = new RollingWindow(windowMs);
+  }
+}
+
+export class OutlierDetector {
+  private readonly byModel = new Map<string, Map<string, RegionHealth>>();
+
+  constructor(private readonly config: OutlierConfig) {}
+
+  health(model: string, region: string): RegionHealth {
+    let regions = this.byModel.get(model);
+    if (regions === undefined) {
+      regions = new Map();
+      this.byModel.set(model, regions);
+    }
+    let h = regions.get(region);
+    if (h === undefined) {
+      h = new RegionHealth(model, region, this.config.windowMs);
+      regions.set(region, h);
+    }
+    return h;
+  }
+
+  peek(model: string, region: string): RegionHealth | undefined {
+    return this.byModel.get(model)?.get(region);
+  }
+
+  peers(model: string): Iterable<RegionHealth> {
+    return this.byModel.get(model)?.values() ?? [];
+  }
+
+  /** Records one attempt; returns a new ejection when this outcome triggers one. */
+  record(h: RegionHealth, outcome: OutcomeClass, latencyS: number | null, detail: string, nowMs: number): Ejection | null {
+    const w = h.window;
+    w.add(ATTEMPTS, 1, nowMs);
+    if (latencyS !== null) {
+      w.add(LATENCY_SUM, latencyS, nowMs);
+      w.add(LATENCY_COUNT, 1, nowMs);
+    }
+    if (outcome === 'failure') {
+      w.add(FAILURES, 1, nowMs);
+      h.consecutiveFailures++;
+      h.lastFailure = detail;
+    } else {
+      h.consecutiveFailures = 0;
+      if (outcome === 'status429') w.add(STATUS_429, 1, nowMs);
+      else if (outcome === 'status400') w.add(STATUS_400, 1, nowMs);
+    }
+    if (!this.config.enabled || (h.ejection !== null && nowMs < h.ejection.untilMs)) return null;
+    if (outcome === 'failure') return this.judgeFailures(h, nowMs);
+    if (outcome === 'status400' && this.config.status400) return this.judge400(h, nowMs);
+    return null;
+  }
+
+  private judgeFailures(h: RegionHealth, nowMs: number): Ejection | null {
+    if (h.consecutiveFailures >= this.config.consecutiveFailures) {
+      return this.eject(h, 'failure', `${h.consecutiveFailures} consecutive failures (last: ${h.lastFailure})`, nowMs);
+    }
+    const attempts = h.window.sum(ATTEMPTS, nowMs);
+    if (attempts < this.config.minRequests) return null;
+    const rate = h.window.sum(FAILURES, nowMs) / attempts;
+    if (rate < this.config.failureRate) return null;
+    return this.eject(h, 'failure', `failure rate ${rate.toFixed(2)} >= ${this.config.failureRate} over ${attempts} attempts (last: ${h.lastFailure})`, nowMs);
+  }
+
+  /**
+   * A 400 is normally the client's fault; a region is suspect only when its 400 rate is
+   * high and far above what the same model's other regions see. A client that sends bad
+   * requests everywhere raises every region's rate together, and ejects nothing.
+   */
+  private judge400(h: RegionHealth, nowMs: number): Ejection | null {
+    const attempts = h.window.sum(ATTEMPTS, nowMs);
+    if (attempts < this.config.minRequests) return null;
+    const rate = h.window.sum(STATUS_400, nowMs) / attempts;
+    if (rate < this.config.status400MinRate) return null;
+    let peerAttempts = 0;
+    let peer400 = 0;
+    for (const p of this.peers(h.model)) {
+      if (p === h || (p.ejection !== null && nowMs < p.ejection.untilMs)) continue;
+      peerAttempts += p.window.sum(ATTEMPTS, nowMs);
+      peer400 += p.window.sum(STATUS_400, nowMs);
+    }
+    // Without enough traffic elsewhere there is nothing to compare with: do not guess.
+    if (peerAttempts < this.config.minRequests) return null;
+    const peerRate = peer400 / peerAttempts;
+    if (rate - peerRate < this.config.status400MinExcess) return null;
+    return this.eject(h, 'status400', `400 rate ${rate.toFixed(2)} vs ${peerRate.toFixed(2)} in peer regions for model ${h.model}`, nowMs);
+  }
+
+  private eject(h: RegionHealth, kind: Ejection['kind'], reason: string, nowMs: number): Ejection {
+    const previous = h.ejection;
+    const healthySince = previous === null ? -Infinity : previous.untilMs;
+    h.ejections = nowMs - healthySince < this.config.maxEjectionMs ? h.ejections + 1 : 1;
+    const durationMs = Math.min(this.config.baseEjectionMs * h.ejections, this.config.maxEjectionMs);
+    h.ejection = { kind, reason, sinceMs: nowMs, untilMs: nowMs + durationMs };
+    // A returning region is judged on what it does after its return.
+    h.window.reset();
+    h.consecutiveFailures = 0;
+    return h.ejection;
+  }
+}

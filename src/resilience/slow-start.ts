@@ -1,0 +1,11 @@
+// Envoy's slow-start curve: a recovered region's weight comes back as
+// max(min, (t / window) ^ (1 / aggression)), so the backlog does not land at once.
+import type { SlowStartConfig } from '../config/types.js';
+
+/** The weight factor in (0, 1] at `elapsedMs` after recovery; 1 once the window is over. */
+export function slowStartFactor(elapsedMs: number, config: SlowStartConfig): number {
+  if (!config.enabled || elapsedMs >= config.windowMs) return 1;
+  const min = config.minWeightPercent / 100;
+  const t = Math.max(0, elapsedMs) / config.windowMs;
+  return Math.max(min, Math.pow(t, 1 / config.aggression));
+}
