@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chat, spread, startFleetAndRouter } from '../helpers/fleet-harness.js';
+import { deploymentOf } from '../helpers/router-harness.js';
+import { waitFor } from '../helpers/wait.js';
+
+const REGIONS = [
+  { region: 'r1', capacity: 1000 },
+  { region: 'r2', capacity: 1000 },
+  { region: 'r3', capacity: 1000 },
+];
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }) {
+  const s = await startFleetAndRouter({
+    regions: REGIONS,
+    zones: { z: ['r1', 'r2', 'r3'] },
+    models: ['m', 'm2'],
+    deployments: [
+      { name: 'chat', model: 'm', type: 'datazone', zone: 'z' },
+      { name: 'other', model: 'm2', type: 'datazone', zone: 'z' },
+    ],
+    extra: { outlier: { minRequests: 10, windowMs: 10_000 } },
+  });
+  t.after(() => s.close());
+  await waitFor('normal mode', async () => deploymentOf(await s.router.capacity(), 'chat').mode === 'normal');
+  return s;
+}
+
+test('one region answering 400 for one model while its peers answer 200 is ejected; traffic stays in the boundary', async (t) => {
+  const s = await setup(t);
+  s.fleet.region('r1').setBehaviour({ failStatus: 400, failModel: 'chat' });
+  const before = await spread(300, 4, () => chat(s.router.url, 'chat'));
+  assert.ok((before.byStatus[400] ?? 0) > 0, 'some requests met the broken region first');
+
+  const d = await waitFor('r1 ejected for chat', async () => {
+    const dep = deploymentOf(await s.router.capacity(), 'chat');
+    return dep.regions.find((r) => r.region === 'r1')?.state === 'ejected' ? dep : null;
+  });
+  const r1 = d.regions.find((r) => r.region === 'r1')!;
+  assert.equal(r1.share, 0);
+  assert.match(r1.stateReason ?? '', /400 rate 1\.00 vs 0\.00 in peer regions for model m/);
+  assert.ok(r1.stateUntil !== null);
+  assert.match(await s.router.metrics(), /switchyard_outlier_ejections_total\{model="m",region="r1",kind="status400"\} 1/);
+  assert.match(await s.router.metrics(), /switchyard_region_state\{deployment="chat",region="r1",state="ejected"\} 1/);
+
+  const received = s.fleet.region('r1').stats.received;
+  const after = await spread(200, 4, () => chat(s.router.url, 'chat'));
+  assert.equal(after.byStatus[200], 200, 'every request now succeeds');
+  assert.equal(after.byRegion.r1 ?? 0, 0, 'nothing goes to the ejected region');
+  assert.equal(s.fleet.region('r1').stats.received, received);
+
+  // The other model is served fine by r1 and is judged on its own.
+  const otherDep = deploymentOf(await s.router.capacity(), 'other');
+  assert.equal(otherDep.regions.find((r) => r.region === 'r1')!.state, 'active');
+});
+
+test('a client that sends invalid bodies to every region ejects nothing', async (t) => {
+  const s = await setup(t);
+  const bad = async () => {
+    const res = await fetch(`${s.router.url}/openai/deployments/chat/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"messages": [' });
+    await res.text();
+    return { status: res.status, region: res.headers.get('x-switchyard-region'), headers: res.headers, body: '' };
+  };
+  const out = await spread(300, 4, bad);
+  assert.equal(out.byStatus[400], 300);
+  for (const r of ['r1', 'r2', 'r3']) assert.ok((out.byRegion[r] ?? 0) > 30, `${r} saw the bad requests too`);
+  const d = deploymentOf(await s.router.capacity(), 'chat');
+  for (const r of d.regions) assert.equal(r.state, 'active', `${r.region} not ejected`);
+  assert.doesNotMatch(await s.router.metrics(), /switchyard_outlier_ejections_total\{/);
+});
+
+test('the last serving region is never ejected for 400s alone', async (t) => {
+  const s = await startFleetAndRouter({
+    regions: [{ region: 'solo', capacity: 1000 }, { region: 'peer', capacity: 1000 }],
+    zones: { a: ['solo'], b: ['peer'] },
+    deployments: [
+      { name: 'one', model: 'm', type: 'regional', region: 'solo' },
+      { name: 'two', model: 'm', type: 'regional', region: 'peer' },
+    ],
+    extra: { outlier: { minRequests: 10, maxEjectionPercent: 100 } },
+  });
+  t.after(() => s.close());
+  await waitFor('normal mode', async () => deploymentOf(await s.router.capacity(), 'one').mode === 'normal');
+  s.fleet.region('solo').setBehaviour({ failStatus: 400 });
+  await spread(40, 2, () => chat(s.router.url, 'two'));
+  const out = await spread(60, 2, () => chat(s.router.url, 'one'));
+  assert.equal(out.byStatus[400], 60, 'the region keeps serving its only boundary');
+  const one = deploymentOf(await s.router.capacity(), 'one').regions[0]!;
+  assert.equal(one.state, 'active');
+  assert.match(one.stateReason ?? '', /never ejected for 400s alone/);
+});

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chat, spread, startFleetAndRouter } from '../helpers/fleet-harness.js';
+import { deploymentOf } from '../helpers/router-harness.js';
+import { waitFor } from '../helpers/wait.js';
+
+test('in conservative mode, a region the router sees answering 429 gets less traffic, inside the caps', async (t) => {
+  const s = await startFleetAndRouter({
+    regions: [
+      { region: 'busy', capacity: 1000 },
+      { region: 'r2', capacity: 1000 },
+      { region: 'r3', capacity: 1000 },
+      { region: 'r4', capacity: 1000 },
+    ],
+    zones: { z: ['busy', 'r2', 'r3', 'r4'] },
+    deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
+    telemetry: { intervalMs: 100, staleAfterMs: 500, timeoutMs: 300 },
+    // Passive capacity alone: no cooldowns or ejections to hide the busy region.
+    extra: { cooldown: { enabled: false }, outlier: { enabled: false, minRequests: 10 } },
+  });
+  t.after(() => s.close());
+  await waitFor('normal mode', async () => deploymentOf(await s.router.capacity(), 'chat').coverage === 1);
+  // The second incident: telemetry goes dark while one region is in fact saturated.
+  s.fleet.telemetry.fail('status500');
+  await waitFor('conservative', async () => deploymentOf(await s.router.capacity(), 'chat').mode === 'conservative');
+  s.fleet.region('busy').setBehaviour({ failStatus: 429 });
+
+  await spread(200, 4, () => chat(s.router.url, 'chat'));
+  const d = await waitFor('busy region weighed down', async () => {
+    const dep = deploymentOf(await s.router.capacity(), 'chat');
+    return dep.regions.find((r) => r.region === 'busy')!.share < 0.15 ? dep : null;
+  });
+  const busy = d.regions.find((r) => r.region === 'busy')!;
+  assert.ok(busy.share >= 0.25 / 4 - 1e-9, `still above the conservative floor (${busy.share})`);
+  for (const r of d.regions) assert.ok(r.share <= 1.5 / 4 + 1e-9, `${r.region} within the cap`);
+  const others = d.regions.filter((r) => r.region !== 'busy');
+  for (const r of others) assert.ok(r.share > busy.share, `${r.region} takes more than the busy region`);
+});
