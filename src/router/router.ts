@@ -160,10 +160,13 @@ export class Router {
   }
 
   async start(): Promise<RouterAddresses> {
+    // With port 0 the "listening" lines are how scripts find the ports: they are
+    // written at any log level but silent.
+    const lifecycle = this.logger.level === 'silent' ? this.logger : this.logger.child({}, { level: 'info' });
     const data = await listen(this.dataServer, this.config.listen.host, this.config.listen.port);
-    this.logger.info({ listener: 'data', host: data.address, port: data.port }, 'listening');
+    lifecycle.info({ listener: 'data', host: data.address, port: data.port }, 'listening');
     const admin = await listen(this.adminServer, this.config.admin.host, this.config.admin.port);
-    this.logger.info({ listener: 'admin', host: admin.address, port: admin.port }, 'listening');
+    lifecycle.info({ listener: 'admin', host: admin.address, port: admin.port }, 'listening');
     this.poller.start();
     const tickMs = Math.min(MAX_TICK_MS, this.config.telemetry.intervalMs);
     this.tick = setInterval(() => this.replan(), tickMs);
