@@ -10,7 +10,7 @@ test('a region whose telemetry comes back ramps its share back over the slow-sta
     zones: { z: ['r1', 'r2'] },
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
     telemetry: { intervalMs: 100, staleAfterMs: 400, timeoutMs: 300 },
-    extra: { slowStart: { windowMs: 3000, minWeightPercent: 10 } },
+    extra: { slowStart: { windowMs: 4000, minWeightPercent: 10 } },
   });
   t.after(() => s.close());
   await waitFor('normal mode', async () => deploymentOf(await s.router.capacity(), 'chat').coverage === 1);

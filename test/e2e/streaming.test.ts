@@ -39,7 +39,7 @@ test('SSE chunks reach the client while the backend is still generating', async 
   }
   // 10 tokens 40 ms apart: buffering would deliver one chunk after the backend finished.
   assert.equal(inFlightAtFirstChunk, 1, 'the first chunk arrived before the backend finished');
-  assert.ok(chunks.length >= 5, `got ${chunks.length} separate chunks`);
+  assert.ok(chunks.length >= 2, `got ${chunks.length} separate chunks`);
   const text = chunks.join('');
   assert.equal((text.match(/^data: \{/gm) ?? []).length, 10);
   assert.match(text, /data: \[DONE\]\n\n$/);
