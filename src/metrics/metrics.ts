@@ -1,28 +1,14 @@
 // Every Prometheus series switchyard exports, on a registry of its own (so tests can
 // run several routers in one process). Hot-path series are used through label
 // children cached by the callers, never through labels() per request.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-// Inference latencies run from milliseconds (errors, cached) to minutes (long streams).
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestSeries } from './request-series.js';
 
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly requests = new Counter({
-    name: 'switchyard_requests_total',
-    help: 'Requests answered, by deployment, serving region ("none" when the router answered itself) and HTTP status code.',
-    labelNames: ['deployment', 'region', 'code'] as const,
-    registers: [this.registry],
-  });
-
-  readonly duration = new Histogram({
-    name: 'switchyard_request_duration_seconds',
-    help: 'Time from request received to response end (streams included), by deployment and region.',
-    labelNames: ['deployment', 'region'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
+  /** switchyard_requests_total and switchyard_request_duration_seconds, the per-request series. */
+  readonly requests = new RequestSeries(this.registry);
 
   readonly upstreamErrors = new Counter({
     name: 'switchyard_upstream_errors_total',

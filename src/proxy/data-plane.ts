@@ -1,7 +1,8 @@
 // The data-plane request handler: find the deployment, read the body, pick a region
 // from the current route, forward. Everything it reads was prepared off this path.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DeploymentRuntime } from '../router/deployment-runtime.js';
+import { NO_REGION, type DeploymentRuntime } from '../router/deployment-runtime.js';
+import type { RouteCounters } from '../metrics/request-series.js';
 import { sendError, type RouterErrorCode } from './errors.js';
 import { ProxyCall, type ForwardEnv } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
@@ -23,10 +24,13 @@ export class DataPlane {
   active = 0;
 
   private readonly env: ForwardEnv;
+  /** Answers to requests that named no known deployment. */
+  private readonly unrouted: RouteCounters;
 
   constructor(private readonly opts: DataPlaneOptions) {
     // Each request ends exactly once (ProxyCall guards it), so one shared callback does.
     this.env = { ...opts.env, onDone: () => this.active--, requestsInFlight: () => this.active };
+    this.unrouted = opts.env.metrics.requests.route(NO_REGION, NO_REGION);
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -122,7 +126,7 @@ export class DataPlane {
       deployment.ownAnswers.record(status, seconds);
       this.opts.env.metrics.rejected.labels(deployment.name, code).inc();
     } else {
-      this.opts.env.metrics.requests.labels('none', 'none', String(status)).inc();
+      this.unrouted.record(status, seconds);
     }
   }
 }

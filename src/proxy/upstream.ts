@@ -1,7 +1,6 @@
 // Long-lived per-backend and per-region state: one undici keep-alive pool per backend,
 // its in-flight count, and the backend choice inside a region.
 import { Pool } from 'undici';
-import type { Gauge } from 'prom-client';
 import type { BackendConfig, UpstreamConfig } from '../config/types.js';
 
 export class Backend {
@@ -13,9 +12,7 @@ export class Backend {
   connectFailures = 0;
   /** The backend is skipped (unless its region has no other) until then (ms since epoch). */
   ejectedUntilMs = 0;
-  private readonly gauge: ReturnType<Gauge<'region' | 'backend'>['labels']>;
-
-  constructor(config: BackendConfig, upstream: UpstreamConfig, inFlightGauge: Gauge<'region' | 'backend'>) {
+  constructor(config: BackendConfig, upstream: UpstreamConfig) {
     this.region = config.region;
     this.url = config.url;
     this.pool = new Pool(config.url, {
@@ -26,17 +23,15 @@ export class Backend {
       keepAliveTimeout: upstream.keepAliveTimeoutMs,
       pipelining: 1,
     });
-    this.gauge = inFlightGauge.labels(config.region, config.url);
   }
 
+  // The in-flight gauge is read from this count at scrape time, not updated per request.
   acquire(): void {
     this.inFlight++;
-    this.gauge.inc();
   }
 
   release(): void {
     this.inFlight--;
-    this.gauge.dec();
   }
 }
 

@@ -73,7 +73,7 @@ export class Router {
 
     const upstreams = new Map<string, RegionUpstream>();
     for (const [region, backends] of this.topology.backendsByRegion) {
-      upstreams.set(region, new RegionUpstream(region, backends.map((b) => new Backend(b, config.upstream, this.metrics.inFlight))));
+      upstreams.set(region, new RegionUpstream(region, backends.map((b) => new Backend(b, config.upstream))));
     }
     this.upstreams = upstreams;
     this.deployments = new Map(this.topology.deployments.map((d) => [d.name, new DeploymentRuntime(d, this.metrics)]));
@@ -216,5 +216,8 @@ export class Router {
     const now = this.now();
     for (const r of this.store.reports()) this.metrics.telemetryAge.labels(r.region, r.model).set(Math.max(0, now - r.atMs) / 1000);
     this.metrics.retryBudgetInFlight.set(this.resilience.budget.inFlight);
+    for (const upstream of this.upstreams.values()) {
+      for (const b of upstream.backends) this.metrics.inFlight.labels(b.region, b.url).set(b.inFlight);
+    }
   }
 }
