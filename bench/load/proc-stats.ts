@@ -1,0 +1,111 @@
+// Reading a process from /proc: CPU time (utime + stime, all threads, in clock ticks),
+// resident memory (VmRSS) and its high-water mark (VmHWM), and the TCP connections it
+// holds to given remote ports (socket inodes from /proc/<pid>/fd matched against
+// /proc/net/tcp), which is how leaked upstream connections are counted.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+function readClkTck(): number {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    if (Number.isInteger(n) && n > 0) return n;
+  } catch {
+    // fall through
+  }
+  return 100;
+}
+
+/** Clock ticks per second (`getconf CLK_TCK`). */
+export const CLK_TCK = readClkTck();
+
+/** utime + stime of the whole process (every thread), in clock ticks; NaN if gone. */
+export function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return NaN;
+  }
+}
+
+export function ticksToMicros(ticks: number): number {
+  return (ticks * 1e6) / CLK_TCK;
+}
+
+export interface MemoryStatus {
+  readonly rssMB: number;
+  readonly hwmMB: number;
+}
+
+export function memoryStatus(pid: number): MemoryStatus {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMB: kb('VmRSS') / 1024, hwmMB: kb('VmHWM') / 1024 };
+  } catch {
+    return { rssMB: NaN, hwmMB: NaN };
+  }
+}
+
+function socketInodes(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] !== undefined) inodes.add(m[1]);
+    } catch {
+      // closed while we looked
+    }
+  }
+  return inodes;
+}
+
+const TCP_STATES: Record<string, string> = {
+  '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT',
+  '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING',
+};
+
+/** TCP connections of `pid` whose remote port is one of `remotePorts`, counted by state. */
+export function connectionsTo(pid: number, remotePorts: readonly number[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  let inodes: Set<string>;
+  try {
+    inodes = socketInodes(pid);
+  } catch {
+    return counts;
+  }
+  const ports = new Set(remotePorts);
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const remotePort = parseInt((f[2] ?? '').split(':')[1] ?? '', 16);
+      if (!ports.has(remotePort) || !inodes.has(f[9] ?? '')) continue;
+      const state = TCP_STATES[f[3] ?? ''] ?? (f[3] as string);
+      counts[state] = (counts[state] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
+/** Busy clock ticks of the whole machine (all CPUs) from /proc/stat; NaN if unreadable. */
+export function machineBusyTicks(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal. irq and softirq are left out: with
+    // IRQ time accounting they are charged to no process, and most of them are this
+    // benchmark's own loopback traffic. steal (other VMs) stays in.
+    return (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[7] ?? 0);
+  } catch {
+    return NaN;
+  }
+}

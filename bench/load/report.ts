@@ -1,0 +1,192 @@
+// bench/RESULTS.md from a run's results: machine, command, one table per workload,
+// issue 3's targets judged against this run's ratios, and room for the profile note.
+import { markdownTable, num, type Cell } from '../table.js';
+import { SSE_PACING_MS } from './fleets.js';
+import { find, type Results, type Summary } from './summary.js';
+import { OTHER_CPU_WARN_PCT } from './phases.js';
+import { TARGET_ORDER } from './targets.js';
+import type { Verdict } from './verdicts.js';
+import { WORKLOADS, type WorkloadId } from './workloads.js';
+
+const PROFILE_PLACEHOLDER = `## Profile before/after
+
+_To be filled in: top frames of \`node --cpu-prof\` for switchyard under workload A,
+before and after the hot-path work of issue 3._
+`;
+
+function rowsFor(r: Results, w: WorkloadId): Summary[] {
+  return TARGET_ORDER.map((t) => find(r.summaries, w, t)).filter((s): s is Summary => s !== undefined);
+}
+
+function mb(x: number | null): string {
+  return x === null ? 'n/a' : num(x);
+}
+
+function verdictCell(v: Verdict): string {
+  return v.pass === null ? 'not measured' : v.pass ? '**pass**' : '**FAIL**';
+}
+
+function workloadA(r: Results): string {
+  const undici = find(r.summaries, 'A', 'undici-proxy')?.proxyCpuUsPerReq ?? null;
+  const rows = rowsFor(r, 'A').map((s): Cell[] => [
+    s.target,
+    num(s.rps),
+    num(s.p50),
+    num(s.p99),
+    num(s.p999),
+    s.proxyCpuUsPerReq === null ? 'n/a' : num(s.proxyCpuUsPerReq),
+    s.proxyCpuUsPerReq === null || undici === null ? 'n/a' : `${num(s.proxyCpuUsPerReq / undici)}x`,
+    num(s.backendCpuUsPerReq),
+    s.errors + s.timeouts,
+    s.non2xx,
+    mb(s.peakRssMB),
+  ]);
+  return markdownTable(['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'proxy CPU us/req', 'vs undici-proxy', 'backend CPU us/req', 'errors', 'non-2xx', 'peak RSS MB'], rows);
+}
+
+function workloadARate(r: Results): string {
+  const rows = rowsFor(r, 'A-rate').map((s): Cell[] => {
+    const added = r.latencyAdded.find((a) => a.target === s.target);
+    return [
+      s.target,
+      num(s.rps),
+      num(s.p50),
+      num(s.p99),
+      added === undefined ? '-' : num(added.p50AddedMs),
+      added === undefined ? '-' : num(added.p99AddedMs),
+      s.proxyCpuUsPerReq === null ? 'n/a' : num(s.proxyCpuUsPerReq),
+      s.errors + s.timeouts,
+      s.non2xx,
+    ];
+  });
+  return markdownTable(['target', 'req/s', 'p50 ms', 'p99 ms', 'p50 added ms', 'p99 added ms', 'proxy CPU us/req', 'errors', 'non-2xx'], rows);
+}
+
+function workloadB(r: Results, w: 'B200' | 'B2000'): string {
+  const direct = find(r.summaries, w, 'direct');
+  const rows = rowsFor(r, w).map((s): Cell[] => [
+    s.target,
+    num(s.rps),
+    direct === undefined ? 'n/a' : `${num(s.rps / direct.rps)}x`,
+    num(s.p50),
+    num(s.p99),
+    `${num(s.p99 / SSE_PACING_MS)}x`,
+    direct === undefined ? 'n/a' : `${num(s.p99 / direct.p99)}x`,
+    s.proxyCpuUsPerReq === null ? 'n/a' : num(s.proxyCpuUsPerReq),
+    s.errors,
+    s.timeouts,
+    s.non2xx,
+    mb(s.peakRssMB),
+  ]);
+  return markdownTable(['target', 'streams/s', 'vs direct', 'p50 ms', 'p99 ms', 'p99 / pacing', 'p99 vs direct', 'proxy CPU us/stream', 'errors', 'timeouts', 'non-2xx', 'peak RSS MB'], rows);
+}
+
+function drops(r: Results): string {
+  const d0 = r.drops[0];
+  if (d0 === undefined) return '_Not run._';
+  const rows = r.drops.map((d): Cell[] => [
+    d.target,
+    `${d.dropped}/${d.streams}`,
+    d.backendInFlightAtDeadline,
+    d.upstreamConnsAtDeadline === null ? 'n/a' : Math.max(0, d.upstreamConnsAtDeadline - d.backendInFlightAtDeadline),
+    d.upstreamConnsLater ?? 'n/a',
+    d.backendServed,
+    d.backendAborted,
+  ]);
+  return markdownTable(
+    [
+      'target',
+      'dropped after 1st chunk',
+      `streams still generated (busy upstream conns) at +${d0.deadlineMs} ms`,
+      `idle upstream conns at +${d0.deadlineMs} ms`,
+      `upstream conns at +${d0.deadlineMs + d0.laterMs} ms`,
+      'backend: streamed to the end for nobody',
+      'backend: aborted',
+    ],
+    rows,
+  );
+}
+
+function workloadC(r: Results): string {
+  const a = find(r.summaries, 'A', 'switchyard');
+  const c = find(r.summaries, 'C', 'switchyard');
+  const row = (name: string, s: Summary | undefined): Cell[] =>
+    s === undefined
+      ? [name, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a']
+      : [name, num(s.rps), num(s.p50), num(s.p99), num(s.p999), num(s.proxyCpuUsPerReq), num(s.planRebuildsPerS), num(s.telemetryPollsPerS), s.errors + s.timeouts + s.non2xx];
+  return markdownTable(
+    ['switchyard', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'CPU us/req', 'plan rebuilds/s', 'telemetry polls/s', 'errors + non-2xx'],
+    [row('workload A (telemetry every 500 ms, steady)', a), row('workload C (telemetry every 100 ms, changing)', c)],
+  );
+}
+
+function spread(r: Results): string {
+  const rows: Cell[][] = [];
+  for (const w of ['A', 'C', 'A-rate', 'B200', 'B2000'] as const) {
+    for (const t of TARGET_ORDER) {
+      const rs = r.runs.filter((x) => x.workload === w && x.target === t).sort((x, y) => x.round - y.round);
+      if (rs.length === 0) continue;
+      rows.push([
+        w,
+        t,
+        rs.map((x) => num(x.rps)).join(' / '),
+        rs.map((x) => num(x.p99)).join(' / '),
+        rs.map((x) => (x.proxyCpuUsPerReq === null ? 'n/a' : num(x.proxyCpuUsPerReq))).join(' / '),
+        rs.map((x) => num(x.otherCpuPct, 2)).join(' / '),
+      ]);
+    }
+  }
+  return markdownTable(['workload', 'target', 'req/s per round', 'p99 ms per round', 'proxy CPU us/req per round', 'other processes, % of a core'], rows);
+}
+
+function latencyFootnote(r: Results): string {
+  const dropped = [...new Set(r.runs.filter((x) => x.latencyDropped !== null).map((x) => x.target))];
+  if (dropped.length === 0) return '';
+  return `\n_Latency n/a for ${dropped.join(', ')}: it answers with \`Connection: close\` (http-proxy without an agent passes the backend's header on), and autocannon mis-times such connections (it queues both the request written into the closing socket and the one sent after reconnecting, so later responses are timed from ever older starts; autocannon's own histogram shows the same). req/s and CPU are unaffected; its latency at a fixed rate is measured by the paced client below._\n`;
+}
+
+export function renderResults(r: Results, v: readonly Verdict[]): string {
+  const m = r.machine;
+  const s = r.settings;
+  const parts: string[] = [];
+  parts.push(`# switchyard load benchmark: results
+
+Measured ${r.date} on **${m.cpuModel}, ${m.cores} cores** (${m.memoryGB} GB, ${m.platform}), **Node ${m.node}**.
+
+Command: \`${r.command}\`${r.quick ? ' (a smoke run: one short round, not the real figures)' : ''}
+
+Settings: ${s.durationS} s per run, ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} per target and workload (tables show medians), ${s.warmupS} s unrecorded warm-up per target, phases ${s.phases.join(', ')}; whole run ${Math.round(r.elapsedS)} s. Load average at the start: ${m.loadAvg1m}. CPU used by processes outside the benchmark during the runs (machine busy time from \`/proc/stat\` minus the benchmark's processes): median ${num(r.otherCpu.medianPct, 2)}%, max ${num(r.otherCpu.maxPct, 2)}% of one core${r.otherCpu.disturbedRuns > 0 ? `; **${r.otherCpu.disturbedRuns} run(s) had other work above ${OTHER_CPU_WARN_PCT}% of a core** (see "Spread over rounds")` : ''}. CPU time from \`/proc/<pid>/stat\` at CLK_TCK ${r.clkTck}.${r.testSuiteSeen ? '\n\n**A test suite (`node --test`) was running during part of this run: figures are disturbed.**' : ''}
+
+The load generator (autocannon, in the orchestrating process), the simulated backends (one process) and the proxy under test share the same ${m.cores} cores of a shared machine. Ratios between targets within this run are what counts; absolute numbers move from run to run. How each figure is taken: [bench/README.md](README.md).
+
+![workload A req/s and CPU per request, workload B p99](results.svg)
+`);
+  parts.push(`## Issue 3 targets (this run's ratios)\n\n${markdownTable(['workload', 'target', 'measured', 'result'], v.map((x) => [x.area, x.target, x.measured, verdictCell(x)]))}\n`);
+  parts.push(`## Workload A: ${WORKLOADS.A.title}\n\nreq/s: completed requests / run time. Latency: per response, send to last byte. Proxy CPU: utime+stime of the proxy process over the run / completed requests (direct has no proxy; the backend column is the simulated backends' own cost). Peak RSS: VmHWM of a proxy process started for this phase.\n\n${workloadA(r)}\n${latencyFootnote(r)}`);
+  parts.push(`## Latency added over direct at a fixed rate: ${WORKLOADS['A-rate'].title}\n\nRequests leave on a fixed schedule (open loop, not autocannon: its \`overallRate\` sends each second's quota in a burst). Added = target's percentile minus direct's in the same round, median over rounds.\n\n${workloadARate(r)}\n`);
+  parts.push(`## Workload B: ${WORKLOADS.B200.title}\n\nA stream is one request with \`stream: true, max_tokens: 20\`; the backend writes a chunk every 25 ms (its own pacing: ${SSE_PACING_MS} ms per stream). Latency is the whole stream, request sent to last byte. streams/s counts completed streams; runs end by cutting the streams still open.\n\n${workloadB(r, 'B200')}\n${latencyFootnote(r)}`);
+  parts.push(`## Workload B: ${WORKLOADS.B2000.title}\n\nAt 2,000 streams the ${m.cores} cores are saturated even for direct (load generator and backends alone), so "chunks not delayed beyond the backend's pacing" is judged against direct's stream times, and streams/s mostly reflects the total CPU each stream costs.\n\n${workloadB(r, 'B2000')}\n`);
+  parts.push(`## Clients dropping streams\n\nFresh proxies; ${r.settings.dropStreams} streams per target, one target at a time; each client destroys its socket when the first chunk arrives. Then, at the deadline (well before a stream's natural end at ${SSE_PACING_MS} ms): streams the backends are still generating (sim \`GET /control\`, \`inFlight\`); each holds a busy upstream connection. Idle upstream connections = ESTABLISHED connections of the proxy process to the backends (its socket inodes in \`/proc/net/tcp\`) minus the busy ones; undici replaces a connection it aborted by a fresh idle one, so a few idle connections are not a leak. The last columns count, over the phase, streams the backends wrote to the end for nobody and streams they saw aborted.\n\n${drops(r)}\n`);
+  parts.push(`## Workload C: ${WORKLOADS.C.title}\n\nThe same 1 KB workload against a second switchyard polling every 100 ms a fleet whose background load swings by +-50% over 1 s (out of phase between the two regions), so every poll moves the shares; run in the same rounds as workload A.\n\n${workloadC(r)}\n`);
+  parts.push(`## Spread over rounds\n\n${spread(r)}\n`);
+  parts.push(PROFILE_PLACEHOLDER);
+  if (r.notes.length > 0) parts.push(`## Notes from this run\n\n${r.notes.map((n) => `- ${n}`).join('\n')}\n`);
+  return parts.join('\n');
+}
+
+/**
+ * A rerun must not wipe a profile note someone wrote by hand: when the previous file's
+ * "Profile before/after" section is no longer the placeholder, it is carried over.
+ */
+export function keepProfileSection(fresh: string, previous: string | null): string {
+  const section = (text: string): string | null => {
+    const start = text.indexOf('## Profile before/after');
+    if (start === -1) return null;
+    const next = text.indexOf('\n## ', start + 3);
+    return text.slice(start, next === -1 ? text.length : next + 1);
+  };
+  const old = previous === null ? null : section(previous);
+  const now = section(fresh);
+  if (old === null || now === null || old.includes('_To be filled in')) return fresh;
+  return fresh.replace(now, old.endsWith('\n') ? old : `${old}\n`);
+}

@@ -1,0 +1,218 @@
+// npm run bench: the load benchmark of issue 3 in one command. Starts the simulated
+// backends, the peers (http-proxy, a minimal undici proxy) and switchyard as child
+// processes on 127.0.0.1, runs workloads A, A-rate, C, B (200 and 2,000 streams) and
+// the dropped-client phase with the targets interleaved, and writes bench/RESULTS.md,
+// bench/results.json and bench/results.svg. Every child is stopped on exit, error or
+// Ctrl-C; the run is abandoned past a hard time limit.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testSuitePids, waitForQuiet } from '../contention.js';
+import { machineInfo } from '../machine.js';
+import { formatTable, num } from '../table.js';
+import { stopAutocannon } from './autocannon-load.js';
+import { ChildRegistry } from './children.js';
+import { renderChart } from './chart.js';
+import type { DropResult } from './drop-phase.js';
+import type { FleetInfo, FleetKey } from './fleets.js';
+import type { RunRecord } from './measure.js';
+import { parseOptions, USAGE, type Options } from './options.js';
+import { stopPaced } from './paced-load.js';
+import { BACKENDS_CHILD, BENCH_DIR, SWITCHYARD_CLI } from './paths.js';
+import { OTHER_CPU_WARN_PCT, phaseA, phaseB, phaseDrop, type PeakRecord, type PhaseContext } from './phases.js';
+import { CLK_TCK } from './proc-stats.js';
+import { renderResults, keepProfileSection } from './report.js';
+import { median } from './stats.js';
+import { latencyAdded, summarise, type Results } from './summary.js';
+import { verdicts } from './verdicts.js';
+
+class Abort extends Error {}
+
+const reg = new ChildRegistry();
+let abortReason: string | null = null;
+
+function log(msg: string): void {
+  process.stdout.write(`${msg}\n`);
+}
+
+function abort(reason: string): void {
+  if (abortReason !== null) return;
+  abortReason = reason;
+  stopAutocannon();
+  stopPaced();
+}
+
+function installHandlers(): void {
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      reg.killAllNow();
+      process.exit(130);
+    }
+    log(`\n${sig}: stopping the load and every child process (again to kill at once)`);
+    abort(`interrupted by ${sig}`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', () => reg.killAllNow());
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`bench: ${err.stack ?? String(err)}\n`);
+    reg.killAllNow();
+    process.exit(1);
+  });
+}
+
+async function startBackends(): Promise<{ pid: number; fleets: Record<FleetKey, FleetInfo> }> {
+  const child = reg.spawn('backends', [BACKENDS_CHILD]);
+  const ready = await child.waitForJson((o) => o.msg === 'ready', 15_000);
+  return { pid: child.pid, fleets: ready.fleets as Record<FleetKey, FleetInfo> };
+}
+
+function consoleSummary(results: Results): string {
+  const lines: string[] = [];
+  for (const w of ['A', 'C', 'A-rate', 'B200', 'B2000'] as const) {
+    const rows = results.summaries.filter((s) => s.workload === w);
+    if (rows.length === 0) continue;
+    lines.push(`\nworkload ${w} (median of ${rows[0]?.rounds ?? 0} round(s))`);
+    lines.push(
+      formatTable(
+        ['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'proxy us/req', 'backend us/req', 'errors', 'non-2xx', 'peak RSS MB'],
+        rows.map((s) => [s.target, num(s.rps), num(s.p50), num(s.p99), num(s.p999), num(s.proxyCpuUsPerReq), num(s.backendCpuUsPerReq), s.errors + s.timeouts, s.non2xx, s.peakRssMB === null ? 'n/a' : num(s.peakRssMB)]),
+      ),
+    );
+  }
+  if (results.latencyAdded.length > 0) {
+    lines.push('\nlatency added over direct at 1,000 req/s (median over rounds)');
+    lines.push(formatTable(['target', 'p50 added ms', 'p99 added ms'], results.latencyAdded.map((a) => [a.target, num(a.p50AddedMs), num(a.p99AddedMs)])));
+  }
+  if (results.drops.length > 0) {
+    lines.push('\nclients dropping streams after the first chunk');
+    lines.push(
+      formatTable(
+        ['target', 'dropped', 'streams still generated at deadline', 'upstream conns at deadline (busy+idle)', 'upstream conns later', 'streamed to the end', 'aborted'],
+        results.drops.map((d) => [d.target, `${d.dropped}/${d.streams}`, d.backendInFlightAtDeadline, d.upstreamConnsAtDeadline ?? 'n/a', d.upstreamConnsLater ?? 'n/a', d.backendServed, d.backendAborted]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  let opts: Options;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!existsSync(SWITCHYARD_CLI) || !existsSync(BACKENDS_CHILD)) {
+    process.stderr.write(`not built: run npx tsc -p tsconfig.json first (npm run bench does)\n`);
+    return 2;
+  }
+  installHandlers();
+  const quiet = await waitForQuiet(120_000, log);
+  let testSuiteSeen = !quiet;
+  const started = Date.now();
+  const machine = machineInfo();
+  const argv = process.argv.slice(2);
+  const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  log(`switchyard load benchmark: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}; ${opts.durationS} s runs, ${opts.rounds} round(s), phases ${[...opts.phases].join(', ')}`);
+
+  const hardLimit = setTimeout(() => abort(`hard time limit of ${opts.hardLimitS} s reached`), opts.hardLimitS * 1000);
+  hardLimit.unref();
+
+  const records: RunRecord[] = [];
+  const peaks: PeakRecord[] = [];
+  const drops: DropResult[] = [];
+  const notes: string[] = [];
+  let failure: unknown = null;
+  try {
+    const backends = await startBackends();
+    const ctx: PhaseContext = {
+      reg,
+      fleets: backends.fleets,
+      backendPid: backends.pid,
+      opts,
+      records,
+      peaks,
+      drops,
+      notes,
+      log,
+      check: () => {
+        if (abortReason !== null) throw new Abort(abortReason);
+        const crashed = reg.crashedChild();
+        if (crashed !== null) {
+          throw new Abort(`${crashed.name} (pid ${crashed.pid}) exited unexpectedly: ${JSON.stringify(crashed.exitInfo)}\n${crashed.lastLines()}`);
+        }
+        if (testSuitePids().length > 0 && !testSuiteSeen) {
+          testSuiteSeen = true;
+          log('  note: a test suite started during the run; figures from here on are disturbed');
+        }
+      },
+    };
+    if (opts.phases.has('A')) await phaseA(ctx);
+    if (opts.phases.has('B')) await phaseB(ctx);
+    if (opts.phases.has('drop')) await phaseDrop(ctx);
+    ctx.check();
+  } catch (err) {
+    failure = err;
+    const msg = err instanceof Error ? err.message : String(err);
+    notes.push(`run stopped early: ${msg.split('\n')[0]}`);
+    process.stderr.write(`\nbench: ${err instanceof Abort ? msg : err instanceof Error ? (err.stack ?? msg) : msg}\n`);
+  } finally {
+    clearTimeout(hardLimit);
+    log('stopping child processes');
+    await reg.stopAll();
+  }
+
+  for (const r of records) {
+    if (r.errors + r.timeouts + r.non2xx > 0) {
+      notes.push(`${r.workload} round ${r.round}, ${r.target}: ${r.errors} errors (${r.timeouts} timeouts), ${r.non2xx} non-2xx of ${r.completed} responses`);
+    }
+  }
+  if (records.length === 0 && drops.length === 0) return 1;
+
+  const results: Results = {
+    date: new Date(started).toISOString(),
+    command,
+    quick: opts.quick,
+    settings: { durationS: opts.durationS, rounds: opts.rounds, warmupS: opts.warmupS, phases: [...opts.phases], dropStreams: opts.dropStreams },
+    machine,
+    clkTck: CLK_TCK,
+    elapsedS: (Date.now() - started) / 1000,
+    testSuiteSeen,
+    otherCpu: {
+      medianPct: median(records.map((r) => r.otherCpuPct)),
+      maxPct: Math.max(0, ...records.map((r) => r.otherCpuPct)),
+      disturbedRuns: records.filter((r) => r.otherCpuPct >= OTHER_CPU_WARN_PCT).length,
+    },
+    notes,
+    summaries: summarise(records, peaks),
+    latencyAdded: latencyAdded(records),
+    drops,
+    runs: records,
+  };
+  const v = verdicts(results);
+  log(consoleSummary(results));
+  if (failure !== null) {
+    log('\nthe run did not complete: result files left as they were');
+    return 1;
+  }
+  const outDir = opts.outDir ?? BENCH_DIR;
+  mkdirSync(outDir, { recursive: true });
+  const mdPath = join(outDir, 'RESULTS.md');
+  const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ ...results, verdicts: v }, null, 2)}\n`);
+  writeFileSync(join(outDir, 'results.svg'), renderChart(results));
+  writeFileSync(mdPath, keepProfileSection(renderResults(results, v), previous));
+  log(`\nissue 3 targets`);
+  log(formatTable(['workload', 'target', 'measured', 'result'], v.map((x) => [x.area, x.target, x.measured, x.pass === null ? 'not measured' : x.pass ? 'PASS' : 'FAIL'])));
+  log(`\nother processes during the runs: median ${num(results.otherCpu.medianPct, 2)}%, max ${num(results.otherCpu.maxPct, 2)}% of a core`);
+  log(`wrote ${mdPath}, results.json and results.svg (${Math.round(results.elapsedS)} s)`);
+  return 0;
+}
+
+// Exit explicitly: a pool or timer left behind by an interrupted load must not keep the run alive.
+const code = await main();
+await reg.stopAll();
+process.exit(code);

@@ -1,0 +1,157 @@
+// The things a workload is pointed at: a backend directly, or a proxy process in front
+// of a fleet's backends. Every proxy is a child process of its own (its pid is what
+// /proc is read for); `direct` has none and is measured by the backend's figures.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Child, ChildRegistry } from './children.js';
+import { FLEETS, MODEL, type FleetInfo } from './fleets.js';
+import { HTTP_PROXY_PEER, SWITCHYARD_CLI, UNDICI_PEER } from './paths.js';
+
+/** http-proxy: as its README shows it (no agent: a connection per request); http-proxy-ka: with a keep-alive agent. */
+export type TargetName = 'direct' | 'http-proxy' | 'http-proxy-ka' | 'undici-proxy' | 'switchyard';
+export const TARGET_ORDER: readonly TargetName[] = ['direct', 'http-proxy', 'http-proxy-ka', 'undici-proxy', 'switchyard'];
+
+export interface Target {
+  readonly name: TargetName;
+  /** Shown in logs: "switchyard (telemetry every 100 ms)". */
+  readonly label: string;
+  /** http://127.0.0.1:PORT */
+  readonly origin: string;
+  /** The proxy process, null for direct. */
+  readonly child: Child | null;
+  /** switchyard only: its admin listener. */
+  readonly adminOrigin: string | null;
+  /**
+   * Answers every request with `Connection: close` (http-proxy without an agent passes
+   * the backend's on). autocannon mis-times such connections: it queues the request it
+   * writes into the closing socket and the one it sends after reconnecting, so every
+   * later response is timed from an ever older start. Its latencies are dropped.
+   */
+  readonly closesClientConnections: boolean;
+}
+
+export function directTarget(fleet: FleetInfo): Target {
+  const first = fleet.backends[0];
+  if (first === undefined) throw new Error(`fleet ${fleet.key} has no backend`);
+  return { name: 'direct', label: `direct (${first.region})`, origin: first.url, child: null, adminOrigin: null, closesClientConnections: false };
+}
+
+export async function startPeer(reg: ChildRegistry, name: 'http-proxy' | 'http-proxy-ka' | 'undici-proxy', fleet: FleetInfo): Promise<Target> {
+  const args = name === 'undici-proxy' ? [UNDICI_PEER] : name === 'http-proxy' ? [HTTP_PROXY_PEER] : [HTTP_PROXY_PEER, '--keepalive'];
+  const child = reg.spawn(`${name} (${fleet.key})`, [...args, ...fleet.backends.map((b) => b.url)]);
+  const line = await child.waitForJson((o) => o.msg === 'listening' && typeof o.port === 'number', 10_000);
+  return { name, label: name, origin: `http://127.0.0.1:${String(line.port)}`, child, adminOrigin: null, closesClientConnections: name === 'http-proxy' };
+}
+
+/** A free port on 127.0.0.1 (bound and released; the config needs it before switchyard starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = addr !== null && typeof addr === 'object' ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+let configDir: string | null = null;
+
+function writeConfig(name: string, config: object): string {
+  configDir ??= mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const path = join(configDir, `${name}.yaml`);
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+
+async function pollUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what}: not reached within ${timeoutMs} ms${last === null ? '' : ` (last error: ${String(last)})`}`);
+}
+
+/**
+ * switchyard as users run it: `node dist/src/cli.js start --config FILE`, log level warn.
+ * Its "listening" lines are info-level and so silenced at warn: the ports are chosen
+ * here instead, and readiness is GET /readyz, then a first successful telemetry poll.
+ */
+export async function startSwitchyard(reg: ChildRegistry, fleet: FleetInfo, intervalMs: number): Promise<Target> {
+  const spec = FLEETS[fleet.key];
+  for (let attempt = 1; ; attempt++) {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const config = {
+      listen: { host: '127.0.0.1', port },
+      admin: { host: '127.0.0.1', port: adminPort },
+      zones: { [spec.zone]: fleet.backends.map((b) => b.region) },
+      backends: fleet.backends.map((b) => ({ region: b.region, url: b.url })),
+      deployments: [{ name: spec.deployment, model: MODEL, type: 'datazone', zone: spec.zone }],
+      telemetry: { url: fleet.telemetryUrl, intervalMs },
+      shutdown: { drainMs: 1000 },
+      log: { level: 'warn' },
+    };
+    const file = writeConfig(`switchyard-${fleet.key}-${intervalMs}ms-${port}`, config);
+    const label = `switchyard (${fleet.key}, telemetry every ${intervalMs} ms)`;
+    const child = reg.spawn(label, [SWITCHYARD_CLI, 'start', '--config', file]);
+    const admin = `http://127.0.0.1:${adminPort}`;
+    try {
+      await pollUntil(`${label} /readyz`, 10_000, async () => {
+        if (!child.running) throw new Error(`exited ${JSON.stringify(child.exitInfo)}\n${child.lastLines()}`);
+        return (await getJson(`${admin}/readyz`)).status === 200;
+      });
+      await pollUntil(`${label} first telemetry poll`, 5000, async () => {
+        const cap = (await getJson(`${admin}/capacity`)).body as { telemetry?: { status?: string } };
+        return cap.telemetry?.status === 'ok';
+      });
+      return { name: 'switchyard', label, origin: `http://127.0.0.1:${port}`, child, adminOrigin: admin, closesClientConnections: false };
+    } catch (err) {
+      await reg.stop(child);
+      // A port taken between freePort() and switchyard's listen: try once more.
+      if (attempt >= 2 || !/EADDRINUSE|could not listen/.test(`${String(err)}${child.lastLines()}`)) {
+        throw new Error(`${String(err)}\n  config: ${file}\n${child.lastLines()}`);
+      }
+    }
+  }
+}
+
+/** A switchyard counter from /metrics (summed over labels); null if absent. */
+export async function switchyardCounter(target: Target, name: string): Promise<number | null> {
+  if (target.adminOrigin === null) return null;
+  try {
+    const res = await fetch(`${target.adminOrigin}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const text = await res.text();
+    let total: number | null = null;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
+        const v = Number(line.slice(line.lastIndexOf(' ') + 1));
+        if (Number.isFinite(v)) total = (total ?? 0) + v;
+      }
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,227 @@
+// npm run bench:selector: ns per pick and picks/s of switchyard's alias table against a
+// linear cumulative scan and nginx's smooth weighted round robin, for 3 to 1,024
+// regions with Zipf-like weights; allocation per pick; the cost of a plan rebuild.
+// Writes bench/selector-results.json. Flags: --quick (shorter timing windows).
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Bench, type Task } from 'tinybench';
+import { planDeployment } from '../src/planner/plan-deployment.js';
+import { AliasTable } from '../src/selector/alias-table.js';
+import { DeploymentRoute } from '../src/selector/deployment-route.js';
+import { testSuitePids, waitForQuiet } from './contention.js';
+import { machineInfo } from './machine.js';
+import { measureAllocation, gcFunction, type AllocationResult } from './selector/allocation.js';
+import { LinearScan, SmoothWeightedRoundRobin } from './selector/baselines.js';
+import { aliasKernel, linearKernel, loopKernel, mathRandomKernel, swrrKernel, type Kernel } from './selector/kernels.js';
+import { uniforms, zipfWeights } from './selector/random.js';
+import { NOW, rebuildCase } from './selector/rebuild-inputs.js';
+import { formatTable, num } from './table.js';
+
+const QUICK = process.argv.includes('--quick');
+const SIZES = [3, 7, 64, 1024] as const;
+/** Picks per timed iteration: a few ns per pick is far below the timer's resolution. */
+const BATCH = 4096;
+const ZIPF_S = 1.0;
+const ALLOC_PICKS = 10_000_000;
+const SEED = 20261126;
+const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'selector-results.json');
+
+// Targets from issue 3.
+const TARGET_NS_AT_1024 = 30;
+const TARGET_O1_RATIO = 1.5;
+
+interface PickRow {
+  readonly algorithm: string;
+  readonly regions: number | null;
+  readonly nsPerPick: number;
+  readonly nsPerPickMean: number;
+  readonly picksPerSecond: number;
+  readonly rmePercent: number;
+  readonly samples: number;
+}
+
+let sink = 0;
+
+function ms(task: Task): { p50: number; mean: number; rme: number; samples: number } {
+  const r = task.result;
+  if (r.state !== 'completed') throw new Error(`task ${task.name}: ${r.state}${r.state === 'errored' ? `: ${r.error.message}` : ''}`);
+  return { p50: r.latency.p50, mean: r.latency.mean, rme: r.latency.rme, samples: r.latency.samplesCount };
+}
+
+async function pickBenchmarks(rnd: Float64Array): Promise<PickRow[]> {
+  const bench = new Bench({ time: QUICK ? 150 : 1000, warmupTime: QUICK ? 50 : 250, iterations: QUICK ? 16 : 64 });
+  const meta = new Map<string, { algorithm: string; regions: number | null }>();
+  const add = <T>(algorithm: string, regions: number | null, kernel: Kernel<T>, selector: T): void => {
+    const name = regions === null ? algorithm : `${algorithm} n=${regions}`;
+    meta.set(name, { algorithm, regions });
+    bench.add(name, () => {
+      sink += kernel(selector, rnd, BATCH);
+    });
+  };
+  add('Math.random() alone (baseline)', null, mathRandomKernel, null);
+  add('loop + array read alone (baseline)', null, loopKernel, null);
+  for (const n of SIZES) {
+    const w = zipfWeights(n, ZIPF_S, SEED + n);
+    add('alias table (switchyard)', n, aliasKernel, new AliasTable(w));
+    add('linear cumulative scan', n, linearKernel, new LinearScan(w));
+    add('smooth weighted round robin (nginx)', n, swrrKernel, new SmoothWeightedRoundRobin(w));
+  }
+  // Diagnostic: with equal weights every column keeps itself (prob 1), so the coin-flip
+  // branch is always predicted; what remains between 3 and 1,024 is table size alone.
+  for (const n of [3, 1024]) {
+    add('alias table, equal weights (diagnostic)', n, aliasKernel, new AliasTable(new Float64Array(n).fill(1)));
+  }
+  await bench.run();
+  return bench.tasks.map((task) => {
+    const { p50, mean, rme, samples } = ms(task);
+    const m = meta.get(task.name) ?? { algorithm: task.name, regions: null };
+    const ns = (p50 * 1e6) / BATCH;
+    return {
+      algorithm: m.algorithm,
+      regions: m.regions,
+      nsPerPick: ns,
+      nsPerPickMean: (mean * 1e6) / BATCH,
+      picksPerSecond: 1e9 / ns,
+      rmePercent: rme,
+      samples,
+    };
+  });
+}
+
+interface AllocRow extends AllocationResult {
+  readonly algorithm: string;
+  readonly regions: number;
+}
+
+async function allocationBenchmarks(rnd: Float64Array): Promise<AllocRow[]> {
+  const rows: AllocRow[] = [];
+  for (const n of SIZES) {
+    const w = zipfWeights(n, ZIPF_S, SEED + n);
+    rows.push({ algorithm: 'alias table (switchyard)', regions: n, ...(await measureAllocation(aliasKernel, new AliasTable(w), rnd, ALLOC_PICKS)) });
+  }
+  // The baselines' allocation does not depend on n; small n keeps 10 M picks quick.
+  const w = zipfWeights(7, ZIPF_S, SEED + 7);
+  rows.push({ algorithm: 'linear cumulative scan', regions: 7, ...(await measureAllocation(linearKernel, new LinearScan(w), rnd, ALLOC_PICKS)) });
+  rows.push({ algorithm: 'smooth weighted round robin (nginx)', regions: 7, ...(await measureAllocation(swrrKernel, new SmoothWeightedRoundRobin(w), rnd, ALLOC_PICKS)) });
+  return rows;
+}
+
+interface RebuildRow {
+  readonly case: string;
+  readonly regions: number;
+  readonly mode: string;
+  readonly usPerRebuild: number;
+  readonly usPerRebuildMean: number;
+  readonly rebuildsPerSecond: number;
+  readonly rmePercent: number;
+  readonly samples: number;
+}
+
+async function rebuildBenchmarks(): Promise<RebuildRow[]> {
+  const cases = [rebuildCase(7, 0, SEED), rebuildCase(1024, 0, SEED), rebuildCase(1024, 0.35, SEED)];
+  const bench = new Bench({ time: QUICK ? 200 : 1000, warmupTime: QUICK ? 50 : 250, iterations: QUICK ? 16 : 64 });
+  const modes = new Map<string, string>();
+  for (const c of cases) {
+    modes.set(c.label, planDeployment(c.deployment, c.input, NOW).mode);
+    bench.add(c.label, () => {
+      const plan = planDeployment(c.deployment, c.input, NOW);
+      const route = new DeploymentRoute(plan, c.upstreamOf);
+      sink += route.plan.routable.length;
+    });
+  }
+  await bench.run();
+  return bench.tasks.map((task, i) => {
+    const { p50, mean, rme, samples } = ms(task);
+    const c = cases[i];
+    return {
+      case: task.name,
+      regions: c?.regions ?? 0,
+      mode: modes.get(task.name) ?? '?',
+      usPerRebuild: p50 * 1000,
+      usPerRebuildMean: mean * 1000,
+      rebuildsPerSecond: 1000 / p50,
+      rmePercent: rme,
+      samples,
+    };
+  });
+}
+
+async function main(): Promise<void> {
+  if (gcFunction() === null) {
+    process.stderr.write('bench:selector needs node --expose-gc (npm run bench:selector sets it)\n');
+    process.exit(2);
+  }
+  const quiet = await waitForQuiet(QUICK ? 30_000 : 120_000, (m) => process.stderr.write(`${m}\n`));
+  const started = new Date();
+  const machine = machineInfo();
+  process.stdout.write(`switchyard selector benchmark${QUICK ? ' (--quick)' : ''}: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}\n`);
+  process.stdout.write(`weights: Zipf s=${ZIPF_S}, shuffled; ${BATCH} picks per timed iteration over precomputed uniforms\n\n`);
+  const rnd = uniforms(16, SEED);
+
+  const picks = await pickBenchmarks(rnd);
+  process.stdout.write(
+    `${formatTable(
+      ['selector', 'regions', 'ns/pick (median)', 'ns/pick (mean)', 'picks/s', '±%', 'samples'],
+      picks.map((r) => [r.algorithm, r.regions ?? '-', num(r.nsPerPick), num(r.nsPerPickMean), num(r.picksPerSecond), num(r.rmePercent, 2), r.samples]),
+    )}\n\n`,
+  );
+
+  const nsOf = (algorithm: string, n: number): number => picks.find((r) => r.algorithm === algorithm && r.regions === n)?.nsPerPick ?? NaN;
+  const aliasAt = (n: number): number => nsOf('alias table (switchyard)', n);
+  const equalAt = (n: number): number => nsOf('alias table, equal weights (diagnostic)', n);
+  const ratio = aliasAt(1024) / aliasAt(3);
+  const equalRatio = equalAt(1024) / equalAt(3);
+  process.stdout.write(`alias table O(1) check: ns(1024) / ns(3) = ${num(aliasAt(1024))} / ${num(aliasAt(3))} = ${num(ratio)}x\n`);
+  process.stdout.write(`  with equal weights (no coin-flip mispredictions): ${num(equalAt(1024))} / ${num(equalAt(3))} = ${num(equalRatio)}x\n\n`);
+
+  const alloc = await allocationBenchmarks(rnd);
+  process.stdout.write(
+    `${formatTable(
+      ['selector', 'regions', 'picks', 'allocated B/pick', 'retained B/pick', 'GCs during loop'],
+      alloc.map((r) => [r.algorithm, r.regions, num(r.picks), num(r.allocatedBytesPerPick, 2), num(r.retainedBytesPerPick, 2), r.gcsDuringLoop]),
+    )}\n`,
+  );
+  process.stdout.write('(heapUsed deltas around 10 M picks after a forced GC; the figures include the one process.memoryUsage() object)\n\n');
+
+  const rebuild = await rebuildBenchmarks();
+  process.stdout.write(
+    `${formatTable(
+      ['plan rebuild (planDeployment + new DeploymentRoute)', 'mode', 'us/rebuild (median)', 'us (mean)', 'rebuilds/s', '±%', 'samples'],
+      rebuild.map((r) => [r.case, r.mode, num(r.usPerRebuild), num(r.usPerRebuildMean), num(r.rebuildsPerSecond), num(r.rmePercent, 2), r.samples]),
+    )}\n\n`,
+  );
+
+  const aliasAlloc = alloc.filter((r) => r.algorithm.startsWith('alias'));
+  const maxAllocated = Math.max(...aliasAlloc.map((r) => r.allocatedBytesPerPick));
+  const anyGc = aliasAlloc.some((r) => r.gcsDuringLoop > 0);
+  const checks = [
+    { target: `alias table <= ${TARGET_NS_AT_1024} ns per pick at 1,024 regions`, measured: `${num(aliasAt(1024))} ns`, pass: aliasAt(1024) <= TARGET_NS_AT_1024 },
+    { target: `O(1): ns(1024) / ns(3) <= ${TARGET_O1_RATIO}`, measured: `${num(ratio)}x`, pass: ratio <= TARGET_O1_RATIO },
+    {
+      target: 'zero allocation per pick (no GC during 10 M picks, < 0.01 B/pick)',
+      measured: `${num(maxAllocated, 2)} B/pick, ${anyGc ? 'GC ran' : 'no GC'}`,
+      pass: !anyGc && maxAllocated < 0.01,
+    },
+  ];
+  process.stdout.write(`${formatTable(['issue 3 target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, c.pass ? 'PASS' : 'FAIL']))}\n`);
+
+  const results = {
+    date: started.toISOString(),
+    command: `npm run bench:selector${QUICK ? ' -- --quick' : ''}`,
+    quick: QUICK,
+    machine,
+    testSuiteRunning: !quiet || testSuitePids().length > 0,
+    settings: { sizes: SIZES, zipfS: ZIPF_S, batch: BATCH, allocationPicks: ALLOC_PICKS, seed: SEED },
+    picks,
+    aliasO1Ratio: ratio,
+    aliasO1RatioEqualWeights: equalRatio,
+    allocation: alloc,
+    rebuild,
+    checks,
+  };
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\nwrote ${OUT}${sink === 0.5 ? '' : ''}\n`);
+}
+
+await main();
