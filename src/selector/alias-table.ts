@@ -1,10 +1,17 @@
 // Vose's alias method: O(n) to build when a plan changes, O(1) and allocation-free
 // to pick. One uniform number in [0, 1) selects both the column and the coin flip.
+//
+// The coin flip is branchless: with skewed weights a branch on it is mispredicted
+// often enough to make large tables measurably slower than small ones.
+
+// Coin-flip thresholds are kept as 31-bit integers.
+const SCALE = 2 ** 31;
 
 export class AliasTable {
   readonly size: number;
   private readonly prob: Float64Array;
   private readonly alias: Int32Array;
+  private readonly threshold: Int32Array;
 
   /** weights: non-negative, at least one positive. */
   constructor(weights: ArrayLike<number>) {
@@ -51,12 +58,17 @@ export class AliasTable {
       this.prob[s] = 1;
       this.alias[s] = s;
     }
+    this.threshold = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.threshold[i] = Math.min(SCALE - 1, Math.round((this.prob[i] as number) * SCALE));
   }
 
   /** u: uniform in [0, 1). Returns an index whose probability is its weight's share. */
   pick(u: number): number {
     const x = u * this.size;
     const i = x | 0;
-    return x - i < (this.prob[i] as number) ? i : (this.alias[i] as number);
+    const coin = ((x - i) * SCALE) | 0;
+    const other = this.alias[i] as number;
+    // (coin - threshold) >> 31 is all ones when the coin keeps column i, else 0.
+    return other + ((i - other) & ((coin - (this.threshold[i] as number)) >> 31));
   }
 }
