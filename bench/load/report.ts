@@ -169,21 +169,22 @@ The load generator (autocannon, in the orchestrating process), the simulated bac
   parts.push(`## Clients dropping streams\n\nFresh proxies; ${r.settings.dropStreams} streams per target, one target at a time; each client destroys its socket when the first chunk arrives. Then, at the deadline (well before a stream's natural end at ${SSE_PACING_MS} ms): streams the backends are still generating (sim \`GET /control\`, \`inFlight\`); each holds a busy upstream connection. Idle upstream connections = ESTABLISHED connections of the proxy process to the backends (its socket inodes in \`/proc/net/tcp\`) minus the busy ones; undici replaces a connection it aborted by a fresh idle one, so a few idle connections are not a leak. The last columns count, over the phase, streams the backends wrote to the end for nobody and streams they saw aborted.\n\n${drops(r)}\n`);
   parts.push(`## Workload C: ${WORKLOADS.C.title}\n\nThe same 1 KB workload against a second switchyard polling every 100 ms a fleet whose background load swings by +-50% over 1 s (out of phase between the two regions), so every poll moves the shares; run in the same rounds as workload A.\n\n${workloadC(r)}\n`);
   parts.push(`## Spread over rounds\n\n${spread(r)}\n`);
-  parts.push(PROFILE_PLACEHOLDER);
   if (r.notes.length > 0) parts.push(`## Notes from this run\n\n${r.notes.map((n) => `- ${n}`).join('\n')}\n`);
+  // Last: from here on the file is hand-written analysis that reruns carry over.
+  parts.push(PROFILE_PLACEHOLDER);
   return parts.join('\n');
 }
 
 /**
- * A rerun must not wipe a profile note someone wrote by hand: when the previous file's
- * "Profile before/after" section is no longer the placeholder, it is carried over.
+ * A rerun must not wipe notes someone wrote by hand: when the previous file's
+ * "Profile before/after" section is no longer the placeholder, it and every section
+ * after it (hand-written analysis) are carried over.
  */
 export function keepProfileSection(fresh: string, previous: string | null): string {
   const section = (text: string): string | null => {
     const start = text.indexOf('## Profile before/after');
     if (start === -1) return null;
-    const next = text.indexOf('\n## ', start + 3);
-    return text.slice(start, next === -1 ? text.length : next + 1);
+    return text.slice(start);
   };
   const old = previous === null ? null : section(previous);
   const now = section(fresh);
