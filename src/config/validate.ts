@@ -208,29 +208,28 @@ function readConfig(problems: Problems, root: Mapping): Config | undefined {
     upstream: readSection(problems, root, 'upstream', UPSTREAM)?.whole,
     shutdown: readSection(problems, root, 'shutdown', SHUTDOWN)?.whole,
     log: readSection(problems, root, 'log', LOG)?.whole,
-    outlier: readOutlier(problems, root),
-    retry: readRetry(problems, root),
+    outlier: readBounded(problems, root, 'outlier', OUTLIER, 'baseEjectionMs', 'maxEjectionMs'),
+    retry: readBounded(problems, root, 'retry', RETRY, 'backoffBaseMs', 'backoffMaxMs'),
     cooldown: readSection(problems, root, 'cooldown', COOLDOWN)?.whole,
     shedding: readSection(problems, root, 'shedding', SHEDDING)?.whole,
     slowStart: readSection(problems, root, 'slowStart', SLOW_START)?.whole,
   });
 }
 
-function readOutlier(problems: Problems, root: Mapping): OutlierConfig | undefined {
-  const section = readSection(problems, root, 'outlier', OUTLIER);
-  const { baseEjectionMs, maxEjectionMs } = section?.values ?? {};
-  if (baseEjectionMs !== undefined && maxEjectionMs !== undefined && maxEjectionMs < baseEjectionMs) {
-    problems.add('outlier.maxEjectionMs', `${maxEjectionMs} is shorter than outlier.baseEjectionMs ${baseEjectionMs}`, `at least ${baseEjectionMs}`);
-    return undefined;
-  }
-  return section?.whole;
-}
-
-function readRetry(problems: Problems, root: Mapping): RetryConfig | undefined {
-  const section = readSection(problems, root, 'retry', RETRY);
-  const { backoffBaseMs, backoffMaxMs } = section?.values ?? {};
-  if (backoffBaseMs !== undefined && backoffMaxMs !== undefined && backoffMaxMs < backoffBaseMs) {
-    problems.add('retry.backoffMaxMs', `${backoffMaxMs} is shorter than retry.backoffBaseMs ${backoffBaseMs}`, `at least ${backoffBaseMs}`);
+/** A section where one duration bounds another from above (a base and its maximum). */
+function readBounded<T extends object>(
+  problems: Problems,
+  root: Mapping,
+  key: string,
+  schema: Schema<T>,
+  low: keyof T & string,
+  high: keyof T & string,
+): T | undefined {
+  const section = readSection(problems, root, key, schema);
+  const lowValue = section?.values[low];
+  const highValue = section?.values[high];
+  if (typeof lowValue === 'number' && typeof highValue === 'number' && highValue < lowValue) {
+    problems.add(`${key}.${high}`, `${highValue} is shorter than ${key}.${low} ${lowValue}`, `at least ${lowValue}`);
     return undefined;
   }
   return section?.whole;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
+import { contractExample } from '../helpers/config-fixtures.js';
 
 const CONTRACT_YAML = `listen: { host: 127.0.0.1, port: 8080 }        # data plane
 admin:  { host: 127.0.0.1, port: 8081 }        # /capacity /metrics /healthz /readyz
@@ -28,23 +29,7 @@ limits:
   maxBodyBytes: 16777216    # larger request bodies get 413
 `;
 
-const CONTRACT_OBJECT = {
-  listen: { host: '127.0.0.1', port: 8080 },
-  admin: { host: '127.0.0.1', port: 8081 },
-  zones: { us: ['eastus2', 'centralus'], eu: ['swedencentral', 'norwayeast'] },
-  backends: [
-    { region: 'eastus2', url: 'http://127.0.0.1:9001' },
-    { region: 'swedencentral', url: 'http://127.0.0.1:9002' },
-  ],
-  deployments: [
-    { name: 'chat-global', model: 'gpt-5.2', type: 'global' },
-    { name: 'chat-eu', model: 'gpt-5.2', type: 'datazone', zone: 'eu' },
-    { name: 'chat-east', model: 'gpt-5.2', type: 'regional', region: 'eastus2' },
-  ],
-  telemetry: { url: 'http://127.0.0.1:9100/telemetry', intervalMs: 500, staleAfterMs: 3000, minCoverage: 0.75 },
-  conservative: { maxShareFactor: 1.5 },
-  limits: { maxBodyBytes: 16777216 },
-};
+const CONTRACT_OBJECT = contractExample();
 
 let dir = '';
 

@@ -12,6 +12,16 @@ interface Echo {
   body: string;
 }
 
+/** The router in front of `servers`, all stopped when the test ends. */
+async function routerFor(t: { after: (fn: () => Promise<void>) => void }, config: Record<string, unknown>, servers: Array<{ close(): Promise<void> }>) {
+  const r = await startRouter(baseConfig(config));
+  t.after(async () => {
+    await r.stop();
+    for (const s of servers) await s.close();
+  });
+  return r;
+}
+
 async function echoBackend(region: string) {
   return startFakeBackend((req, res, body) => {
     const echo: Echo = { method: req.method!, url: req.url!, headers: req.headers, body: body.toString('utf8') };
@@ -23,8 +33,9 @@ async function echoBackend(region: string) {
 test('requests are forwarded unchanged, hop-by-hop headers dropped, and the region is named', async (t) => {
   const b1 = await echoBackend('r1');
   const telemetry = await startStaticTelemetry(() => [{ region: 'r1', model: 'm', capacity: 10, inUse: 0 }]);
-  const r = await startRouter(
-    baseConfig({
+  const r = await routerFor(
+    t,
+    {
       zones: { z: ['r1'] },
       backends: [{ region: 'r1', url: b1.url }],
       deployments: [
@@ -32,13 +43,9 @@ test('requests are forwarded unchanged, hop-by-hop headers dropped, and the regi
         { name: 'other', model: 'm', type: 'regional', region: 'r1' },
       ],
       telemetry: { url: telemetry.url, intervalMs: 100 },
-    }),
+    },
+    [b1, telemetry],
   );
-  t.after(async () => {
-    await r.stop();
-    await b1.close();
-    await telemetry.close();
-  });
   await waitFor('normal mode', async () => deploymentOf(await r.capacity(), 'chat').mode === 'normal');
 
   const body = JSON.stringify({ model: 'other', messages: [{ role: 'user', content: 'héllo' }] });
@@ -78,20 +85,17 @@ test('requests are forwarded unchanged, hop-by-hop headers dropped, and the regi
 test('router errors are JSON with the contract\'s codes', async (t) => {
   const b1 = await echoBackend('r1');
   const telemetry = await startStaticTelemetry(() => [{ region: 'r1', model: 'm', capacity: 10, inUse: 0 }]);
-  const r = await startRouter(
-    baseConfig({
+  const r = await routerFor(
+    t,
+    {
       zones: { z: ['r1'] },
       backends: [{ region: 'r1', url: b1.url }],
       deployments: [{ name: 'chat', model: 'm', type: 'global' }],
       telemetry: { url: telemetry.url },
       limits: { maxBodyBytes: 1024 },
-    }),
+    },
+    [b1, telemetry],
   );
-  t.after(async () => {
-    await r.stop();
-    await b1.close();
-    await telemetry.close();
-  });
   const post = async (path: string, body: string) => {
     const res = await fetch(`${r.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     return { status: res.status, type: res.headers.get('content-type'), json: (await res.json()) as { error: { code: string; message: string } } };
@@ -125,8 +129,9 @@ test('a connection error is retried once on another region inside the boundary',
     { region: 'r2', model: 'm', capacity: 100, inUse: 0 },
     { region: 'far', model: 'm', capacity: 100000, inUse: 0 },
   ]);
-  const r = await startRouter(
-    baseConfig({
+  const r = await routerFor(
+    t,
+    {
       zones: { z: ['r1', 'r2'], other: ['far'] },
       backends: [
         { region: 'r1', url: `http://127.0.0.1:${deadPort}` },
@@ -138,14 +143,9 @@ test('a connection error is retried once on another region inside the boundary',
         { name: 'solo', model: 'm', type: 'regional', region: 'r1' },
       ],
       telemetry: { url: telemetry.url, intervalMs: 100 },
-    }),
+    },
+    [good, outside, telemetry],
   );
-  t.after(async () => {
-    await r.stop();
-    await good.close();
-    await outside.close();
-    await telemetry.close();
-  });
   await waitFor('normal mode', async () => deploymentOf(await r.capacity(), 'chat').mode === 'normal');
   const regions = new Set<string>();
   for (let i = 0; i < 40; i++) {
@@ -168,20 +168,17 @@ test('an upstream that never answers gives a JSON 504 after headersTimeoutMs', a
     /* never answers */
   });
   const telemetry = await startStaticTelemetry(() => [{ region: 'r1', model: 'm', capacity: 10, inUse: 0 }]);
-  const r = await startRouter(
-    baseConfig({
+  const r = await routerFor(
+    t,
+    {
       zones: { z: ['r1'] },
       backends: [{ region: 'r1', url: silent.url }],
       deployments: [{ name: 'chat', model: 'm', type: 'global' }],
       telemetry: { url: telemetry.url },
       upstream: { headersTimeoutMs: 300 },
-    }),
+    },
+    [silent, telemetry],
   );
-  t.after(async () => {
-    await r.stop();
-    await silent.close();
-    await telemetry.close();
-  });
   const res = await fetch(`${r.url}/openai/deployments/chat/chat/completions`, { method: 'POST', body: '{}' });
   assert.equal(res.status, 504);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'UpstreamTimeout');
