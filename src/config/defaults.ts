@@ -42,7 +42,7 @@ export const DEFAULT_UPSTREAM: UpstreamConfig = Object.freeze({
 
 export const DEFAULT_SHUTDOWN: ShutdownConfig = Object.freeze({ drainMs: 10_000 });
 
-export const DEFAULT_LOG: LogConfig = Object.freeze({ level: 'info' });
+export const DEFAULT_LOG: LogConfig = Object.freeze({ level: 'info', requests: false });
 
 // Envoy's outlier detection defaults (5 consecutive 5xx, 30 s base ejection, 300 s
 // max), but a higher ejection cap than its 10%: a boundary often has only 2-4 regions,

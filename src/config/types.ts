@@ -134,6 +134,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export interface LogConfig {
   readonly level: LogLevel;
+  /** One "request" line per answered request (off by default: it costs on the hot path). */
+  readonly requests: boolean;
 }
 
 export interface Config {

@@ -156,7 +156,10 @@ const UPSTREAM: Schema<UpstreamConfig> = {
 
 const SHUTDOWN: Schema<ShutdownConfig> = { drainMs: { check: durationMs, fallback: DEFAULT_SHUTDOWN.drainMs } };
 
-const LOG: Schema<LogConfig> = { level: { check: oneOf(LOG_LEVELS, 'log level'), fallback: DEFAULT_LOG.level } };
+const LOG: Schema<LogConfig> = {
+  level: { check: oneOf(LOG_LEVELS, 'log level'), fallback: DEFAULT_LOG.level },
+  requests: { check: boolean, fallback: DEFAULT_LOG.requests },
+};
 
 // A record rather than a list so that the compiler notices a key added to Config.
 const ROOT_KEYS: Readonly<Record<keyof Config, true>> = {

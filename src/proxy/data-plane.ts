@@ -122,6 +122,9 @@ export class DataPlane {
   ): void {
     const status = sendError(res, code, message, retryAfterS, close);
     const seconds = (performance.now() - startedAt) / 1000;
+    if (this.env.accessLog) {
+      this.env.logger.info({ deployment: deployment?.name ?? null, region: null, status, code, ms: Math.round(seconds * 1000), method: res.req.method, path: res.req.url }, 'request');
+    }
     if (deployment !== null) {
       deployment.ownAnswers.record(status, seconds);
       this.opts.env.metrics.rejected.labels(deployment.name, code).inc();

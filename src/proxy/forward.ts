@@ -38,6 +38,8 @@ export interface ForwardEnv {
   readonly retry: { readonly enabled: boolean; readonly maxAttempts: number; readonly budget: RetryBudget };
   readonly maxInFlightPerBackend: number;
   readonly shedRetryAfterS: number;
+  /** log.requests: one line per answered request. */
+  readonly accessLog: boolean;
   /** Requests in flight in the router (the retry budget is a share of them). */
   readonly requestsInFlight: () => number;
   /** Called once per request when it is over, whatever the outcome. */
@@ -318,6 +320,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const seconds = (performance.now() - this.startedAt) / 1000;
     const region = this.region;
     (region === null ? this.deployment.ownAnswers : this.deployment.statsFor(region.region)).record(status, seconds);
+    if (this.env.accessLog) {
+      this.env.logger.info(
+        { deployment: this.deployment.name, region: region?.region ?? null, status, attempts: this.attempts, ms: Math.round(seconds * 1000), method: this.req.method, path: this.req.url },
+        'request',
+      );
+    }
     this.env.onDone();
   }
 }

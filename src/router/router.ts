@@ -114,6 +114,7 @@ export class Router {
         retry: { enabled: config.retry.enabled, maxAttempts: config.retry.maxAttempts, budget: this.resilience.budget },
         maxInFlightPerBackend: config.shedding.maxInFlightPerBackend,
         shedRetryAfterS: config.shedding.retryAfterS,
+        accessLog: config.log.requests,
       },
       maxInFlight: config.shedding.maxInFlight,
       isDraining: () => this.draining,

@@ -83,7 +83,7 @@ describe('a valid config', () => {
         maxConnectionsPerBackend: 0,
       },
       shutdown: { drainMs: 10000 },
-      log: { level: 'info' },
+      log: { level: 'info', requests: false },
       outlier: DEFAULT_OUTLIER,
       retry: DEFAULT_RETRY,
       cooldown: DEFAULT_COOLDOWN,

@@ -43,6 +43,7 @@ test('requests are forwarded unchanged, hop-by-hop headers dropped, and the regi
         { name: 'other', model: 'm', type: 'regional', region: 'r1' },
       ],
       telemetry: { url: telemetry.url, intervalMs: 100 },
+      log: { level: 'info', requests: true },
     },
     [b1, telemetry],
   );
@@ -80,6 +81,11 @@ test('requests are forwarded unchanged, hop-by-hop headers dropped, and the regi
   assert.equal(echo.headers.te, undefined, 'TE is hop-by-hop');
   assert.equal(echo.headers['x-forwarded-for'], '10.1.2.3, 127.0.0.1');
   assert.equal(echo.headers['content-length'], String(Buffer.byteLength(body)));
+  const line = await waitFor('the access log line', () => r.logs.find((l) => l.msg === 'request'));
+  assert.equal(line.deployment, 'chat');
+  assert.equal(line.region, 'r1');
+  assert.equal(line.status, 201);
+  assert.equal(line.attempts, 1);
 });
 
 test('router errors are JSON with the contract\'s codes', async (t) => {

@@ -10,7 +10,7 @@ const REGIONS = [
   { region: 'r3', capacity: 1000 },
 ];
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }) {
+async function setup(t: { after: (fn: () => Promise<void>) => void }, outlier: Record<string, unknown> = {}) {
   const s = await startFleetAndRouter({
     regions: REGIONS,
     zones: { z: ['r1', 'r2', 'r3'] },
@@ -19,7 +19,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
       { name: 'chat', model: 'm', type: 'datazone', zone: 'z' },
       { name: 'other', model: 'm2', type: 'datazone', zone: 'z' },
     ],
-    extra: { outlier: { minRequests: 10, windowMs: 10_000 } },
+    extra: { outlier: { minRequests: 10, windowMs: 10_000, ...outlier } },
   });
   t.after(() => s.close());
   await waitFor('normal mode', async () => deploymentOf(await s.router.capacity(), 'chat').mode === 'normal');
@@ -52,6 +52,14 @@ test('one region answering 400 for one model while its peers answer 200 is eject
   // The other model is served fine by r1 and is judged on its own.
   const otherDep = deploymentOf(await s.router.capacity(), 'other');
   assert.equal(otherDep.regions.find((r) => r.region === 'r1')!.state, 'active');
+});
+
+test('control: with 400 detection switched off the broken region keeps its traffic', async (t) => {
+  const s = await setup(t, { status400: false });
+  s.fleet.region('r1').setBehaviour({ failStatus: 400, failModel: 'chat' });
+  const out = await spread(300, 4, () => chat(s.router.url, 'chat'));
+  assert.ok((out.byRegion.r1 ?? 0) > 50, `r1 still got ${out.byRegion.r1} requests`);
+  assert.equal(deploymentOf(await s.router.capacity(), 'chat').regions.find((r) => r.region === 'r1')!.state, 'active');
 });
 
 test('a client that sends invalid bodies to every region ejects nothing', async (t) => {
