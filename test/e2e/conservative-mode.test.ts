@@ -52,18 +52,24 @@ test('missing telemetry: coverage below minCoverage turns conservative, and reco
   const metrics = await setup.router.metrics();
   assert.match(metrics, /switchyard_routing_mode\{deployment="chat"\} 1/);
 
-  // Real traffic respects the cap: z1 gets at most 1.5/4 = 37.5% (plus sampling noise).
+  // Real traffic respects the cap: z1 gets at most 1.5/4 = 37.5%, plus sampling noise
+  // (standard error 0.017 at 800 requests; 0.07 is four of them, far below the ~85% uncapped).
   const n = 800;
   const { byRegion, byStatus } = await spread(n, 4, () => chat(setup.router.url, 'chat'));
   assert.equal(byStatus[200], n);
-  assert.ok(byRegion.z1! / n < 0.375 + 0.05, `z1 got ${byRegion.z1} of ${n}`);
+  assert.ok(byRegion.z1! / n < 0.375 + 0.07, `z1 got ${byRegion.z1} of ${n}`);
   for (const r of REGIONS) assert.ok((byRegion[r] ?? 0) > 0, `${r} served some`);
 
   setup.fleet.telemetry.restore('z3');
   setup.fleet.telemetry.restore('z4');
   await waitMode(setup, 'normal', (d) => d.coverage === 1);
-  const modeLogs = setup.router.logs.filter((l) => l.msg === 'routing mode' && l.deployment === 'chat');
-  assert.deepEqual(modeLogs.map((l) => l.mode), ['conservative', 'normal', 'conservative', 'normal'], 'each change logged once, none per request');
+  // One line per change, none per request (800 requests went through in between):
+  // consecutive lines always differ, and the changes we caused are all there.
+  const modes = setup.router.logs.filter((l) => l.msg === 'routing mode' && l.deployment === 'chat').map((l) => l.mode);
+  for (let i = 1; i < modes.length; i++) assert.notEqual(modes[i], modes[i - 1], `mode lines ${modes.join(' -> ')}`);
+  assert.deepEqual(modes.slice(0, 2), ['conservative', 'normal'], 'starts conservative (no telemetry yet), then normal');
+  assert.ok(modes.length >= 4 && modes.length <= 8, `mode lines ${modes.join(' -> ')}`);
+  assert.equal(modes.at(-1), 'normal');
 });
 
 test('stale telemetry by `at`: frozen reports age out and turn the plan conservative', async (t) => {
