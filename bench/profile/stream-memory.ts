@@ -2,6 +2,7 @@
 // external memory sampled from its own /metrics while autocannon holds N streams open.
 // `node dist/bench/profile/stream-memory.js [--streams 2000] [--seconds 5] [-- <node flags for the router>]`
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,9 @@ const configPath = join(dir, 'router.json');
 await writeFile(configPath, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 }, zones: { z: ['r1', 'r2'] }, backends: fleet.backends, deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }], telemetry: { url: fleet.telemetryUrl }, log: { level: 'warn' } }));
 const child = spawn(process.execPath, [...positionals, join(root, 'dist/src/cli.js'), 'start', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
 process.on('exit', () => child.kill('SIGKILL'));
+// Everything the router prints (its log, or --trace-gc lines) is kept for reading.
+const routerLog = join(dir, 'router.log');
+child.stdout!.pipe(createWriteStream(routerLog));
 const ports = await new Promise<{ data: number; admin: number }>((resolve) => {
   let buf = '';
   child.stdout!.on('data', (c: Buffer) => {
@@ -56,5 +60,6 @@ child.kill('SIGTERM');
 await fleet.close();
 console.log(`${values.streams} streams, router flags [${positionals.join(' ')}]: ${Math.round(result.requests.average)} streams/s, errors ${result.errors}`);
 console.log(`at peak RSS: rss ${peak.rss.toFixed(0)} MB, heap used ${peak.heapUsed.toFixed(0)} / total ${peak.heapTotal.toFixed(0)} MB, external ${peak.external.toFixed(0)} MB`);
+console.log(`router output: ${routerLog}`);
 console.log(`VmHWM ${vmHwm.toFixed(0)} MB; RSS now ${gauge(status, 'switchyard_process_process_resident_memory_bytes').toFixed(0)} MB`);
 process.exit(0);
