@@ -153,8 +153,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       this.held = { status: statusCode, raw: rawHeaders, chunks: [], bytes: 0 };
       return true;
     }
+    try {
+      this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, (this.region as RegionUpstream).region));
+    } catch (err) {
+      // Node refuses a header it cannot send (e.g. a control character): the upstream
+      // answer cannot be relayed, so the client gets a clear 502 instead.
+      this.abortUpstream?.(err as Error);
+      this.env.logger.warn({ deployment: this.deployment.name, region: this.region?.region, err: (err as Error).message, reason: 'unrelayable response headers' }, 'upstream error');
+      return false;
+    }
     this.responded = true;
-    this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, (this.region as RegionUpstream).region));
     return true;
   }
 

@@ -189,3 +189,32 @@ test('an upstream that never answers gives a JSON 504 after headersTimeoutMs', a
   assert.equal(res.status, 504);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'UpstreamTimeout');
 });
+
+test('an upstream answer that cannot be relayed gives a JSON 502 and the router keeps serving', async (t) => {
+  // A raw TCP backend: a header value with a control character, which neither a
+  // strict parser nor Node's response writer accepts.
+  const { createServer } = await import('node:net');
+  const raw = createServer((socket) => {
+    socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nx-bad: a\u0001b\r\ncontent-length: 2\r\n\r\nok'));
+  });
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+  const port = (raw.address() as { port: number }).port;
+  const rawServer = { close: () => new Promise<void>((resolve) => raw.close(() => resolve())) };
+  const telemetry = await startStaticTelemetry(() => [{ region: 'r1', model: 'm', capacity: 10, inUse: 0 }]);
+  const r = await routerFor(
+    t,
+    {
+      zones: { z: ['r1'] },
+      backends: [{ region: 'r1', url: `http://127.0.0.1:${port}` }],
+      deployments: [{ name: 'chat', model: 'm', type: 'global' }],
+      telemetry: { url: telemetry.url },
+    },
+    [rawServer, telemetry],
+  );
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${r.url}/openai/deployments/chat/chat/completions`, { method: 'POST', body: '{}' });
+    assert.equal(res.status, 502);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'UpstreamError');
+  }
+  assert.equal((await fetch(`${r.adminUrl}/healthz`)).status, 200);
+});
