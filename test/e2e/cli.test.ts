@@ -106,3 +106,30 @@ test('start serves, logs its ports, and on SIGTERM lets an in-flight stream fini
   assert.equal(await exited, 0);
   assert.ok(lines.some((l) => l.msg === 'draining'));
 });
+
+test('the demo (npm start) serves a request through its simulated fleet and stops on SIGINT', async (t) => {
+  const child = spawnCli(['demo', '--port', '0', '--admin-port', '0']);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  const dataUrl = await waitFor('the banner', () => /router \(data plane\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]);
+  const adminUrl = await waitFor('the admin URL', () => /admin\s+(http:\/\/127\.0\.0\.1:\d+)\/capacity/.exec(out)?.[1]);
+  assert.match(out, /curl -s .*\/openai\/deployments\/chat-eu\/chat\/completions/);
+  await waitFor('normal mode', async () => {
+    const doc = (await (await fetch(`${adminUrl}/capacity`)).json()) as { deployments: Array<{ name: string; mode: string; boundary: string[] }> };
+    return doc.deployments.find((d) => d.name === 'chat-eu')?.mode === 'normal';
+  });
+  const res = await fetch(`${dataUrl}/openai/deployments/chat-eu/chat/completions?api-version=2024-10-21`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
+  });
+  assert.equal(res.status, 200);
+  assert.ok(['norwayeast', 'swedencentral', 'uksouth'].includes(res.headers.get('x-switchyard-region') ?? ''), 'served inside the eu zone');
+  await res.text();
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+});
