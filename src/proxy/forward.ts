@@ -60,6 +60,19 @@ function mapUpstreamError(code: string): RouterErrorCode {
 
 const CLIENT_CLOSED = 'client closed the connection';
 
+// The response's listeners are module-level functions that find their call on the
+// response: no closures per request.
+const kCall = Symbol('switchyard.proxyCall');
+type CallResponse = ServerResponse & { [kCall]?: ProxyCall };
+
+function onResponseDrain(this: CallResponse): void {
+  this[kCall]?.resume();
+}
+
+function onResponseClose(this: CallResponse): void {
+  this[kCall]?.clientClosed();
+}
+
 export class ProxyCall implements Dispatcher.DispatchHandler {
   private backend: Backend | null = null;
   private region: RegionUpstream | null = null;
@@ -82,8 +95,6 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private retryTimer: NodeJS.Timeout | null = null;
   /** A 429/5xx answer held back while a retry is possible. */
   private held: { status: number; raw: Buffer[]; chunks: Buffer[]; bytes: number } | null = null;
-  private readonly onDrain: () => void;
-  private readonly onClientClose: () => void;
 
   constructor(
     private readonly env: ForwardEnv,
@@ -94,22 +105,28 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     private readonly headers: string[],
     private readonly startedAt: number,
   ) {
-    this.onDrain = () => this.resumeUpstream?.();
-    this.onClientClose = () => {
-      if (this.res.writableFinished || this.done) return;
-      this.clientGone = true;
-      this.env.metrics.clientAborts.labels(this.deployment.name).inc();
-      if (this.retryTimer !== null) {
-        clearTimeout(this.retryTimer);
-        this.retryTimer = null;
-        this.dropPendingToken();
-        this.finish(499);
-        return;
-      }
-      // An abandoned generation keeps a GPU busy: stop it upstream too.
-      this.abortUpstream?.(new Error(CLIENT_CLOSED));
-    };
-    res.once('close', this.onClientClose);
+    (res as CallResponse)[kCall] = this;
+    res.once('close', onResponseClose);
+  }
+
+  /** The client's socket drained: let undici read the upstream again. */
+  resume(): void {
+    this.resumeUpstream?.();
+  }
+
+  clientClosed(): void {
+    if (this.res.writableFinished || this.done) return;
+    this.clientGone = true;
+    this.env.metrics.clientAborts.labels(this.deployment.name).inc();
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.dropPendingToken();
+      this.finish(499);
+      return;
+    }
+    // An abandoned generation keeps a GPU busy: stop it upstream too.
+    this.abortUpstream?.(new Error(CLIENT_CLOSED));
   }
 
   start(region: RegionUpstream): void {
@@ -177,7 +194,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       return true;
     }
     const ok = this.res.write(chunk);
-    if (!ok) this.res.once('drain', this.onDrain);
+    if (!ok) this.res.once('drain', onResponseDrain);
     return ok;
   }
 
@@ -324,7 +341,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private finish(status: number): void {
     if (this.done) return;
     this.done = true;
-    this.res.removeListener('close', this.onClientClose);
+    this.res.removeListener('close', onResponseClose);
     const seconds = (performance.now() - this.startedAt) / 1000;
     const region = this.region;
     (region === null ? this.deployment.ownAnswers : this.deployment.statsFor(region.region)).record(status, seconds);
