@@ -44,52 +44,57 @@ interface SeriesValue {
   metricName?: string;
 }
 
+/** A family whose values are read at scrape time, registered as a custom collector. */
+function registerFamily(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', values: () => SeriesValue[]): void {
+  const family = {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: () => ({ name, help, type, aggregator: 'sum', values: values() }),
+    reset: () => undefined,
+  };
+  // The registry reads only name, help, type and get() of what it is given.
+  registry.registerMetric(family as unknown as Parameters<Registry['registerMetric']>[0]);
+}
+
+const DURATION = 'switchyard_request_duration_seconds';
+
 /** The two families, as custom collectors on a prom-client registry. */
 export class RequestSeries {
   private readonly routes: RouteCounters[] = [];
 
   constructor(registry: Registry) {
     const routes = this.routes;
-    const requests = {
-      name: 'switchyard_requests_total',
-      help: 'Requests answered, by deployment, serving region ("none" when the router answered itself) and HTTP status code.',
-      type: 'counter',
-      aggregator: 'sum',
-      get: () => {
+    registerFamily(
+      registry,
+      'switchyard_requests_total',
+      'Requests answered, by deployment, serving region ("none" when the router answered itself) and HTTP status code.',
+      'counter',
+      () => {
         const values: SeriesValue[] = [];
         for (const r of routes) {
           r.codes.forEach((code, i) => values.push({ value: r.counts[i] as number, labels: { deployment: r.deployment, region: r.region, code } }));
         }
-        return { name: requests.name, help: requests.help, type: requests.type, aggregator: requests.aggregator, values };
+        return values;
       },
-      reset: () => undefined,
-    };
-    const duration = {
-      name: 'switchyard_request_duration_seconds',
-      help: 'Time from request received to response end (streams included), by deployment and region.',
-      type: 'histogram',
-      aggregator: 'sum',
-      get: () => {
-        const values: SeriesValue[] = [];
-        for (const r of routes) {
-          if (r.count === 0) continue;
-          const labels = { deployment: r.deployment, region: r.region };
-          let cumulative = 0;
-          DURATION_BUCKETS.forEach((le, i) => {
-            cumulative += r.bucketCounts[i] as number;
-            values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${duration.name}_bucket` });
-          });
-          values.push({ value: r.count, labels: { ...labels, le: '+Inf' }, metricName: `${duration.name}_bucket` });
-          values.push({ value: r.sum, labels, metricName: `${duration.name}_sum` });
-          values.push({ value: r.count, labels, metricName: `${duration.name}_count` });
-        }
-        return { name: duration.name, help: duration.help, type: duration.type, aggregator: duration.aggregator, values };
-      },
-      reset: () => undefined,
-    };
-    // Both objects have the shape the registry reads (name, help, type, get()).
-    registry.registerMetric(requests as unknown as Parameters<Registry['registerMetric']>[0]);
-    registry.registerMetric(duration as unknown as Parameters<Registry['registerMetric']>[0]);
+    );
+    registerFamily(registry, DURATION, 'Time from request received to response end (streams included), by deployment and region.', 'histogram', () => {
+      const values: SeriesValue[] = [];
+      for (const r of routes) {
+        if (r.count === 0) continue;
+        const labels = { deployment: r.deployment, region: r.region };
+        let cumulative = 0;
+        DURATION_BUCKETS.forEach((le, i) => {
+          cumulative += r.bucketCounts[i] as number;
+          values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${DURATION}_bucket` });
+        });
+        values.push({ value: r.count, labels: { ...labels, le: '+Inf' }, metricName: `${DURATION}_bucket` });
+        values.push({ value: r.sum, labels, metricName: `${DURATION}_sum` });
+        values.push({ value: r.count, labels, metricName: `${DURATION}_count` });
+      }
+      return values;
+    });
   }
 
   /** A route's counters; made once per (deployment, region), off the hot path. */

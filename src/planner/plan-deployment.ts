@@ -32,25 +32,26 @@ interface Observed {
 }
 
 function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): Observed[] {
-  const servable = new Set(dep.servable);
+  const servableSet = new Set(dep.servable);
   const out: Observed[] = dep.boundary.map((region) => {
     const report = input.telemetry.report(dep.model, region);
     const ageMs = report === undefined ? null : Math.max(0, nowMs - report.atMs);
     const fresh = ageMs !== null && ageMs <= input.settings.staleAfterMs;
-    const avail = servable.has(region) ? input.availability(dep.model, region) : undefined;
+    const servable = servableSet.has(region);
+    const avail = servable ? input.availability(dep.model, region) : undefined;
     return {
       region,
       kind: avail?.kind ?? null,
       sinceMs: avail?.sinceMs ?? 0,
-      servable: servable.has(region),
+      servable,
       fresh,
       ageMs,
       capacity: report?.capacity ?? null,
       inUse: report?.inUse ?? null,
       headroom: report !== undefined && fresh ? headroomOf(report) : null,
       estimate: null,
-      state: !servable.has(region) ? 'no-backend' : (avail?.state ?? 'active'),
-      stateReason: !servable.has(region) ? 'no backend configured in this region' : (avail?.reason ?? null),
+      state: servable ? (avail?.state ?? 'active') : 'no-backend',
+      stateReason: servable ? (avail?.reason ?? null) : 'no backend configured in this region',
       weightFactor: avail?.state === 'slow-start' ? avail.weightFactor : 1,
       untilMs: avail?.untilMs ?? null,
     };
@@ -59,8 +60,8 @@ function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): O
   const freshMedian = median(out.filter((o) => o.servable && o.fresh).map((o) => o.headroom as number));
   for (const o of out) {
     if (!o.servable || o.fresh) continue;
-    const report = input.telemetry.report(dep.model, o.region);
-    const lastKnown = report === undefined ? null : { headroom: headroomOf(report), ageMs: o.ageMs as number };
+    const lastKnown =
+      o.capacity === null || o.inUse === null ? null : { headroom: headroomOf({ capacity: o.capacity, inUse: o.inUse }), ageMs: o.ageMs as number };
     const est = estimateHeadroom(lastKnown, freshMedian, input.settings.estimateMaxAgeMs);
     o.headroom = est.headroom;
     o.estimate = est.source;

@@ -37,10 +37,8 @@ export class DataPlane {
     this.active++;
     const startedAt = performance.now();
     const env = this.env;
-    const end = env.onDone;
     if (this.opts.isDraining()) {
       this.ownAnswer(res, null, 'ShuttingDown', 'the router is shutting down; retry on another instance', 1, true, startedAt);
-      end();
       return;
     }
     const url = req.url ?? '/';
@@ -51,20 +49,20 @@ export class DataPlane {
       env.metrics.shed.labels('router').inc();
       const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
       this.ownAnswer(res, deployment, 'Overloaded', `the router has shedding.maxInFlight (${this.opts.maxInFlight}) requests in flight`, env.shedRetryAfterS, false, startedAt);
-      end();
       return;
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.opts.maxBodyBytes) {
       this.tooLarge(res, named, startedAt);
-      end();
       return;
     }
     readBody(req, this.opts.maxBodyBytes, (result) => {
       if (!result.ok) {
         if (result.tooLarge) this.tooLarge(res, named, startedAt);
-        else res.destroy();
-        end();
+        else {
+          res.destroy();
+          env.onDone();
+        }
         return;
       }
       let name = named;
@@ -72,7 +70,6 @@ export class DataPlane {
         const target = deploymentFromBody(result.body);
         if (!target.ok) {
           this.ownAnswer(res, null, target.code, target.message, null, false, startedAt);
-          end();
           return;
         }
         name = target.deployment;
@@ -80,7 +77,6 @@ export class DataPlane {
       const deployment = this.opts.deployments.get(name);
       if (deployment === undefined) {
         this.ownAnswer(res, null, 'DeploymentNotFound', `deployment "${name}" is not configured here`, null, false, startedAt);
-        end();
         return;
       }
       const route = deployment.route;
@@ -96,7 +92,6 @@ export class DataPlane {
           false,
           startedAt,
         );
-        end();
         return;
       }
       const hasBody = result.body.length > 0 || declared !== undefined || req.headers['transfer-encoding'] !== undefined;
@@ -111,6 +106,7 @@ export class DataPlane {
     this.ownAnswer(res, deployment, 'PayloadTooLarge', `request body exceeds limits.maxBodyBytes (${this.opts.maxBodyBytes} bytes)`, null, true, startedAt);
   }
 
+  /** Answers the request itself (an error, a rejection) and ends it. */
   private ownAnswer(
     res: ServerResponse,
     deployment: DeploymentRuntime | null,
@@ -131,5 +127,6 @@ export class DataPlane {
     } else {
       this.unrouted.record(status, seconds);
     }
+    this.env.onDone();
   }
 }

@@ -17,24 +17,27 @@ import { clientResponseHeaders } from './headers.js';
 import { sendError, type RouterErrorCode } from './errors.js';
 import { CONNECT_ERRORS, MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
 
-/** What the data plane learns from each attempt: resilience feeds on it. */
-export interface AttemptOutcome {
-  readonly model: string;
-  readonly backend: Backend;
-  /** HTTP status, or 0 when the attempt failed before a response. */
-  readonly status: number;
-  readonly errorCode: string | null;
-  readonly retryAfterMs: number | null;
-  /** Time to response headers (s); null without a response. */
-  readonly headersSeconds: number | null;
-}
+/**
+ * What the data plane learns from each attempt; resilience feeds on it. Positional
+ * arguments, so reporting an attempt makes no object on the hot path.
+ * status: HTTP status, or 0 when the attempt failed before a response.
+ * headersSeconds: time to response headers, null without a response.
+ */
+export type OutcomeSink = (
+  model: string,
+  backend: Backend,
+  status: number,
+  errorCode: string | null,
+  retryAfterMs: number | null,
+  headersSeconds: number | null,
+) => void;
 
 export interface ForwardEnv {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly random: () => number;
   readonly now: () => number;
-  readonly onOutcome: ((outcome: AttemptOutcome) => void) | null;
+  readonly onOutcome: OutcomeSink | null;
   readonly retry: { readonly enabled: boolean; readonly maxAttempts: number; readonly budget: RetryBudget };
   readonly maxInFlightPerBackend: number;
   readonly shedRetryAfterS: number;
@@ -325,17 +328,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       this.attemptIsRetry = false;
       this.env.retry.budget.release();
     }
-    const onOutcome = this.env.onOutcome;
-    if (onOutcome !== null) {
-      onOutcome({
-        model: this.deployment.topology.model,
-        backend,
-        status,
-        errorCode,
-        retryAfterMs: this.retryAfterMs,
-        headersSeconds: this.headersSeconds,
-      });
-    }
+    this.env.onOutcome?.(this.deployment.topology.model, backend, status, errorCode, this.retryAfterMs, this.headersSeconds);
   }
 
   private finish(status: number): void {

@@ -7,7 +7,8 @@ import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RegionAvailability } from '../planner/types.js';
 import { median } from '../planner/estimate.js';
-import type { AttemptOutcome } from '../proxy/forward.js';
+import type { OutcomeSink } from '../proxy/forward.js';
+import type { Backend } from '../proxy/upstream.js';
 import { CONNECT_ERRORS } from '../proxy/retry-policy.js';
 import type { TelemetryView } from '../telemetry/store.js';
 import { Cooldowns } from './cooldowns.js';
@@ -29,15 +30,15 @@ export interface ResilienceOptions {
 const key = (model: string, region: string): string => `${model}\u0000${region}`;
 
 /** How an attempt counts for outlier detection. A client that went away counts as nothing. */
-export function classify(o: Pick<AttemptOutcome, 'status' | 'errorCode' | 'retryAfterMs'>): OutcomeClass | null {
-  if (o.errorCode === 'ClientClosed') return null;
-  if (o.status === 0) return 'failure';
-  if (o.status === 429) return 'status429';
+export function classify(status: number, errorCode: string | null, retryAfterMs: number | null): OutcomeClass | null {
+  if (errorCode === 'ClientClosed') return null;
+  if (status === 0) return 'failure';
+  if (status === 429) return 'status429';
   // A 503 with Retry-After is a deliberate "back off", handled by a cooldown.
-  if (o.status === 503 && o.retryAfterMs !== null) return 'status429';
-  if (o.status >= 500) return 'failure';
-  if (o.status === 400) return 'status400';
-  return o.status < 400 ? 'success' : 'other';
+  if (status === 503 && retryAfterMs !== null) return 'status429';
+  if (status >= 500) return 'failure';
+  if (status === 400) return 'status400';
+  return status < 400 ? 'success' : 'other';
 }
 
 export class Resilience {
@@ -47,6 +48,7 @@ export class Resilience {
   /** When each region's slow start begins (ms since epoch): the end of its last outage. */
   private readonly recoveries = new Map<string, number>();
   private readonly telemetryFresh = new Map<string, boolean>();
+  private readonly medianLatency = new Map<string, { atMs: number; value: number | null }>();
 
   constructor(private readonly opts: ResilienceOptions) {
     this.detector = new OutlierDetector(opts.config.outlier);
@@ -54,38 +56,37 @@ export class Resilience {
     this.budget = new RetryBudget(opts.config.retry);
   }
 
-  readonly onOutcome = (o: AttemptOutcome): void => {
-    const cls = classify(o);
+  readonly onOutcome: OutcomeSink = (model, backend, status, errorCode, retryAfterMs, headersSeconds) => {
+    const cls = classify(status, errorCode, retryAfterMs);
     if (cls === null) return;
     const { config, metrics, logger } = this.opts;
     const now = this.opts.now();
-    const region = o.backend.region;
-    this.trackBackend(o, now);
-    const detail = o.status === 0 ? (o.errorCode ?? 'error') : String(o.status);
-    const ejection = this.detector.record(this.detector.health(o.model, region), cls, o.headersSeconds, detail, now);
+    const region = backend.region;
+    this.trackBackend(backend, status, errorCode, now);
+    const detail = status === 0 ? (errorCode ?? 'error') : String(status);
+    const ejection = this.detector.record(this.detector.health(model, region), cls, headersSeconds, detail, now);
     if (ejection !== null) {
-      metrics.ejections.labels(o.model, region, ejection.kind).inc();
-      logger.warn({ model: o.model, region, kind: ejection.kind, reason: ejection.reason, ejectedForMs: ejection.untilMs - now }, 'region ejected');
-      this.recoveries.set(key(o.model, region), ejection.untilMs);
+      metrics.ejections.labels(model, region, ejection.kind).inc();
+      logger.warn({ model, region, kind: ejection.kind, reason: ejection.reason, ejectedForMs: ejection.untilMs - now }, 'region ejected');
+      this.recoveries.set(key(model, region), ejection.untilMs);
       this.opts.requestReplan();
     }
-    if ((o.status === 429 || o.status === 503) && o.retryAfterMs !== null && config.cooldown.enabled) {
-      const held = this.cooldowns.active(o.model, region, now);
-      const c = this.cooldowns.rest(o.model, region, o.retryAfterMs, `upstream answered ${o.status} with Retry-After ${Math.round(o.retryAfterMs)} ms`, now);
+    if ((status === 429 || status === 503) && retryAfterMs !== null && config.cooldown.enabled) {
+      const held = this.cooldowns.active(model, region, now);
+      const c = this.cooldowns.rest(model, region, retryAfterMs, `upstream answered ${status} with Retry-After ${Math.round(retryAfterMs)} ms`, now);
       if (c.untilMs > now && (held === undefined || c.untilMs > held.untilMs)) {
-        metrics.cooldowns.labels(o.model, region).inc();
-        if (held === undefined) logger.info({ model: o.model, region, status: o.status, cooldownMs: c.untilMs - now, reason: c.reason }, 'region cooling down');
-        this.recoveries.set(key(o.model, region), Math.max(c.untilMs, this.recoveries.get(key(o.model, region)) ?? 0));
+        metrics.cooldowns.labels(model, region).inc();
+        if (held === undefined) logger.info({ model, region, status, cooldownMs: c.untilMs - now, reason: c.reason }, 'region cooling down');
+        this.recoveries.set(key(model, region), Math.max(c.untilMs, this.recoveries.get(key(model, region)) ?? 0));
         this.opts.requestReplan();
       }
     }
   };
 
   /** Inside a region: a backend that keeps refusing connections is skipped for a while. */
-  private trackBackend(o: AttemptOutcome, now: number): void {
-    const b = o.backend;
-    if (o.status !== 0 || o.errorCode === null || !CONNECT_ERRORS.has(o.errorCode)) {
-      if (o.status !== 0) b.connectFailures = 0;
+  private trackBackend(b: Backend, status: number, errorCode: string | null, now: number): void {
+    if (status !== 0 || errorCode === null || !CONNECT_ERRORS.has(errorCode)) {
+      if (status !== 0) b.connectFailures = 0;
       return;
     }
     b.connectFailures++;
@@ -94,7 +95,7 @@ export class Resilience {
     b.ejectedUntilMs = now + outlier.baseEjectionMs;
     b.connectFailures = 0;
     this.opts.metrics.backendEjections.labels(b.region, b.url).inc();
-    this.opts.logger.warn({ region: b.region, backend: b.url, reason: `${outlier.consecutiveFailures} consecutive connect failures (last: ${o.errorCode})`, ejectedForMs: outlier.baseEjectionMs }, 'backend ejected');
+    this.opts.logger.warn({ region: b.region, backend: b.url, reason: `${outlier.consecutiveFailures} consecutive connect failures (last: ${errorCode})`, ejectedForMs: outlier.baseEjectionMs }, 'backend ejected');
   }
 
   /** Telemetry that comes back after an outage starts a slow start too. */
@@ -148,17 +149,26 @@ export class Resilience {
     if (!this.opts.config.conservative.passiveCapacity) return 1;
     const h = this.detector.peek(model, region);
     if (h === undefined) return 1;
+    const n = h.window.sum(LATENCY_COUNT, now);
+    return passiveFactor(
+      { attempts: h.window.sum(ATTEMPTS, now), status429: h.window.sum(STATUS_429, now), meanLatencyS: n > 0 ? h.window.sum(LATENCY_SUM, now) / n : null },
+      this.peerMedianLatency(model, now),
+      this.opts.config.outlier.minRequests,
+    );
+  }
+
+  /** Median time to headers across a model's regions; one computation per model per re-plan. */
+  private peerMedianLatency(model: string, now: number): number | null {
+    const cached = this.medianLatency.get(model);
+    if (cached !== undefined && cached.atMs === now) return cached.value;
     const latencies: number[] = [];
     for (const p of this.detector.peers(model)) {
       const n = p.window.sum(LATENCY_COUNT, now);
       if (n > 0) latencies.push(p.window.sum(LATENCY_SUM, now) / n);
     }
-    const n = h.window.sum(LATENCY_COUNT, now);
-    return passiveFactor(
-      { attempts: h.window.sum(ATTEMPTS, now), status429: h.window.sum(STATUS_429, now), meanLatencyS: n > 0 ? h.window.sum(LATENCY_SUM, now) / n : null },
-      median(latencies),
-      this.opts.config.outlier.minRequests,
-    );
+    const value = median(latencies);
+    this.medianLatency.set(model, { atMs: now, value });
+    return value;
   }
 
   close(): void {

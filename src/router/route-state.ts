@@ -24,7 +24,7 @@ export function plannerSettingsOf(config: Config): PlannerSettings {
     minCoverage: config.telemetry.minCoverage,
     maxShareFactor: config.conservative.maxShareFactor,
     maxEjectionPercent: config.outlier.maxEjectionPercent,
-    minShareFactor: Math.min(DEFAULT_MIN_SHARE_FACTOR, 1),
+    minShareFactor: DEFAULT_MIN_SHARE_FACTOR,
     fullRetryAfterS: Math.max(1, Math.ceil(config.telemetry.intervalMs / 1000)),
     unavailableRetryAfterS: DEFAULT_UNAVAILABLE_RETRY_AFTER_S,
   };
@@ -84,15 +84,17 @@ export class RouteState {
       }
       metrics.mode.labels(plan.name).set(plan.mode === 'conservative' ? 1 : 0);
       metrics.coverage.labels(plan.name).set(plan.coverage);
-      for (const r of plan.regions) {
+      // Plans of one deployment list the same boundary in the same order.
+      plan.regions.forEach((r, i) => {
         metrics.share.labels(plan.name, r.region).set(r.share);
         metrics.weightFactor.labels(plan.name, r.region).set(r.weightFactor);
+        const before = previous?.regions[i];
+        if (before !== undefined && before.state === r.state) return;
         for (const state of STATES) metrics.regionState.labels(plan.name, r.region, state).set(state === r.state ? 1 : 0);
-        const before = previous?.regions.find((p) => p.region === r.region);
-        if (before !== undefined && before.state !== r.state) {
+        if (before !== undefined) {
           logger.info({ deployment: plan.name, region: r.region, state: r.state, previousState: before.state, reason: r.stateReason }, 'region state');
         }
-      }
+      });
     }
     this.plannedAtMs = nowMs;
     metrics.planRebuilds.inc();

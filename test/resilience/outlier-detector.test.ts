@@ -67,12 +67,12 @@ test('counts slide out of the window', () => {
 });
 
 test('outcomes are classified; a client that went away counts as nothing', () => {
-  assert.equal(classify({ status: 0, errorCode: 'ClientClosed', retryAfterMs: null }), null);
-  assert.equal(classify({ status: 0, errorCode: 'ECONNREFUSED', retryAfterMs: null }), 'failure');
-  assert.equal(classify({ status: 503, errorCode: null, retryAfterMs: null }), 'failure');
-  assert.equal(classify({ status: 503, errorCode: null, retryAfterMs: 1000 }), 'status429');
-  assert.equal(classify({ status: 429, errorCode: null, retryAfterMs: null }), 'status429');
-  assert.equal(classify({ status: 400, errorCode: null, retryAfterMs: null }), 'status400');
-  assert.equal(classify({ status: 404, errorCode: null, retryAfterMs: null }), 'other');
-  assert.equal(classify({ status: 200, errorCode: null, retryAfterMs: null }), 'success');
+  assert.equal(classify(0, 'ClientClosed', null), null);
+  assert.equal(classify(0, 'ECONNREFUSED', null), 'failure');
+  assert.equal(classify(503, null, null), 'failure');
+  assert.equal(classify(503, null, 1000), 'status429');
+  assert.equal(classify(429, null, null), 'status429');
+  assert.equal(classify(400, null, null), 'status400');
+  assert.equal(classify(404, null, null), 'other');
+  assert.equal(classify(200, null, null), 'success');
 });

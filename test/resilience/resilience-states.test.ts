@@ -30,7 +30,7 @@ function setup(overrides: Record<string, unknown> = {}) {
     at: (ms: number) => (now = T0 + ms),
     replans: () => replans,
     outcome: (status: number, errorCode: string | null = null, retryAfterMs: number | null = null) =>
-      r.onOutcome({ model: 'm', backend, status, errorCode, retryAfterMs, headersSeconds: status === 0 ? null : 0.01 }),
+      r.onOutcome('m', backend, status, errorCode, retryAfterMs, status === 0 ? null : 0.01),
   };
 }
 
