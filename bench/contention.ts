@@ -36,7 +36,9 @@ export async function waitForQuiet(maxWaitMs: number, log: (msg: string) => void
       return false;
     }
     if (!announced) {
-      log(`waiting for a running test suite to finish (pids ${pids.join(', ')}; at most ${Math.round(maxWaitMs / 1000)} s)`);
+      log(
+        `waiting for a running test suite to finish (pids ${pids.join(', ')}; at most ${Math.round(maxWaitMs / 1000)} s)`,
+      );
       announced = true;
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));

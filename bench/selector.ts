@@ -13,7 +13,14 @@ import { testSuitePids, waitForQuiet } from './contention.js';
 import { machineInfo } from './machine.js';
 import { measureAllocation, gcFunction, type AllocationResult } from './selector/allocation.js';
 import { LinearScan, SmoothWeightedRoundRobin } from './selector/baselines.js';
-import { aliasKernel, linearKernel, loopKernel, mathRandomKernel, swrrKernel, type Kernel } from './selector/kernels.js';
+import {
+  aliasKernel,
+  linearKernel,
+  loopKernel,
+  mathRandomKernel,
+  swrrKernel,
+  type Kernel,
+} from './selector/kernels.js';
 import { uniforms, zipfWeights } from './selector/random.js';
 import { NOW, rebuildCase } from './selector/rebuild-inputs.js';
 import { formatTable, num } from './table.js';
@@ -45,7 +52,8 @@ let sink = 0;
 
 function ms(task: Task): { p50: number; mean: number; rme: number; samples: number } {
   const r = task.result;
-  if (r.state !== 'completed') throw new Error(`task ${task.name}: ${r.state}${r.state === 'errored' ? `: ${r.error.message}` : ''}`);
+  if (r.state !== 'completed')
+    throw new Error(`task ${task.name}: ${r.state}${r.state === 'errored' ? `: ${r.error.message}` : ''}`);
   return { p50: r.latency.p50, mean: r.latency.mean, rme: r.latency.rme, samples: r.latency.samplesCount };
 }
 
@@ -98,12 +106,24 @@ async function allocationBenchmarks(rnd: Float64Array): Promise<AllocRow[]> {
   const rows: AllocRow[] = [];
   for (const n of SIZES) {
     const w = zipfWeights(n, ZIPF_S, SEED + n);
-    rows.push({ algorithm: 'alias table (switchyard)', regions: n, ...(await measureAllocation(aliasKernel, new AliasTable(w), rnd, ALLOC_PICKS)) });
+    rows.push({
+      algorithm: 'alias table (switchyard)',
+      regions: n,
+      ...(await measureAllocation(aliasKernel, new AliasTable(w), rnd, ALLOC_PICKS)),
+    });
   }
   // The baselines' allocation does not depend on n; small n keeps 10 M picks quick.
   const w = zipfWeights(7, ZIPF_S, SEED + 7);
-  rows.push({ algorithm: 'linear cumulative scan', regions: 7, ...(await measureAllocation(linearKernel, new LinearScan(w), rnd, ALLOC_PICKS)) });
-  rows.push({ algorithm: 'smooth weighted round robin (nginx)', regions: 7, ...(await measureAllocation(swrrKernel, new SmoothWeightedRoundRobin(w), rnd, ALLOC_PICKS)) });
+  rows.push({
+    algorithm: 'linear cumulative scan',
+    regions: 7,
+    ...(await measureAllocation(linearKernel, new LinearScan(w), rnd, ALLOC_PICKS)),
+  });
+  rows.push({
+    algorithm: 'smooth weighted round robin (nginx)',
+    regions: 7,
+    ...(await measureAllocation(swrrKernel, new SmoothWeightedRoundRobin(w), rnd, ALLOC_PICKS)),
+  });
   return rows;
 }
 
@@ -155,40 +175,82 @@ async function main(): Promise<void> {
   const quiet = await waitForQuiet(QUICK ? 30_000 : 120_000, (m) => process.stderr.write(`${m}\n`));
   const started = new Date();
   const machine = machineInfo();
-  process.stdout.write(`switchyard selector benchmark${QUICK ? ' (--quick)' : ''}: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}\n`);
-  process.stdout.write(`weights: Zipf s=${ZIPF_S}, shuffled; ${BATCH} picks per timed iteration over precomputed uniforms\n\n`);
+  process.stdout.write(
+    `switchyard selector benchmark${QUICK ? ' (--quick)' : ''}: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}\n`,
+  );
+  process.stdout.write(
+    `weights: Zipf s=${ZIPF_S}, shuffled; ${BATCH} picks per timed iteration over precomputed uniforms\n\n`,
+  );
   const rnd = uniforms(16, SEED);
 
   const picks = await pickBenchmarks(rnd);
   process.stdout.write(
     `${formatTable(
       ['selector', 'regions', 'ns/pick (median)', 'ns/pick (mean)', 'picks/s', '±%', 'samples'],
-      picks.map((r) => [r.algorithm, r.regions ?? '-', num(r.nsPerPick), num(r.nsPerPickMean), num(r.picksPerSecond), num(r.rmePercent, 2), r.samples]),
+      picks.map((r) => [
+        r.algorithm,
+        r.regions ?? '-',
+        num(r.nsPerPick),
+        num(r.nsPerPickMean),
+        num(r.picksPerSecond),
+        num(r.rmePercent, 2),
+        r.samples,
+      ]),
     )}\n\n`,
   );
 
-  const nsOf = (algorithm: string, n: number): number => picks.find((r) => r.algorithm === algorithm && r.regions === n)?.nsPerPick ?? NaN;
+  const nsOf = (algorithm: string, n: number): number =>
+    picks.find((r) => r.algorithm === algorithm && r.regions === n)?.nsPerPick ?? NaN;
   const aliasAt = (n: number): number => nsOf('alias table (switchyard)', n);
   const equalAt = (n: number): number => nsOf('alias table, equal weights (diagnostic)', n);
   const ratio = aliasAt(1024) / aliasAt(3);
   const equalRatio = equalAt(1024) / equalAt(3);
-  process.stdout.write(`alias table O(1) check: ns(1024) / ns(3) = ${num(aliasAt(1024))} / ${num(aliasAt(3))} = ${num(ratio)}x\n`);
-  process.stdout.write(`  with equal weights (no coin-flip mispredictions): ${num(equalAt(1024))} / ${num(equalAt(3))} = ${num(equalRatio)}x\n\n`);
+  process.stdout.write(
+    `alias table O(1) check: ns(1024) / ns(3) = ${num(aliasAt(1024))} / ${num(aliasAt(3))} = ${num(ratio)}x\n`,
+  );
+  process.stdout.write(
+    `  with equal weights (no coin-flip mispredictions): ${num(equalAt(1024))} / ${num(equalAt(3))} = ${num(equalRatio)}x\n\n`,
+  );
 
   const alloc = await allocationBenchmarks(rnd);
   process.stdout.write(
     `${formatTable(
       ['selector', 'regions', 'picks', 'allocated B/pick', 'retained B/pick', 'GCs during loop'],
-      alloc.map((r) => [r.algorithm, r.regions, num(r.picks), num(r.allocatedBytesPerPick, 2), num(r.retainedBytesPerPick, 2), r.gcsDuringLoop]),
+      alloc.map((r) => [
+        r.algorithm,
+        r.regions,
+        num(r.picks),
+        num(r.allocatedBytesPerPick, 2),
+        num(r.retainedBytesPerPick, 2),
+        r.gcsDuringLoop,
+      ]),
     )}\n`,
   );
-  process.stdout.write('(heapUsed deltas around 10 M picks after a forced GC; the figures include the one process.memoryUsage() object)\n\n');
+  process.stdout.write(
+    '(heapUsed deltas around 10 M picks after a forced GC; the figures include the one process.memoryUsage() object)\n\n',
+  );
 
   const rebuild = await rebuildBenchmarks();
   process.stdout.write(
     `${formatTable(
-      ['plan rebuild (planDeployment + new DeploymentRoute)', 'mode', 'us/rebuild (median)', 'us (mean)', 'rebuilds/s', '±%', 'samples'],
-      rebuild.map((r) => [r.case, r.mode, num(r.usPerRebuild), num(r.usPerRebuildMean), num(r.rebuildsPerSecond), num(r.rmePercent, 2), r.samples]),
+      [
+        'plan rebuild (planDeployment + new DeploymentRoute)',
+        'mode',
+        'us/rebuild (median)',
+        'us (mean)',
+        'rebuilds/s',
+        '±%',
+        'samples',
+      ],
+      rebuild.map((r) => [
+        r.case,
+        r.mode,
+        num(r.usPerRebuild),
+        num(r.usPerRebuildMean),
+        num(r.rebuildsPerSecond),
+        num(r.rmePercent, 2),
+        r.samples,
+      ]),
     )}\n\n`,
   );
 
@@ -196,15 +258,28 @@ async function main(): Promise<void> {
   const maxAllocated = Math.max(...aliasAlloc.map((r) => r.allocatedBytesPerPick));
   const anyGc = aliasAlloc.some((r) => r.gcsDuringLoop > 0);
   const checks = [
-    { target: `alias table <= ${TARGET_NS_AT_1024} ns per pick at 1,024 regions`, measured: `${num(aliasAt(1024))} ns`, pass: aliasAt(1024) <= TARGET_NS_AT_1024 },
-    { target: `O(1): ns(1024) / ns(3) <= ${TARGET_O1_RATIO}`, measured: `${num(ratio)}x`, pass: ratio <= TARGET_O1_RATIO },
+    {
+      target: `alias table <= ${TARGET_NS_AT_1024} ns per pick at 1,024 regions`,
+      measured: `${num(aliasAt(1024))} ns`,
+      pass: aliasAt(1024) <= TARGET_NS_AT_1024,
+    },
+    {
+      target: `O(1): ns(1024) / ns(3) <= ${TARGET_O1_RATIO}`,
+      measured: `${num(ratio)}x`,
+      pass: ratio <= TARGET_O1_RATIO,
+    },
     {
       target: 'zero allocation per pick (no GC during 10 M picks, < 0.01 B/pick)',
       measured: `${num(maxAllocated, 2)} B/pick, ${anyGc ? 'GC ran' : 'no GC'}`,
       pass: !anyGc && maxAllocated < 0.01,
     },
   ];
-  process.stdout.write(`${formatTable(['issue 3 target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, c.pass ? 'PASS' : 'FAIL']))}\n`);
+  process.stdout.write(
+    `${formatTable(
+      ['issue 3 target', 'measured', 'result'],
+      checks.map((c) => [c.target, c.measured, c.pass ? 'PASS' : 'FAIL']),
+    )}\n`,
+  );
 
   const results = {
     date: started.toISOString(),

@@ -10,16 +10,23 @@ function text(c: Cell): string {
 export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const all = [headers.map(text), ...rows.map((r) => r.map(text))];
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.every((r) => /^[-+]?[\d.,]+( ?[a-zA-Zµ%x/]+)?$|^n\/a$|^-$/.test(text(r[i] ?? '-'))));
+  const numeric = headers.map((_, i) =>
+    rows.every((r) => /^[-+]?[\d.,]+( ?[a-zA-Zµ%x/]+)?$|^n\/a$|^-$/.test(text(r[i] ?? '-'))),
+  );
   const line = (r: readonly string[]): string =>
-    r.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(all[0] ?? []), rule, ...all.slice(1).map(line)].join('\n');
 }
 
 export function markdownTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const esc = (c: Cell): string => text(c).replace(/\|/g, '\\|');
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.,]+|^n\/a$|^-$/.test(text(r[i] ?? ''))));
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.,]+|^n\/a$|^-$/.test(text(r[i] ?? ''))),
+  );
   return [
     `| ${headers.map(esc).join(' | ')} |`,
     `| ${headers.map((_, i) => (numeric[i] ? '---:' : '---')).join(' | ')} |`,

@@ -17,7 +17,12 @@ const USAGE = `usage:
 export const EXIT_BAD_INPUT = 2;
 
 function configPath(args: string[]): string | null {
-  const { values, positionals } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' } },
+    allowPositionals: true,
+    strict: true,
+  });
   return values.config ?? positionals[0] ?? null;
 }
 
@@ -47,7 +52,10 @@ async function start(args: string[]): Promise<void> {
     await router.stop();
     process.exit(1);
   }
-  stopOnSignals(() => router.stop(), (msg) => logger.info({ reason: msg }, 'shutdown requested'));
+  stopOnSignals(
+    () => router.stop(),
+    (msg) => logger.info({ reason: msg }, 'shutdown requested'),
+  );
 }
 
 async function validate(args: string[]): Promise<void> {
@@ -57,7 +65,9 @@ async function validate(args: string[]): Promise<void> {
     process.exit(EXIT_BAD_INPUT);
   }
   const config = await loadOrExit(path);
-  process.stdout.write(`${path}: ok (${config.deployments.length} deployments, ${config.backends.length} backends in ${Object.keys(config.zones).length} zones)\n`);
+  process.stdout.write(
+    `${path}: ok (${config.deployments.length} deployments, ${config.backends.length} backends in ${Object.keys(config.zones).length} zones)\n`,
+  );
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -76,11 +86,16 @@ async function main(argv: string[]): Promise<void> {
         process.stdout.write(`${USAGE}\n`);
         return;
       default:
-        process.stderr.write(`${command === undefined ? 'no command given' : `unknown command "${command}"`}\n${USAGE}\n`);
+        process.stderr.write(
+          `${command === undefined ? 'no command given' : `unknown command "${command}"`}\n${USAGE}\n`,
+        );
         process.exit(EXIT_BAD_INPUT);
     }
   } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (
+      (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+    ) {
       process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
       process.exit(EXIT_BAD_INPUT);
     }

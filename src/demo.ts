@@ -18,11 +18,46 @@ export const DEMO_ZONES: Readonly<Record<string, readonly string[]>> = {
 // (and with it the shares on /capacity) visibly changes while the demo runs.
 export const DEMO_REGIONS: readonly SimRegionOptions[] = [
   { region: 'eastus2', capacity: 60, backgroundLoad: 20, backgroundWavePeriodMs: 40_000, ttftMs: 150, perTokenMs: 25 },
-  { region: 'centralus', capacity: 40, backgroundLoad: 10, backgroundWavePeriodMs: 55_000, ttftMs: 150, perTokenMs: 25 },
-  { region: 'australiaeast', capacity: 30, backgroundLoad: 12, backgroundWavePeriodMs: 35_000, ttftMs: 200, perTokenMs: 30 },
-  { region: 'koreacentral', capacity: 30, backgroundLoad: 8, backgroundWavePeriodMs: 45_000, ttftMs: 200, perTokenMs: 30 },
-  { region: 'norwayeast', capacity: 20, backgroundLoad: 6, backgroundWavePeriodMs: 50_000, ttftMs: 180, perTokenMs: 25 },
-  { region: 'swedencentral', capacity: 50, backgroundLoad: 25, backgroundWavePeriodMs: 30_000, ttftMs: 180, perTokenMs: 25 },
+  {
+    region: 'centralus',
+    capacity: 40,
+    backgroundLoad: 10,
+    backgroundWavePeriodMs: 55_000,
+    ttftMs: 150,
+    perTokenMs: 25,
+  },
+  {
+    region: 'australiaeast',
+    capacity: 30,
+    backgroundLoad: 12,
+    backgroundWavePeriodMs: 35_000,
+    ttftMs: 200,
+    perTokenMs: 30,
+  },
+  {
+    region: 'koreacentral',
+    capacity: 30,
+    backgroundLoad: 8,
+    backgroundWavePeriodMs: 45_000,
+    ttftMs: 200,
+    perTokenMs: 30,
+  },
+  {
+    region: 'norwayeast',
+    capacity: 20,
+    backgroundLoad: 6,
+    backgroundWavePeriodMs: 50_000,
+    ttftMs: 180,
+    perTokenMs: 25,
+  },
+  {
+    region: 'swedencentral',
+    capacity: 50,
+    backgroundLoad: 25,
+    backgroundWavePeriodMs: 30_000,
+    ttftMs: 180,
+    perTokenMs: 25,
+  },
   { region: 'uksouth', capacity: 40, backgroundLoad: 15, backgroundWavePeriodMs: 60_000, ttftMs: 170, perTokenMs: 25 },
 ];
 
@@ -59,7 +94,11 @@ function port(value: string | undefined, fallback: number, name: string): number
 }
 
 export async function runDemo(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, 'admin-port': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, 'admin-port': { type: 'string' } },
+    strict: true,
+  });
   const dataPort = port(values.port ?? process.env.PORT, 8080, '--port');
   const adminPort = port(values['admin-port'] ?? process.env.ADMIN_PORT, 8081, '--admin-port');
   const fleet = await startSimFleet({ regions: [...DEMO_REGIONS], models: DEMO_MODELS, defaultTokens: 24 });
@@ -76,7 +115,9 @@ export async function runDemo(args: string[]): Promise<void> {
     addresses = await router.start();
   } catch (err) {
     await fleet.close();
-    process.stderr.write(`switchyard demo: could not listen (${(err as Error).message}); free the port or pass --port/--admin-port (0 picks a free one)\n`);
+    process.stderr.write(
+      `switchyard demo: could not listen (${(err as Error).message}); free the port or pass --port/--admin-port (0 picks a free one)\n`,
+    );
     process.exit(1);
   }
   const data = `http://127.0.0.1:${addresses.data.port}`;

@@ -60,7 +60,12 @@ export function runAutocannon(spec: AutocannonSpec, progress: boolean): Promise<
       }
     });
     if (progress) {
-      autocannon.track(instance, { outputStream: process.stderr, renderProgressBar: true, renderResultsTable: false, renderLatencyTable: false });
+      autocannon.track(instance, {
+        outputStream: process.stderr,
+        renderProgressBar: true,
+        renderResultsTable: false,
+        renderLatencyTable: false,
+      });
     }
   });
 }

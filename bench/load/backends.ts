@@ -33,7 +33,12 @@ async function main(): Promise<void> {
       ...(spec.responseBytes === undefined ? {} : { responseBytes: spec.responseBytes }),
     });
     fleets.push(fleet);
-    info[spec.key] = { key: spec.key, backends: fleet.backends, telemetryUrl: fleet.telemetryUrl, controlUrl: fleet.controlUrl };
+    info[spec.key] = {
+      key: spec.key,
+      backends: fleet.backends,
+      telemetryUrl: fleet.telemetryUrl,
+      controlUrl: fleet.controlUrl,
+    };
   }
   process.stdout.write(`${JSON.stringify({ msg: 'ready', pid: process.pid, fleets: info })}\n`);
 }

@@ -24,17 +24,33 @@ function esc(s: string): string {
  * A grouped bar chart in the box (x, y, w, h). With `sharedScale` false every series
  * gets its own scale (its largest bar is full height); values are printed on the bars.
  */
-function panel(x: number, y: number, w: number, h: number, title: string, subtitle: string, groups: readonly string[], series: readonly Series[], sharedScale: boolean, refLine: { value: number; label: string } | null): string {
+function panel(
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  title: string,
+  subtitle: string,
+  groups: readonly string[],
+  series: readonly Series[],
+  sharedScale: boolean,
+  refLine: { value: number; label: string } | null,
+): string {
   const top = y + 52;
   const bottom = y + h - 40;
   const plotH = bottom - top;
-  const maxOf = (vals: ReadonlyArray<number | null>): number => Math.max(1e-9, ...vals.map((v) => (v === null || !Number.isFinite(v) ? 0 : v)));
+  const maxOf = (vals: ReadonlyArray<number | null>): number =>
+    Math.max(1e-9, ...vals.map((v) => (v === null || !Number.isFinite(v) ? 0 : v)));
   const shared = Math.max(maxOf(series.flatMap((s) => s.values)), refLine?.value ?? 0) * 1.12;
   const groupW = w / groups.length;
   const barW = Math.min(46, (groupW * 0.8) / series.length);
   const parts: string[] = [];
-  parts.push(`<text x="${x + w / 2}" y="${y + 18}" text-anchor="middle" font-size="15" font-weight="600">${esc(title)}</text>`);
-  parts.push(`<text x="${x + w / 2}" y="${y + 36}" text-anchor="middle" font-size="11" fill="#555">${esc(subtitle)}</text>`);
+  parts.push(
+    `<text x="${x + w / 2}" y="${y + 18}" text-anchor="middle" font-size="15" font-weight="600">${esc(title)}</text>`,
+  );
+  parts.push(
+    `<text x="${x + w / 2}" y="${y + 36}" text-anchor="middle" font-size="11" fill="#555">${esc(subtitle)}</text>`,
+  );
   parts.push(`<line x1="${x}" y1="${bottom}" x2="${x + w}" y2="${bottom}" stroke="#888"/>`);
   groups.forEach((g, gi) => {
     const gx = x + gi * groupW + (groupW - barW * series.length) / 2;
@@ -43,19 +59,29 @@ function panel(x: number, y: number, w: number, h: number, title: string, subtit
       const scale = sharedScale ? shared : maxOf(s.values) * 1.12;
       const bx = gx + si * barW;
       if (v === null || !Number.isFinite(v)) {
-        parts.push(`<text x="${bx + barW / 2}" y="${bottom - 4}" text-anchor="middle" font-size="10" fill="#999">n/a</text>`);
+        parts.push(
+          `<text x="${bx + barW / 2}" y="${bottom - 4}" text-anchor="middle" font-size="10" fill="#999">n/a</text>`,
+        );
         return;
       }
       const bh = Math.max(1, (v / scale) * plotH);
-      parts.push(`<rect x="${bx + 2}" y="${bottom - bh}" width="${barW - 4}" height="${bh}" fill="${s.color}"><title>${esc(`${g}: ${s.name} ${num(v)} ${s.unit}`)}</title></rect>`);
-      parts.push(`<text x="${bx + barW / 2}" y="${bottom - bh - 4}" text-anchor="middle" font-size="10">${esc(num(v))}</text>`);
+      parts.push(
+        `<rect x="${bx + 2}" y="${bottom - bh}" width="${barW - 4}" height="${bh}" fill="${s.color}"><title>${esc(`${g}: ${s.name} ${num(v)} ${s.unit}`)}</title></rect>`,
+      );
+      parts.push(
+        `<text x="${bx + barW / 2}" y="${bottom - bh - 4}" text-anchor="middle" font-size="10">${esc(num(v))}</text>`,
+      );
     });
-    parts.push(`<text x="${x + gi * groupW + groupW / 2}" y="${bottom + 16}" text-anchor="middle" font-size="12">${esc(g)}</text>`);
+    parts.push(
+      `<text x="${x + gi * groupW + groupW / 2}" y="${bottom + 16}" text-anchor="middle" font-size="12">${esc(g)}</text>`,
+    );
   });
   if (refLine !== null) {
     const ry = bottom - (refLine.value / shared) * plotH;
     parts.push(`<line x1="${x}" y1="${ry}" x2="${x + w}" y2="${ry}" stroke="#c00" stroke-dasharray="5 4"/>`);
-    parts.push(`<text x="${x + w / 2}" y="${y + 48}" text-anchor="middle" font-size="11" fill="#c00">${esc(`dashed: ${refLine.label}`)}</text>`);
+    parts.push(
+      `<text x="${x + w / 2}" y="${y + 48}" text-anchor="middle" font-size="11" fill="#c00">${esc(`dashed: ${refLine.label}`)}</text>`,
+    );
   }
   // Legend.
   series.forEach((s, si) => {
@@ -69,7 +95,11 @@ function panel(x: number, y: number, w: number, h: number, title: string, subtit
 export function renderChart(r: Results): string {
   const targets = TARGET_ORDER.filter((t) => r.summaries.some((s) => s.target === t));
   const labels = targets.map((t) => t);
-  const get = (w: 'A' | 'B200' | 'B2000', t: TargetName, f: (s: NonNullable<ReturnType<typeof find>>) => number | null): number | null => {
+  const get = (
+    w: 'A' | 'B200' | 'B2000',
+    t: TargetName,
+    f: (s: NonNullable<ReturnType<typeof find>>) => number | null,
+  ): number | null => {
     const s = find(r.summaries, w, t);
     return s === undefined ? null : f(s);
   };
@@ -83,7 +113,12 @@ export function renderChart(r: Results): string {
     labels,
     [
       { name: 'req/s', color: '#4e79a7', unit: 'req/s', values: targets.map((t) => get('A', t, (s) => s.rps)) },
-      { name: 'proxy CPU', color: '#f28e2b', unit: 'us/request', values: targets.map((t) => get('A', t, (s) => s.proxyCpuUsPerReq)) },
+      {
+        name: 'proxy CPU',
+        color: '#f28e2b',
+        unit: 'us/request',
+        values: targets.map((t) => get('A', t, (s) => s.proxyCpuUsPerReq)),
+      },
     ],
     false,
     null,
@@ -97,8 +132,18 @@ export function renderChart(r: Results): string {
     `20 chunks, 25 ms apart; lower is better`,
     labels,
     [
-      { name: '200 streams', color: '#59a14f', unit: 'ms p99', values: targets.map((t) => get('B200', t, (s) => s.p99)) },
-      { name: '2,000 streams', color: '#b07aa1', unit: 'ms p99', values: targets.map((t) => get('B2000', t, (s) => s.p99)) },
+      {
+        name: '200 streams',
+        color: '#59a14f',
+        unit: 'ms p99',
+        values: targets.map((t) => get('B200', t, (s) => s.p99)),
+      },
+      {
+        name: '2,000 streams',
+        color: '#b07aa1',
+        unit: 'ms p99',
+        values: targets.map((t) => get('B2000', t, (s) => s.p99)),
+      },
     ],
     true,
     { value: SSE_PACING_MS, label: `backend pacing ${SSE_PACING_MS} ms` },

@@ -66,7 +66,9 @@ export class Child {
       void this.exited.then((info) => {
         clearTimeout(timer);
         if (this.listeners.delete(listener)) {
-          reject(new Error(`${this.name} exited (${info.code ?? info.signal}) before it was ready\n${this.lastLines()}`));
+          reject(
+            new Error(`${this.name} exited (${info.code ?? info.signal}) before it was ready\n${this.lastLines()}`),
+          );
         }
       });
     });

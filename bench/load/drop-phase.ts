@@ -67,7 +67,14 @@ function openAndDrop(url: URL, body: string, timeoutMs: number): Promise<boolean
       resolve(false);
     }, timeoutMs);
     req = request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers: { ...HEADERS, 'content-length': Buffer.byteLength(body) }, agent: false },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: { ...HEADERS, 'content-length': Buffer.byteLength(body) },
+        agent: false,
+      },
       (res) => {
         res.once('data', () => {
           clearTimeout(timer);
@@ -88,7 +95,15 @@ function openAndDrop(url: URL, body: string, timeoutMs: number): Promise<boolean
   });
 }
 
-export async function dropPhase(target: Target, fleet: FleetInfo, path: string, body: string, streams: number, deadlineMs: number, laterMs: number): Promise<DropResult> {
+export async function dropPhase(
+  target: Target,
+  fleet: FleetInfo,
+  path: string,
+  body: string,
+  streams: number,
+  deadlineMs: number,
+  laterMs: number,
+): Promise<DropResult> {
   const before = await backendFigures(fleet);
   const url = new URL(path, target.origin);
   const outcomes = await Promise.all(Array.from({ length: streams }, () => openAndDrop(url, body, 5000)));

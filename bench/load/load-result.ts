@@ -22,7 +22,10 @@ export interface LoadResult {
   readonly mean: number;
 }
 
-export function summarise(latencies: ArrayLike<number>, counts: Omit<LoadResult, 'rps' | 'p50' | 'p90' | 'p99' | 'p999' | 'max' | 'mean'>): LoadResult {
+export function summarise(
+  latencies: ArrayLike<number>,
+  counts: Omit<LoadResult, 'rps' | 'p50' | 'p90' | 'p99' | 'p999' | 'max' | 'mean'>,
+): LoadResult {
   const [p50, p90, p99, p999, max] = percentiles(latencies, [50, 90, 99, 99.9, 100]);
   return {
     ...counts,

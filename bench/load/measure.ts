@@ -43,21 +43,42 @@ export interface RunContext {
 
 export function load(target: Target, workload: Workload, durationS: number, progress: boolean): Promise<LoadResult> {
   if (workload.rate !== null) {
-    return runPaced({ origin: target.origin, path: workload.path, body: workload.body, connections: workload.connections, rate: workload.rate, durationS }, progress);
+    return runPaced(
+      {
+        origin: target.origin,
+        path: workload.path,
+        body: workload.body,
+        connections: workload.connections,
+        rate: workload.rate,
+        durationS,
+      },
+      progress,
+    );
   }
-  return runAutocannon({ url: target.origin + workload.path, body: workload.body, connections: workload.connections, durationS }, progress);
+  return runAutocannon(
+    { url: target.origin + workload.path, body: workload.body, connections: workload.connections, durationS },
+    progress,
+  );
 }
 
 async function counters(target: Target): Promise<[number | null, number | null]> {
   if (target.name !== 'switchyard') return [null, null];
-  return Promise.all([switchyardCounter(target, 'switchyard_plan_rebuilds_total'), switchyardCounter(target, 'switchyard_telemetry_polls_total')]);
+  return Promise.all([
+    switchyardCounter(target, 'switchyard_plan_rebuilds_total'),
+    switchyardCounter(target, 'switchyard_telemetry_polls_total'),
+  ]);
 }
 
 function rate(a: number | null, b: number | null, seconds: number): number | null {
   return a === null || b === null ? null : (b - a) / seconds;
 }
 
-export async function measureRun(target: Target, workload: Workload, round: number, ctx: RunContext): Promise<RunRecord> {
+export async function measureRun(
+  target: Target,
+  workload: Workload,
+  round: number,
+  ctx: RunContext,
+): Promise<RunRecord> {
   const pid = target.child?.pid ?? null;
   const [rebuilds0, polls0] = await counters(target);
   const t0 = performance.now();
@@ -91,7 +112,9 @@ export async function measureRun(target: Target, workload: Workload, round: numb
     ...result,
     ...latency,
     otherCpuPct,
-    latencyDropped: misTimed ? 'autocannon mis-times responses on connections the server closes after each response' : null,
+    latencyDropped: misTimed
+      ? 'autocannon mis-times responses on connections the server closes after each response'
+      : null,
     workload: workload.id,
     target: target.name,
     round,

@@ -53,7 +53,8 @@ export function parseOptions(argv: readonly string[]): Options {
   const number = (raw: string | undefined, fallback: number, name: string, min: number, max: number): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) throw new RangeError(`--${name}: expected a number from ${min} to ${max}, got "${raw}"`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new RangeError(`--${name}: expected a number from ${min} to ${max}, got "${raw}"`);
     return n;
   };
   const durationS = number(values.duration, quick ? 2 : 5, 'duration', 1, 60);

@@ -40,7 +40,14 @@ export async function runPaced(spec: PacedSpec, progress: boolean): Promise<Load
     outstanding++;
     const t0 = performance.now();
     try {
-      const res = await pool.request({ method: 'POST', path: spec.path, headers: HEADERS, body: spec.body, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const res = await pool.request({
+        method: 'POST',
+        path: spec.path,
+        headers: HEADERS,
+        body: spec.body,
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
       for await (const _chunk of res.body) {
         // drain
       }

@@ -58,9 +58,13 @@ async function warmUp(ctx: PhaseContext, entries: readonly Entry[], durationS: n
 }
 
 function describe(r: RunRecord): string {
-  const cpu = r.proxyCpuUsPerReq === null ? `backend ${num(r.backendCpuUsPerReq)} us/req` : `proxy ${num(r.proxyCpuUsPerReq)} us/req`;
+  const cpu =
+    r.proxyCpuUsPerReq === null
+      ? `backend ${num(r.backendCpuUsPerReq)} us/req`
+      : `proxy ${num(r.proxyCpuUsPerReq)} us/req`;
   const bad = r.errors + r.non2xx > 0 ? `, ${r.errors} errors, ${r.non2xx} non-2xx` : '';
-  const other = r.otherCpuPct >= OTHER_CPU_WARN_PCT ? ` (other processes used ${num(r.otherCpuPct, 2)}% of a core)` : '';
+  const other =
+    r.otherCpuPct >= OTHER_CPU_WARN_PCT ? ` (other processes used ${num(r.otherCpuPct, 2)}% of a core)` : '';
   return `${num(r.rps)} req/s, p50 ${num(r.p50)} ms, p99 ${num(r.p99)} ms, ${cpu}${bad}${other}`;
 }
 
@@ -72,7 +76,12 @@ async function rounds(ctx: PhaseContext, entries: readonly Entry[]): Promise<voi
     for (const e of ordered) {
       ctx.check();
       ctx.log(`  [${e.workload.id} round ${round}/${n}] ${e.target.label} ...`);
-      const record = await measureRun(e.target, e.workload, round, { backendPid: ctx.backendPid, childPids: () => ctx.reg.pids(), durationS, progress: ctx.opts.progress });
+      const record = await measureRun(e.target, e.workload, round, {
+        backendPid: ctx.backendPid,
+        childPids: () => ctx.reg.pids(),
+        durationS,
+        progress: ctx.opts.progress,
+      });
       ctx.records.push(record);
       ctx.log(`    ${describe(record)}`);
       await sleep(gapMs(e.workload));
@@ -106,7 +115,10 @@ export async function phaseA(ctx: PhaseContext): Promise<void> {
   const targets = await startProxies(ctx, ctx.fleets.fast);
   const switchyardC = await startSwitchyard(ctx.reg, ctx.fleets.wave, 100);
   try {
-    const entries: Entry[] = [...targets.map((target) => ({ target, workload: WORKLOADS.A })), { target: switchyardC, workload: WORKLOADS.C }];
+    const entries: Entry[] = [
+      ...targets.map((target) => ({ target, workload: WORKLOADS.A })),
+      { target: switchyardC, workload: WORKLOADS.C },
+    ];
     await warmUp(ctx, entries, ctx.opts.warmupS);
     await rounds(ctx, entries);
     recordPeaks(ctx, 'A', targets);

@@ -41,7 +41,22 @@ function workloadA(r: Results): string {
     s.non2xx,
     mb(s.peakRssMB),
   ]);
-  return markdownTable(['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'proxy CPU us/req', 'vs undici-proxy', 'backend CPU us/req', 'errors', 'non-2xx', 'peak RSS MB'], rows);
+  return markdownTable(
+    [
+      'target',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'proxy CPU us/req',
+      'vs undici-proxy',
+      'backend CPU us/req',
+      'errors',
+      'non-2xx',
+      'peak RSS MB',
+    ],
+    rows,
+  );
 }
 
 function workloadARate(r: Results): string {
@@ -59,7 +74,10 @@ function workloadARate(r: Results): string {
       s.non2xx,
     ];
   });
-  return markdownTable(['target', 'req/s', 'p50 ms', 'p99 ms', 'p50 added ms', 'p99 added ms', 'proxy CPU us/req', 'errors', 'non-2xx'], rows);
+  return markdownTable(
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'p50 added ms', 'p99 added ms', 'proxy CPU us/req', 'errors', 'non-2xx'],
+    rows,
+  );
 }
 
 function workloadB(r: Results, w: 'B200' | 'B2000'): string {
@@ -78,7 +96,23 @@ function workloadB(r: Results, w: 'B200' | 'B2000'): string {
     s.non2xx,
     mb(s.peakRssMB),
   ]);
-  return markdownTable(['target', 'streams/s', 'vs direct', 'p50 ms', 'p99 ms', 'p99 / pacing', 'p99 vs direct', 'proxy CPU us/stream', 'errors', 'timeouts', 'non-2xx', 'peak RSS MB'], rows);
+  return markdownTable(
+    [
+      'target',
+      'streams/s',
+      'vs direct',
+      'p50 ms',
+      'p99 ms',
+      'p99 / pacing',
+      'p99 vs direct',
+      'proxy CPU us/stream',
+      'errors',
+      'timeouts',
+      'non-2xx',
+      'peak RSS MB',
+    ],
+    rows,
+  );
 }
 
 function drops(r: Results): string {
@@ -113,9 +147,29 @@ function workloadC(r: Results): string {
   const row = (name: string, s: Summary | undefined): Cell[] =>
     s === undefined
       ? [name, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a']
-      : [name, num(s.rps), num(s.p50), num(s.p99), num(s.p999), num(s.proxyCpuUsPerReq), num(s.planRebuildsPerS), num(s.telemetryPollsPerS), s.errors + s.timeouts + s.non2xx];
+      : [
+          name,
+          num(s.rps),
+          num(s.p50),
+          num(s.p99),
+          num(s.p999),
+          num(s.proxyCpuUsPerReq),
+          num(s.planRebuildsPerS),
+          num(s.telemetryPollsPerS),
+          s.errors + s.timeouts + s.non2xx,
+        ];
   return markdownTable(
-    ['switchyard', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'CPU us/req', 'plan rebuilds/s', 'telemetry polls/s', 'errors + non-2xx'],
+    [
+      'switchyard',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'CPU us/req',
+      'plan rebuilds/s',
+      'telemetry polls/s',
+      'errors + non-2xx',
+    ],
     [row('workload A (telemetry every 500 ms, steady)', a), row('workload C (telemetry every 100 ms, changing)', c)],
   );
 }
@@ -136,7 +190,17 @@ function spread(r: Results): string {
       ]);
     }
   }
-  return markdownTable(['workload', 'target', 'req/s per round', 'p99 ms per round', 'proxy CPU us/req per round', 'other processes, % of a core'], rows);
+  return markdownTable(
+    [
+      'workload',
+      'target',
+      'req/s per round',
+      'p99 ms per round',
+      'proxy CPU us/req per round',
+      'other processes, % of a core',
+    ],
+    rows,
+  );
 }
 
 function latencyFootnote(r: Results): string {
@@ -161,13 +225,30 @@ The load generator (autocannon, in the orchestrating process), the simulated bac
 
 ![workload A req/s and CPU per request, workload B p99](results.svg)
 `);
-  parts.push(`## Issue 3 targets (this run's ratios)\n\n${markdownTable(['workload', 'target', 'measured', 'result'], v.map((x) => [x.area, x.target, x.measured, verdictCell(x)]))}\n`);
-  parts.push(`## Workload A: ${WORKLOADS.A.title}\n\nreq/s: completed requests / run time. Latency: per response, send to last byte. Proxy CPU: utime+stime of the proxy process over the run / completed requests (direct has no proxy; the backend column is the simulated backends' own cost). Peak RSS: VmHWM of a proxy process started for this phase.\n\n${workloadA(r)}\n${latencyFootnote(r)}`);
-  parts.push(`## Latency added over direct at a fixed rate: ${WORKLOADS['A-rate'].title}\n\nRequests leave on a fixed schedule (open loop, not autocannon: its \`overallRate\` sends each second's quota in a burst). Added = target's percentile minus direct's in the same round, median over rounds.\n\n${workloadARate(r)}\n`);
-  parts.push(`## Workload B: ${WORKLOADS.B200.title}\n\nA stream is one request with \`stream: true, max_tokens: 20\`; the backend writes a chunk every 25 ms (its own pacing: ${SSE_PACING_MS} ms per stream). Latency is the whole stream, request sent to last byte. streams/s counts completed streams; runs end by cutting the streams still open.\n\n${workloadB(r, 'B200')}\n${latencyFootnote(r)}`);
-  parts.push(`## Workload B: ${WORKLOADS.B2000.title}\n\nAt 2,000 streams the ${m.cores} cores are saturated even for direct (load generator and backends alone), so "chunks not delayed beyond the backend's pacing" is judged against direct's stream times, and streams/s mostly reflects the total CPU each stream costs.\n\n${workloadB(r, 'B2000')}\n`);
-  parts.push(`## Clients dropping streams\n\nFresh proxies; ${r.settings.dropStreams} streams per target, one target at a time; each client destroys its socket when the first chunk arrives. Then, at the deadline (well before a stream's natural end at ${SSE_PACING_MS} ms): streams the backends are still generating (sim \`GET /control\`, \`inFlight\`); each holds a busy upstream connection. Idle upstream connections = ESTABLISHED connections of the proxy process to the backends (its socket inodes in \`/proc/net/tcp\`) minus the busy ones; undici replaces a connection it aborted by a fresh idle one, so a few idle connections are not a leak. The last columns count, over the phase, streams the backends wrote to the end for nobody and streams they saw aborted.\n\n${drops(r)}\n`);
-  parts.push(`## Workload C: ${WORKLOADS.C.title}\n\nThe same 1 KB workload against a second switchyard polling every 100 ms a fleet whose background load swings by +-50% over 1 s (out of phase between the two regions), so every poll moves the shares; run in the same rounds as workload A.\n\n${workloadC(r)}\n`);
+  parts.push(
+    `## Issue 3 targets (this run's ratios)\n\n${markdownTable(
+      ['workload', 'target', 'measured', 'result'],
+      v.map((x) => [x.area, x.target, x.measured, verdictCell(x)]),
+    )}\n`,
+  );
+  parts.push(
+    `## Workload A: ${WORKLOADS.A.title}\n\nreq/s: completed requests / run time. Latency: per response, send to last byte. Proxy CPU: utime+stime of the proxy process over the run / completed requests (direct has no proxy; the backend column is the simulated backends' own cost). Peak RSS: VmHWM of a proxy process started for this phase.\n\n${workloadA(r)}\n${latencyFootnote(r)}`,
+  );
+  parts.push(
+    `## Latency added over direct at a fixed rate: ${WORKLOADS['A-rate'].title}\n\nRequests leave on a fixed schedule (open loop, not autocannon: its \`overallRate\` sends each second's quota in a burst). Added = target's percentile minus direct's in the same round, median over rounds.\n\n${workloadARate(r)}\n`,
+  );
+  parts.push(
+    `## Workload B: ${WORKLOADS.B200.title}\n\nA stream is one request with \`stream: true, max_tokens: 20\`; the backend writes a chunk every 25 ms (its own pacing: ${SSE_PACING_MS} ms per stream). Latency is the whole stream, request sent to last byte. streams/s counts completed streams; runs end by cutting the streams still open.\n\n${workloadB(r, 'B200')}\n${latencyFootnote(r)}`,
+  );
+  parts.push(
+    `## Workload B: ${WORKLOADS.B2000.title}\n\nAt 2,000 streams the ${m.cores} cores are saturated even for direct (load generator and backends alone), so "chunks not delayed beyond the backend's pacing" is judged against direct's stream times, and streams/s mostly reflects the total CPU each stream costs.\n\n${workloadB(r, 'B2000')}\n`,
+  );
+  parts.push(
+    `## Clients dropping streams\n\nFresh proxies; ${r.settings.dropStreams} streams per target, one target at a time; each client destroys its socket when the first chunk arrives. Then, at the deadline (well before a stream's natural end at ${SSE_PACING_MS} ms): streams the backends are still generating (sim \`GET /control\`, \`inFlight\`); each holds a busy upstream connection. Idle upstream connections = ESTABLISHED connections of the proxy process to the backends (its socket inodes in \`/proc/net/tcp\`) minus the busy ones; undici replaces a connection it aborted by a fresh idle one, so a few idle connections are not a leak. The last columns count, over the phase, streams the backends wrote to the end for nobody and streams they saw aborted.\n\n${drops(r)}\n`,
+  );
+  parts.push(
+    `## Workload C: ${WORKLOADS.C.title}\n\nThe same 1 KB workload against a second switchyard polling every 100 ms a fleet whose background load swings by +-50% over 1 s (out of phase between the two regions), so every poll moves the shares; run in the same rounds as workload A.\n\n${workloadC(r)}\n`,
+  );
   parts.push(`## Spread over rounds\n\n${spread(r)}\n`);
   if (r.notes.length > 0) parts.push(`## Notes from this run\n\n${r.notes.map((n) => `- ${n}`).join('\n')}\n`);
   // Last: from here on the file is hand-written analysis that reruns carry over.

@@ -76,21 +76,64 @@ function consoleSummary(results: Results): string {
     lines.push(`\nworkload ${w} (median of ${rows[0]?.rounds ?? 0} round(s))`);
     lines.push(
       formatTable(
-        ['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'proxy us/req', 'backend us/req', 'errors', 'non-2xx', 'peak RSS MB'],
-        rows.map((s) => [s.target, num(s.rps), num(s.p50), num(s.p99), num(s.p999), num(s.proxyCpuUsPerReq), num(s.backendCpuUsPerReq), s.errors + s.timeouts, s.non2xx, s.peakRssMB === null ? 'n/a' : num(s.peakRssMB)]),
+        [
+          'target',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'p99.9 ms',
+          'proxy us/req',
+          'backend us/req',
+          'errors',
+          'non-2xx',
+          'peak RSS MB',
+        ],
+        rows.map((s) => [
+          s.target,
+          num(s.rps),
+          num(s.p50),
+          num(s.p99),
+          num(s.p999),
+          num(s.proxyCpuUsPerReq),
+          num(s.backendCpuUsPerReq),
+          s.errors + s.timeouts,
+          s.non2xx,
+          s.peakRssMB === null ? 'n/a' : num(s.peakRssMB),
+        ]),
       ),
     );
   }
   if (results.latencyAdded.length > 0) {
     lines.push('\nlatency added over direct at 1,000 req/s (median over rounds)');
-    lines.push(formatTable(['target', 'p50 added ms', 'p99 added ms'], results.latencyAdded.map((a) => [a.target, num(a.p50AddedMs), num(a.p99AddedMs)])));
+    lines.push(
+      formatTable(
+        ['target', 'p50 added ms', 'p99 added ms'],
+        results.latencyAdded.map((a) => [a.target, num(a.p50AddedMs), num(a.p99AddedMs)]),
+      ),
+    );
   }
   if (results.drops.length > 0) {
     lines.push('\nclients dropping streams after the first chunk');
     lines.push(
       formatTable(
-        ['target', 'dropped', 'streams still generated at deadline', 'upstream conns at deadline (busy+idle)', 'upstream conns later', 'streamed to the end', 'aborted'],
-        results.drops.map((d) => [d.target, `${d.dropped}/${d.streams}`, d.backendInFlightAtDeadline, d.upstreamConnsAtDeadline ?? 'n/a', d.upstreamConnsLater ?? 'n/a', d.backendServed, d.backendAborted]),
+        [
+          'target',
+          'dropped',
+          'streams still generated at deadline',
+          'upstream conns at deadline (busy+idle)',
+          'upstream conns later',
+          'streamed to the end',
+          'aborted',
+        ],
+        results.drops.map((d) => [
+          d.target,
+          `${d.dropped}/${d.streams}`,
+          d.backendInFlightAtDeadline,
+          d.upstreamConnsAtDeadline ?? 'n/a',
+          d.upstreamConnsLater ?? 'n/a',
+          d.backendServed,
+          d.backendAborted,
+        ]),
       ),
     );
   }
@@ -116,7 +159,9 @@ async function main(): Promise<number> {
   const machine = machineInfo();
   const argv = process.argv.slice(2);
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
-  log(`switchyard load benchmark: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}; ${opts.durationS} s runs, ${opts.rounds} round(s), phases ${[...opts.phases].join(', ')}`);
+  log(
+    `switchyard load benchmark: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}; ${opts.durationS} s runs, ${opts.rounds} round(s), phases ${[...opts.phases].join(', ')}`,
+  );
 
   const hardLimit = setTimeout(() => abort(`hard time limit of ${opts.hardLimitS} s reached`), opts.hardLimitS * 1000);
   hardLimit.unref();
@@ -142,7 +187,9 @@ async function main(): Promise<number> {
         if (abortReason !== null) throw new Abort(abortReason);
         const crashed = reg.crashedChild();
         if (crashed !== null) {
-          throw new Abort(`${crashed.name} (pid ${crashed.pid}) exited unexpectedly: ${JSON.stringify(crashed.exitInfo)}\n${crashed.lastLines()}`);
+          throw new Abort(
+            `${crashed.name} (pid ${crashed.pid}) exited unexpectedly: ${JSON.stringify(crashed.exitInfo)}\n${crashed.lastLines()}`,
+          );
         }
         if (testSuitePids().length > 0 && !testSuiteSeen) {
           testSuiteSeen = true;
@@ -167,7 +214,9 @@ async function main(): Promise<number> {
 
   for (const r of records) {
     if (r.errors + r.timeouts + r.non2xx > 0) {
-      notes.push(`${r.workload} round ${r.round}, ${r.target}: ${r.errors} errors (${r.timeouts} timeouts), ${r.non2xx} non-2xx of ${r.completed} responses`);
+      notes.push(
+        `${r.workload} round ${r.round}, ${r.target}: ${r.errors} errors (${r.timeouts} timeouts), ${r.non2xx} non-2xx of ${r.completed} responses`,
+      );
     }
   }
   if (records.length === 0 && drops.length === 0) return 1;
@@ -176,7 +225,13 @@ async function main(): Promise<number> {
     date: new Date(started).toISOString(),
     command,
     quick: opts.quick,
-    settings: { durationS: opts.durationS, rounds: opts.rounds, warmupS: opts.warmupS, phases: [...opts.phases], dropStreams: opts.dropStreams },
+    settings: {
+      durationS: opts.durationS,
+      rounds: opts.rounds,
+      warmupS: opts.warmupS,
+      phases: [...opts.phases],
+      dropStreams: opts.dropStreams,
+    },
     machine,
     clkTck: CLK_TCK,
     elapsedS: (Date.now() - started) / 1000,
@@ -206,8 +261,15 @@ async function main(): Promise<number> {
   writeFileSync(join(outDir, 'results.svg'), renderChart(results));
   writeFileSync(mdPath, keepProfileSection(renderResults(results, v), previous));
   log(`\nissue 3 targets`);
-  log(formatTable(['workload', 'target', 'measured', 'result'], v.map((x) => [x.area, x.target, x.measured, x.pass === null ? 'not measured' : x.pass ? 'PASS' : 'FAIL'])));
-  log(`\nother processes during the runs: median ${num(results.otherCpu.medianPct, 2)}%, max ${num(results.otherCpu.maxPct, 2)}% of a core`);
+  log(
+    formatTable(
+      ['workload', 'target', 'measured', 'result'],
+      v.map((x) => [x.area, x.target, x.measured, x.pass === null ? 'not measured' : x.pass ? 'PASS' : 'FAIL']),
+    ),
+  );
+  log(
+    `\nother processes during the runs: median ${num(results.otherCpu.medianPct, 2)}%, max ${num(results.otherCpu.maxPct, 2)}% of a core`,
+  );
   log(`wrote ${mdPath}, results.json and results.svg (${Math.round(results.elapsedS)} s)`);
   return 0;
 }

@@ -4,7 +4,9 @@
 export function percentiles(samples: ArrayLike<number>, ps: readonly number[]): number[] {
   const sorted = Float64Array.from(samples as ArrayLike<number>).sort();
   const n = sorted.length;
-  return ps.map((p) => (n === 0 ? NaN : (sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))] as number)));
+  return ps.map((p) =>
+    n === 0 ? NaN : (sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))] as number),
+  );
 }
 
 export function median(values: readonly (number | null | undefined)[]): number {

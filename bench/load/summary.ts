@@ -64,7 +64,8 @@ export function summarise(records: readonly RunRecord[], peaks: readonly PeakRec
       const rs = records.filter((r) => r.workload === workload && r.target === target);
       if (rs.length === 0) continue;
       const peak = peaks.filter((p) => p.workload === workload && p.target === target).map((p) => p.hwmMB);
-      const perS = (xs: ReadonlyArray<number | null>): number | null => (xs.every((x) => x === null) ? null : median(xs));
+      const perS = (xs: ReadonlyArray<number | null>): number | null =>
+        xs.every((x) => x === null) ? null : median(xs);
       out.push({
         workload,
         target,
@@ -102,7 +103,12 @@ export function latencyAdded(records: readonly RunRecord[]): LatencyAdded[] {
       perRound.push({ round: r.round, p50AddedMs: r.p50 - direct.p50, p99AddedMs: r.p99 - direct.p99 });
     }
     if (perRound.length === 0) continue;
-    out.push({ target, p50AddedMs: median(perRound.map((x) => x.p50AddedMs)), p99AddedMs: median(perRound.map((x) => x.p99AddedMs)), perRound });
+    out.push({
+      target,
+      p50AddedMs: median(perRound.map((x) => x.p50AddedMs)),
+      p99AddedMs: median(perRound.map((x) => x.p99AddedMs)),
+      perRound,
+    });
   }
   return out;
 }

@@ -12,7 +12,13 @@ import { HTTP_PROXY_PEER, SWITCHYARD_CLI, UNDICI_PEER } from './paths.js';
 
 /** http-proxy: as its README shows it (no agent: a connection per request); http-proxy-ka: with a keep-alive agent. */
 export type TargetName = 'direct' | 'http-proxy' | 'http-proxy-ka' | 'undici-proxy' | 'switchyard';
-export const TARGET_ORDER: readonly TargetName[] = ['direct', 'http-proxy', 'http-proxy-ka', 'undici-proxy', 'switchyard'];
+export const TARGET_ORDER: readonly TargetName[] = [
+  'direct',
+  'http-proxy',
+  'http-proxy-ka',
+  'undici-proxy',
+  'switchyard',
+];
 
 export interface Target {
   readonly name: TargetName;
@@ -36,14 +42,37 @@ export interface Target {
 export function directTarget(fleet: FleetInfo): Target {
   const first = fleet.backends[0];
   if (first === undefined) throw new Error(`fleet ${fleet.key} has no backend`);
-  return { name: 'direct', label: `direct (${first.region})`, origin: first.url, child: null, adminOrigin: null, closesClientConnections: false };
+  return {
+    name: 'direct',
+    label: `direct (${first.region})`,
+    origin: first.url,
+    child: null,
+    adminOrigin: null,
+    closesClientConnections: false,
+  };
 }
 
-export async function startPeer(reg: ChildRegistry, name: 'http-proxy' | 'http-proxy-ka' | 'undici-proxy', fleet: FleetInfo): Promise<Target> {
-  const args = name === 'undici-proxy' ? [UNDICI_PEER] : name === 'http-proxy' ? [HTTP_PROXY_PEER] : [HTTP_PROXY_PEER, '--keepalive'];
+export async function startPeer(
+  reg: ChildRegistry,
+  name: 'http-proxy' | 'http-proxy-ka' | 'undici-proxy',
+  fleet: FleetInfo,
+): Promise<Target> {
+  const args =
+    name === 'undici-proxy'
+      ? [UNDICI_PEER]
+      : name === 'http-proxy'
+        ? [HTTP_PROXY_PEER]
+        : [HTTP_PROXY_PEER, '--keepalive'];
   const child = reg.spawn(`${name} (${fleet.key})`, [...args, ...fleet.backends.map((b) => b.url)]);
   const line = await child.waitForJson((o) => o.msg === 'listening' && typeof o.port === 'number', 10_000);
-  return { name, label: name, origin: `http://127.0.0.1:${String(line.port)}`, child, adminOrigin: null, closesClientConnections: name === 'http-proxy' };
+  return {
+    name,
+    label: name,
+    origin: `http://127.0.0.1:${String(line.port)}`,
+    child,
+    adminOrigin: null,
+    closesClientConnections: name === 'http-proxy',
+  };
 }
 
 /** A free port on 127.0.0.1 (bound and released; the config needs it before switchyard starts). */
@@ -91,7 +120,9 @@ async function pollUntil(what: string, timeoutMs: number, check: () => Promise<b
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms${last === null ? '' : ` (last error: ${String(last)})`}`);
+  throw new Error(
+    `${what}: not reached within ${timeoutMs} ms${last === null ? '' : ` (last error: ${String(last)})`}`,
+  );
 }
 
 /**
@@ -126,7 +157,14 @@ export async function startSwitchyard(reg: ChildRegistry, fleet: FleetInfo, inte
         const cap = (await getJson(`${admin}/capacity`)).body as { telemetry?: { status?: string } };
         return cap.telemetry?.status === 'ok';
       });
-      return { name: 'switchyard', label, origin: `http://127.0.0.1:${port}`, child, adminOrigin: admin, closesClientConnections: false };
+      return {
+        name: 'switchyard',
+        label,
+        origin: `http://127.0.0.1:${port}`,
+        child,
+        adminOrigin: admin,
+        closesClientConnections: false,
+      };
     } catch (err) {
       await reg.stop(child);
       // A port taken between freePort() and switchyard's listen: try once more.

@@ -32,23 +32,63 @@ export function verdicts(r: Results): Verdict[] {
   const cpuVsHttpProxy = ratio(syA?.proxyCpuUsPerReq, hpA?.proxyCpuUsPerReq);
   const rpsVsUndici = ratio(syA?.rps, undA?.rps);
   out.push(
-    { area: 'A', target: 'CPU per request <= 0.9x the minimal undici proxy', measured: `${num(syA?.proxyCpuUsPerReq)} vs ${num(undA?.proxyCpuUsPerReq)} us = ${num(cpuVsUndici)}x`, pass: judge(cpuVsUndici, (v) => v <= 0.9) },
-    { area: 'A', target: 'CPU per request <= 0.6x http-proxy (as its README shows it: no agent)', measured: `${num(syA?.proxyCpuUsPerReq)} vs ${num(hpA?.proxyCpuUsPerReq)} us = ${num(cpuVsHttpProxy)}x`, pass: judge(cpuVsHttpProxy, (v) => v <= 0.6) },
-    { area: 'A', target: 'stricter, not in issue 3: the same against http-proxy with a keep-alive agent', measured: `${num(syA?.proxyCpuUsPerReq)} vs ${num(hpKaA?.proxyCpuUsPerReq)} us = ${num(cpuVsHttpProxyKa)}x`, pass: judge(cpuVsHttpProxyKa, (v) => v <= 0.6) },
-    { area: 'A', target: "throughput >= the minimal undici proxy's", measured: `${num(syA?.rps)} vs ${num(undA?.rps)} req/s = ${num(rpsVsUndici)}x`, pass: judge(rpsVsUndici, (v) => v >= 1) },
+    {
+      area: 'A',
+      target: 'CPU per request <= 0.9x the minimal undici proxy',
+      measured: `${num(syA?.proxyCpuUsPerReq)} vs ${num(undA?.proxyCpuUsPerReq)} us = ${num(cpuVsUndici)}x`,
+      pass: judge(cpuVsUndici, (v) => v <= 0.9),
+    },
+    {
+      area: 'A',
+      target: 'CPU per request <= 0.6x http-proxy (as its README shows it: no agent)',
+      measured: `${num(syA?.proxyCpuUsPerReq)} vs ${num(hpA?.proxyCpuUsPerReq)} us = ${num(cpuVsHttpProxy)}x`,
+      pass: judge(cpuVsHttpProxy, (v) => v <= 0.6),
+    },
+    {
+      area: 'A',
+      target: 'stricter, not in issue 3: the same against http-proxy with a keep-alive agent',
+      measured: `${num(syA?.proxyCpuUsPerReq)} vs ${num(hpKaA?.proxyCpuUsPerReq)} us = ${num(cpuVsHttpProxyKa)}x`,
+      pass: judge(cpuVsHttpProxyKa, (v) => v <= 0.6),
+    },
+    {
+      area: 'A',
+      target: "throughput >= the minimal undici proxy's",
+      measured: `${num(syA?.rps)} vs ${num(undA?.rps)} req/s = ${num(rpsVsUndici)}x`,
+      pass: judge(rpsVsUndici, (v) => v >= 1),
+    },
   );
   const added = r.latencyAdded.find((a) => a.target === 'switchyard');
   out.push(
-    { area: 'A-rate', target: 'latency added over direct, p50 <= 0.3 ms', measured: `${num(added?.p50AddedMs)} ms`, pass: judge(added?.p50AddedMs ?? NaN, (v) => v <= 0.3) },
-    { area: 'A-rate', target: 'latency added over direct, p99 <= 2 ms', measured: `${num(added?.p99AddedMs)} ms`, pass: judge(added?.p99AddedMs ?? NaN, (v) => v <= 2) },
+    {
+      area: 'A-rate',
+      target: 'latency added over direct, p50 <= 0.3 ms',
+      measured: `${num(added?.p50AddedMs)} ms`,
+      pass: judge(added?.p50AddedMs ?? NaN, (v) => v <= 0.3),
+    },
+    {
+      area: 'A-rate',
+      target: 'latency added over direct, p99 <= 2 ms',
+      measured: `${num(added?.p99AddedMs)} ms`,
+      pass: judge(added?.p99AddedMs ?? NaN, (v) => v <= 2),
+    },
   );
   const sy200 = find(s, 'B200', 'switchyard');
   const d200 = find(s, 'B200', 'direct');
   const tp200 = ratio(sy200?.rps, d200?.rps);
   const p99200 = ratio(sy200?.p99, d200?.p99);
   out.push(
-    { area: 'B, 200 streams', target: 'throughput >= 0.9x direct', measured: `${num(sy200?.rps)} vs ${num(d200?.rps)} streams/s = ${num(tp200)}x`, pass: judge(tp200, (v) => v >= 0.9) },
-    { area: 'B, 200 streams', target: 'p99 <= 1.2x direct', measured: `${num(sy200?.p99)} vs ${num(d200?.p99)} ms = ${num(p99200)}x`, pass: judge(p99200, (v) => v <= 1.2) },
+    {
+      area: 'B, 200 streams',
+      target: 'throughput >= 0.9x direct',
+      measured: `${num(sy200?.rps)} vs ${num(d200?.rps)} streams/s = ${num(tp200)}x`,
+      pass: judge(tp200, (v) => v >= 0.9),
+    },
+    {
+      area: 'B, 200 streams',
+      target: 'p99 <= 1.2x direct',
+      measured: `${num(sy200?.p99)} vs ${num(d200?.p99)} ms = ${num(p99200)}x`,
+      pass: judge(p99200, (v) => v <= 1.2),
+    },
   );
   const sy2k = find(s, 'B2000', 'switchyard');
   const d2k = find(s, 'B2000', 'direct');
@@ -56,8 +96,18 @@ export function verdicts(r: Results): Verdict[] {
   const p992k = ratio(sy2k?.p99, d2k?.p99);
   const p502k = ratio(sy2k?.p50, d2k?.p50);
   out.push(
-    { area: 'B, 2,000 streams', target: 'no errors', measured: sy2k === undefined ? 'n/a' : `${sy2k.errors} errors, ${sy2k.timeouts} timeouts, ${sy2k.non2xx} non-2xx`, pass: judge(failures2k, (v) => v === 0) },
-    { area: 'B, 2,000 streams', target: 'peak RSS <= 250 MB', measured: `${num(sy2k?.peakRssMB)} MB`, pass: judge(sy2k?.peakRssMB ?? NaN, (v) => v <= 250) },
+    {
+      area: 'B, 2,000 streams',
+      target: 'no errors',
+      measured: sy2k === undefined ? 'n/a' : `${sy2k.errors} errors, ${sy2k.timeouts} timeouts, ${sy2k.non2xx} non-2xx`,
+      pass: judge(failures2k, (v) => v === 0),
+    },
+    {
+      area: 'B, 2,000 streams',
+      target: 'peak RSS <= 250 MB',
+      measured: `${num(sy2k?.peakRssMB)} MB`,
+      pass: judge(sy2k?.peakRssMB ?? NaN, (v) => v <= 250),
+    },
     {
       area: 'B, 2,000 streams',
       target: "chunks not delayed beyond the backend's pacing: stream time p50 <= 1.1x, p99 <= 1.2x direct's",
@@ -73,11 +123,19 @@ export function verdicts(r: Results): Verdict[] {
       drop === undefined
         ? 'n/a'
         : `${drop.backendInFlightAtDeadline} streams still generated at +${drop.deadlineMs} ms; ${drop.backendServed} of ${drop.streams} streamed to the end, ${drop.backendAborted} aborted`,
-    pass: drop === undefined ? null : drop.dropped === drop.streams && drop.backendInFlightAtDeadline === 0 && drop.backendServed === 0,
+    pass:
+      drop === undefined
+        ? null
+        : drop.dropped === drop.streams && drop.backendInFlightAtDeadline === 0 && drop.backendServed === 0,
   });
   const syC = find(s, 'C', 'switchyard');
   const cVsA = ratio(syC?.p99, syA?.p99);
-  out.push({ area: 'C', target: "p99 within 10% of workload A's", measured: `${num(syC?.p99)} vs ${num(syA?.p99)} ms = ${num(cVsA)}x`, pass: judge(cVsA, (v) => v <= 1.1) });
+  out.push({
+    area: 'C',
+    target: "p99 within 10% of workload A's",
+    measured: `${num(syC?.p99)} vs ${num(syA?.p99)} ms = ${num(cVsA)}x`,
+    pass: judge(cVsA, (v) => v <= 1.1),
+  });
   out.push(...selectorVerdicts());
   return out;
 }
@@ -85,12 +143,36 @@ export function verdicts(r: Results): Verdict[] {
 /** The selector targets, from the last `npm run bench:selector` (a separate command). */
 function selectorVerdicts(): Verdict[] {
   const file = join(BENCH_DIR, 'selector-results.json');
-  if (!existsSync(file)) return [{ area: 'selector', target: '<= 30 ns per pick at 1,024 regions; zero allocation', measured: 'not run (npm run bench:selector)', pass: null }];
+  if (!existsSync(file))
+    return [
+      {
+        area: 'selector',
+        target: '<= 30 ns per pick at 1,024 regions; zero allocation',
+        measured: 'not run (npm run bench:selector)',
+        pass: null,
+      },
+    ];
   try {
-    const sel = JSON.parse(readFileSync(file, 'utf8')) as { date: string; quick: boolean; checks: Array<{ target: string; measured: string; pass: boolean }> };
+    const sel = JSON.parse(readFileSync(file, 'utf8')) as {
+      date: string;
+      quick: boolean;
+      checks: Array<{ target: string; measured: string; pass: boolean }>;
+    };
     const when = `(bench:selector${sel.quick ? ' --quick' : ''}, ${sel.date.slice(0, 10)})`;
-    return sel.checks.map((c) => ({ area: 'selector', target: c.target, measured: `${c.measured} ${when}`, pass: c.pass }));
+    return sel.checks.map((c) => ({
+      area: 'selector',
+      target: c.target,
+      measured: `${c.measured} ${when}`,
+      pass: c.pass,
+    }));
   } catch (err) {
-    return [{ area: 'selector', target: 'selector targets', measured: `unreadable selector-results.json: ${String(err)}`, pass: null }];
+    return [
+      {
+        area: 'selector',
+        target: 'selector targets',
+        measured: `unreadable selector-results.json: ${String(err)}`,
+        pass: null,
+      },
+    ];
   }
 }

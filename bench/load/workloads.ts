@@ -30,13 +30,27 @@ export function paddedChatBody(bytes: number): string {
 }
 
 export const JSON_1KB = paddedChatBody(1024);
-export const SSE_BODY = JSON.stringify({ model: MODEL, stream: true, max_tokens: SSE_TOKENS, messages: [{ role: 'user', content: 'hi' }] });
+export const SSE_BODY = JSON.stringify({
+  model: MODEL,
+  stream: true,
+  max_tokens: SSE_TOKENS,
+  messages: [{ role: 'user', content: 'hi' }],
+});
 export const HEADERS = { 'content-type': 'application/json' };
 
 export const RATE_RPS = 1000;
 
 export const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
-  A: { id: 'A', title: '1 KB JSON POST -> 1 KB JSON, 50 connections', fleet: 'fast', path: azurePath(FLEETS.fast.deployment), body: JSON_1KB, connections: 50, rate: null, streaming: false },
+  A: {
+    id: 'A',
+    title: '1 KB JSON POST -> 1 KB JSON, 50 connections',
+    fleet: 'fast',
+    path: azurePath(FLEETS.fast.deployment),
+    body: JSON_1KB,
+    connections: 50,
+    rate: null,
+    streaming: false,
+  },
   'A-rate': {
     id: 'A-rate',
     title: `workload A at a fixed ${RATE_RPS.toLocaleString('en-US')} req/s (open loop, 10 connections)`,
@@ -47,8 +61,26 @@ export const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
     rate: RATE_RPS,
     streaming: false,
   },
-  B200: { id: 'B200', title: `SSE, ${SSE_TOKENS} chunks, 200 concurrent streams`, fleet: 'sse', path: azurePath(FLEETS.sse.deployment), body: SSE_BODY, connections: 200, rate: null, streaming: true },
-  B2000: { id: 'B2000', title: `SSE, ${SSE_TOKENS} chunks, 2,000 concurrent streams`, fleet: 'sse', path: azurePath(FLEETS.sse.deployment), body: SSE_BODY, connections: 2000, rate: null, streaming: true },
+  B200: {
+    id: 'B200',
+    title: `SSE, ${SSE_TOKENS} chunks, 200 concurrent streams`,
+    fleet: 'sse',
+    path: azurePath(FLEETS.sse.deployment),
+    body: SSE_BODY,
+    connections: 200,
+    rate: null,
+    streaming: true,
+  },
+  B2000: {
+    id: 'B2000',
+    title: `SSE, ${SSE_TOKENS} chunks, 2,000 concurrent streams`,
+    fleet: 'sse',
+    path: azurePath(FLEETS.sse.deployment),
+    body: SSE_BODY,
+    connections: 2000,
+    rate: null,
+    streaming: true,
+  },
   C: {
     id: 'C',
     title: 'workload A while telemetry changes every 100 ms (plan rebuilds under load)',

@@ -9,9 +9,20 @@ import { pipeline } from 'node:stream';
 import { Pool } from 'undici';
 import { backendsFromArgv, listenAndAnnounce } from './peer-common.js';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+]);
 
-function endToEnd(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+function endToEnd(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
@@ -25,21 +36,19 @@ let next = 0;
 const server = createServer((req, res) => {
   const pool = pools[next] as Pool;
   next = (next + 1) % pools.length;
-  pool
-    .request({ method: req.method as 'POST', path: req.url ?? '/', headers: endToEnd(req.headers), body: req })
-    .then(
-      ({ statusCode, headers, body }) => {
-        res.writeHead(statusCode, endToEnd(headers));
-        pipeline(body, res, () => undefined);
-      },
-      () => {
-        if (!res.headersSent) {
-          res.writeHead(502, { 'content-type': 'application/json' });
-          res.end('{"error":{"code":"BadGateway","message":"upstream failed"}}');
-        } else {
-          res.destroy();
-        }
-      },
-    );
+  pool.request({ method: req.method as 'POST', path: req.url ?? '/', headers: endToEnd(req.headers), body: req }).then(
+    ({ statusCode, headers, body }) => {
+      res.writeHead(statusCode, endToEnd(headers));
+      pipeline(body, res, () => undefined);
+    },
+    () => {
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end('{"error":{"code":"BadGateway","message":"upstream failed"}}');
+      } else {
+        res.destroy();
+      }
+    },
+  );
 });
 listenAndAnnounce(server, 'undici-proxy');

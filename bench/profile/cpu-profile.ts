@@ -23,7 +23,14 @@ export interface FrameCost {
 }
 
 function areaOf(url: string, functionName: string): string {
-  if (url === '') return functionName === '(garbage collector)' ? 'gc' : functionName === '(idle)' ? 'idle' : functionName === '(program)' ? 'program' : 'native';
+  if (url === '')
+    return functionName === '(garbage collector)'
+      ? 'gc'
+      : functionName === '(idle)'
+        ? 'idle'
+        : functionName === '(program)'
+          ? 'program'
+          : 'native';
   if (url.includes('/node_modules/undici/')) return 'undici';
   if (url.includes('/node_modules/prom-client/')) return 'prom-client';
   if (url.includes('/node_modules/pino')) return 'pino';
@@ -32,7 +39,9 @@ function areaOf(url: string, functionName: string): string {
   return 'other';
 }
 
-export async function summarise(path: string): Promise<{ frames: FrameCost[]; areas: Array<{ area: string; share: number }>; totalMs: number }> {
+export async function summarise(
+  path: string,
+): Promise<{ frames: FrameCost[]; areas: Array<{ area: string; share: number }>; totalMs: number }> {
   const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
@@ -54,7 +63,9 @@ export async function summarise(path: string): Promise<{ frames: FrameCost[]; ar
   for (const f of frames.values()) areas.set(f.area, (areas.get(f.area) ?? 0) + f.us);
   return {
     totalMs: busyUs / 1000,
-    frames: [...frames].map(([frame, f]) => ({ frame, area: f.area, selfMs: f.us / 1000, share: f.us / busyUs })).sort((a, b) => b.selfMs - a.selfMs),
+    frames: [...frames]
+      .map(([frame, f]) => ({ frame, area: f.area, selfMs: f.us / 1000, share: f.us / busyUs }))
+      .sort((a, b) => b.selfMs - a.selfMs),
     areas: [...areas].map(([area, us]) => ({ area, share: us / busyUs })).sort((a, b) => b.share - a.share),
   };
 }

@@ -23,7 +23,14 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 
-const fleet = await startSimFleet({ regions: [{ region: 'r1', capacity: 1_000_000 }, { region: 'r2', capacity: 1_000_000 }], models: ['m'], responseBytes: 1024 });
+const fleet = await startSimFleet({
+  regions: [
+    { region: 'r1', capacity: 1_000_000 },
+    { region: 'r2', capacity: 1_000_000 },
+  ],
+  models: ['m'],
+  responseBytes: 1024,
+});
 const dir = await mkdtemp(join(tmpdir(), 'switchyard-profile-'));
 const outDir = join(root, 'bench', 'out');
 await mkdir(outDir, { recursive: true });
@@ -41,7 +48,11 @@ await writeFile(
   }),
 );
 const before = new Set(await readdir(outDir));
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, values.cli, 'start', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  ['--cpu-prof', `--cpu-prof-dir=${outDir}`, values.cli, 'start', '--config', configPath],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
 // Whatever happens here, the router child must not outlive this script.
 process.on('exit', () => child.kill('SIGKILL'));
@@ -72,15 +83,18 @@ const result = await autocannon({
   connections: Number(values.connections),
   duration: seconds,
 });
-const cpuUsPerRequest = ((await cpuTicks()) - ticksBefore) * 10_000 / result.requests.total;
+const cpuUsPerRequest = (((await cpuTicks()) - ticksBefore) * 10_000) / result.requests.total;
 child.kill('SIGTERM');
 await exited;
 await fleet.close();
 const profile = (await readdir(outDir)).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
 if (profile === undefined) throw new Error('no profile written');
 const summary = await summarise(join(outDir, profile));
-console.log(`\nworkload A through switchyard (${values.cli}): ${Math.round(result.requests.average)} req/s, ${cpuUsPerRequest.toFixed(1)} us CPU per request (with the profiler on), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`);
+console.log(
+  `\nworkload A through switchyard (${values.cli}): ${Math.round(result.requests.average)} req/s, ${cpuUsPerRequest.toFixed(1)} us CPU per request (with the profiler on), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+);
 console.log(`profile: bench/out/${profile} (${summary.totalMs.toFixed(0)} ms busy)\n`);
 console.log('by area:', summary.areas.map((a) => `${a.area} ${(a.share * 100).toFixed(1)}%`).join(', '));
 console.log('\nself%  area        frame');
-for (const f of summary.frames.slice(0, Number(values.top))) console.log(`${(f.share * 100).toFixed(1).padStart(5)}  ${f.area.padEnd(11)} ${f.frame}`);
+for (const f of summary.frames.slice(0, Number(values.top)))
+  console.log(`${(f.share * 100).toFixed(1).padStart(5)}  ${f.area.padEnd(11)} ${f.frame}`);

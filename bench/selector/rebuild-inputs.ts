@@ -43,11 +43,24 @@ export function rebuildCase(n: number, missingFraction: number, seed: number): R
   for (const region of regions) {
     if (rnd() < missingFraction) continue;
     const capacity = 100;
-    reports.set(region, { region, model: MODEL, capacity, inUse: Math.floor(rnd() * 90), atMs: NOW - 100 - Math.floor(rnd() * 400) });
+    reports.set(region, {
+      region,
+      model: MODEL,
+      capacity,
+      inUse: Math.floor(rnd() * 90),
+      atMs: NOW - 100 - Math.floor(rnd() * 400),
+    });
   }
   const telemetry: TelemetryView = {
     report: (model, region) => (model === MODEL ? reports.get(region) : undefined),
-    source: { lastSuccessAtMs: NOW - 100, lastAttemptAtMs: NOW - 100, lastPollOk: true, lastError: null, polls: 1, failures: 0 },
+    source: {
+      lastSuccessAtMs: NOW - 100,
+      lastAttemptAtMs: NOW - 100,
+      lastPollOk: true,
+      lastError: null,
+      polls: 1,
+      failures: 0,
+    },
   };
   const input: PlannerInput = {
     telemetry,

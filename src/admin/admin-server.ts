@@ -13,7 +13,11 @@ export interface AdminHandlers {
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -21,7 +25,9 @@ export function adminHandler(h: AdminHandlers): (req: IncomingMessage, res: Serv
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      json(res, 405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on the admin listener; use GET` } });
+      json(res, 405, {
+        error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on the admin listener; use GET` },
+      });
       return;
     }
     switch (path) {
@@ -46,7 +52,12 @@ export function adminHandler(h: AdminHandlers): (req: IncomingMessage, res: Serv
         );
         return;
       default:
-        json(res, 404, { error: { code: 'NotFound', message: `no admin endpoint ${path}; try /capacity, /metrics, /healthz or /readyz` } });
+        json(res, 404, {
+          error: {
+            code: 'NotFound',
+            message: `no admin endpoint ${path}; try /capacity, /metrics, /healthz or /readyz`,
+          },
+        });
     }
   };
 }

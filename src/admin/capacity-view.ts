@@ -39,14 +39,19 @@ export function renderCapacity(input: CapacityViewInput): unknown {
     },
     resilience: {
       requestsInFlight: input.requestsInFlight,
-      shedding: { maxInFlight: input.config.shedding.maxInFlight, maxInFlightPerBackend: input.config.shedding.maxInFlightPerBackend },
+      shedding: {
+        maxInFlight: input.config.shedding.maxInFlight,
+        maxInFlightPerBackend: input.config.shedding.maxInFlightPerBackend,
+      },
       retryBudget: {
         enabled: input.config.retry.enabled,
         retriesInFlight: input.resilience.budget.inFlight,
         limit: input.resilience.budget.limit(input.requestsInFlight),
         maxAttempts: input.config.retry.maxAttempts,
       },
-      cooldowns: input.resilience.cooldowns.all(input.nowMs).map((c) => ({ model: c.model, region: c.region, until: iso(c.untilMs), reason: c.reason })),
+      cooldowns: input.resilience.cooldowns
+        .all(input.nowMs)
+        .map((c) => ({ model: c.model, region: c.region, until: iso(c.untilMs), reason: c.reason })),
     },
     deployments: [...input.deployments].map((d) => {
       const plan = d.route?.plan;

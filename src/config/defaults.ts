@@ -75,7 +75,16 @@ export const DEFAULT_RETRY: RetryConfig = Object.freeze({
 // Some platforms answer Retry-After in minutes; a minute is as long as we rest a region.
 export const DEFAULT_COOLDOWN: CooldownConfig = Object.freeze({ enabled: true, maxMs: 60_000 });
 
-export const DEFAULT_SHEDDING: SheddingConfig = Object.freeze({ maxInFlight: 10_000, maxInFlightPerBackend: 0, retryAfterS: 1 });
+export const DEFAULT_SHEDDING: SheddingConfig = Object.freeze({
+  maxInFlight: 10_000,
+  maxInFlightPerBackend: 0,
+  retryAfterS: 1,
+});
 
 // Envoy's slow start shape (weight x max(min%, (t/window)^(1/aggression))), HAProxy's idea.
-export const DEFAULT_SLOW_START: SlowStartConfig = Object.freeze({ enabled: true, windowMs: 30_000, minWeightPercent: 10, aggression: 1 });
+export const DEFAULT_SLOW_START: SlowStartConfig = Object.freeze({
+  enabled: true,
+  windowMs: 30_000,
+  minWeightPercent: 10,
+  aggression: 1,
+});

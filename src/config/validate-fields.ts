@@ -77,16 +77,14 @@ function shape<T>(expected: string, accepts: (value: unknown) => value is T): Ch
 export function integerIn(min: number, max: number, expected: string): Check<number> {
   return shape(
     expected,
-    (value): value is number =>
-      typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+    (value): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
   );
 }
 
 export function numberIn(min: number, max: number, expected: string): Check<number> {
   return shape(
     expected,
-    (value): value is number =>
-      typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max,
+    (value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max,
   );
 }
 
@@ -227,10 +225,7 @@ export function readSection<T extends object>(
   const values: Partial<T> = {};
   for (const field of fieldKeys) {
     const { check, fallback } = schema[field];
-    const value =
-      fallback === undefined || m.entries.has(field)
-        ? readRequired(problems, m, field, check)
-        : fallback;
+    const value = fallback === undefined || m.entries.has(field) ? readRequired(problems, m, field, check) : fallback;
     if (value !== undefined) values[field] = value;
   }
   const complete = fieldKeys.every((field) => values[field] !== undefined);

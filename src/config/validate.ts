@@ -91,7 +91,8 @@ const CONSERVATIVE: Schema<ConservativeConfig> = {
 };
 
 const fraction = numberIn(0, 1, 'a number from 0 to 1');
-const count = (min: number): ReturnType<typeof integerIn> => integerIn(min, Number.MAX_SAFE_INTEGER, `an integer >= ${min}`);
+const count = (min: number): ReturnType<typeof integerIn> =>
+  integerIn(min, Number.MAX_SAFE_INTEGER, `an integer >= ${min}`);
 const unboundedCount = integerIn(0, Number.MAX_SAFE_INTEGER, 'an integer >= 0; 0 means unbounded');
 const percent = numberIn(0, 100, 'a percentage from 0 to 100');
 
@@ -111,11 +112,20 @@ const OUTLIER: Schema<OutlierConfig> = {
 
 const RETRY: Schema<RetryConfig> = {
   enabled: { check: boolean, fallback: DEFAULT_RETRY.enabled },
-  maxAttempts: { check: integerIn(1, 10, 'an integer from 1 to 10 (attempts per request, the first included)'), fallback: DEFAULT_RETRY.maxAttempts },
+  maxAttempts: {
+    check: integerIn(1, 10, 'an integer from 1 to 10 (attempts per request, the first included)'),
+    fallback: DEFAULT_RETRY.maxAttempts,
+  },
   budgetPercent: { check: percent, fallback: DEFAULT_RETRY.budgetPercent },
   minConcurrent: { check: count(0), fallback: DEFAULT_RETRY.minConcurrent },
-  backoffBaseMs: { check: integerIn(0, MAX_TIMER_MS, 'an integer number of milliseconds >= 0'), fallback: DEFAULT_RETRY.backoffBaseMs },
-  backoffMaxMs: { check: integerIn(0, MAX_TIMER_MS, 'an integer number of milliseconds >= 0'), fallback: DEFAULT_RETRY.backoffMaxMs },
+  backoffBaseMs: {
+    check: integerIn(0, MAX_TIMER_MS, 'an integer number of milliseconds >= 0'),
+    fallback: DEFAULT_RETRY.backoffBaseMs,
+  },
+  backoffMaxMs: {
+    check: integerIn(0, MAX_TIMER_MS, 'an integer number of milliseconds >= 0'),
+    fallback: DEFAULT_RETRY.backoffMaxMs,
+  },
 };
 
 const COOLDOWN: Schema<CooldownConfig> = {
@@ -126,13 +136,19 @@ const COOLDOWN: Schema<CooldownConfig> = {
 const SHEDDING: Schema<SheddingConfig> = {
   maxInFlight: { check: unboundedCount, fallback: DEFAULT_SHEDDING.maxInFlight },
   maxInFlightPerBackend: { check: unboundedCount, fallback: DEFAULT_SHEDDING.maxInFlightPerBackend },
-  retryAfterS: { check: integerIn(1, 86_400, 'an integer number of seconds from 1 to 86400'), fallback: DEFAULT_SHEDDING.retryAfterS },
+  retryAfterS: {
+    check: integerIn(1, 86_400, 'an integer number of seconds from 1 to 86400'),
+    fallback: DEFAULT_SHEDDING.retryAfterS,
+  },
 };
 
 const SLOW_START: Schema<SlowStartConfig> = {
   enabled: { check: boolean, fallback: DEFAULT_SLOW_START.enabled },
   windowMs: { check: durationMs, fallback: DEFAULT_SLOW_START.windowMs },
-  minWeightPercent: { check: numberIn(1, 100, 'a percentage from 1 to 100'), fallback: DEFAULT_SLOW_START.minWeightPercent },
+  minWeightPercent: {
+    check: numberIn(1, 100, 'a percentage from 1 to 100'),
+    fallback: DEFAULT_SLOW_START.minWeightPercent,
+  },
   aggression: { check: numberIn(0.1, 10, 'a number from 0.1 to 10'), fallback: DEFAULT_SLOW_START.aggression },
 };
 

@@ -94,14 +94,14 @@ export class Metrics {
 
   readonly coverage = new Gauge({
     name: 'switchyard_telemetry_coverage_ratio',
-    help: 'Fraction of a deployment\'s servable regions with fresh telemetry.',
+    help: "Fraction of a deployment's servable regions with fresh telemetry.",
     labelNames: ['deployment'] as const,
     registers: [this.registry],
   });
 
   readonly share = new Gauge({
     name: 'switchyard_routing_share_ratio',
-    help: 'Planned share of a deployment\'s traffic per region.',
+    help: "Planned share of a deployment's traffic per region.",
     labelNames: ['deployment', 'region'] as const,
     registers: [this.registry],
   });

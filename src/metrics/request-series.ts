@@ -4,7 +4,9 @@
 import type { Registry } from 'prom-client';
 
 // Inference latencies run from milliseconds (errors, cached) to minutes (long streams).
-export const DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+export const DURATION_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+];
 
 /** One (deployment, region) pair's requests by status code, and their durations. */
 export class RouteCounters {
@@ -45,7 +47,13 @@ interface SeriesValue {
 }
 
 /** A family whose values are read at scrape time, registered as a custom collector. */
-function registerFamily(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', values: () => SeriesValue[]): void {
+function registerFamily(
+  registry: Registry,
+  name: string,
+  help: string,
+  type: 'counter' | 'histogram',
+  values: () => SeriesValue[],
+): void {
   const family = {
     name,
     help,
@@ -74,27 +82,35 @@ export class RequestSeries {
       () => {
         const values: SeriesValue[] = [];
         for (const r of routes) {
-          r.codes.forEach((code, i) => values.push({ value: r.counts[i] as number, labels: { deployment: r.deployment, region: r.region, code } }));
+          r.codes.forEach((code, i) =>
+            values.push({ value: r.counts[i] as number, labels: { deployment: r.deployment, region: r.region, code } }),
+          );
         }
         return values;
       },
     );
-    registerFamily(registry, DURATION, 'Time from request received to response end (streams included), by deployment and region.', 'histogram', () => {
-      const values: SeriesValue[] = [];
-      for (const r of routes) {
-        if (r.count === 0) continue;
-        const labels = { deployment: r.deployment, region: r.region };
-        let cumulative = 0;
-        DURATION_BUCKETS.forEach((le, i) => {
-          cumulative += r.bucketCounts[i] as number;
-          values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${DURATION}_bucket` });
-        });
-        values.push({ value: r.count, labels: { ...labels, le: '+Inf' }, metricName: `${DURATION}_bucket` });
-        values.push({ value: r.sum, labels, metricName: `${DURATION}_sum` });
-        values.push({ value: r.count, labels, metricName: `${DURATION}_count` });
-      }
-      return values;
-    });
+    registerFamily(
+      registry,
+      DURATION,
+      'Time from request received to response end (streams included), by deployment and region.',
+      'histogram',
+      () => {
+        const values: SeriesValue[] = [];
+        for (const r of routes) {
+          if (r.count === 0) continue;
+          const labels = { deployment: r.deployment, region: r.region };
+          let cumulative = 0;
+          DURATION_BUCKETS.forEach((le, i) => {
+            cumulative += r.bucketCounts[i] as number;
+            values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${DURATION}_bucket` });
+          });
+          values.push({ value: r.count, labels: { ...labels, le: '+Inf' }, metricName: `${DURATION}_bucket` });
+          values.push({ value: r.sum, labels, metricName: `${DURATION}_sum` });
+          values.push({ value: r.count, labels, metricName: `${DURATION}_count` });
+        }
+        return values;
+      },
+    );
   }
 
   /** A route's counters; made once per (deployment, region), off the hot path. */

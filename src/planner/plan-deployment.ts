@@ -61,7 +61,9 @@ function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): O
   for (const o of out) {
     if (!o.servable || o.fresh) continue;
     const lastKnown =
-      o.capacity === null || o.inUse === null ? null : { headroom: headroomOf({ capacity: o.capacity, inUse: o.inUse }), ageMs: o.ageMs as number };
+      o.capacity === null || o.inUse === null
+        ? null
+        : { headroom: headroomOf({ capacity: o.capacity, inUse: o.inUse }), ageMs: o.ageMs as number };
     const est = estimateHeadroom(lastKnown, freshMedian, input.settings.estimateMaxAgeMs);
     o.headroom = est.headroom;
     o.estimate = est.source;
@@ -138,7 +140,12 @@ function weightsFor(active: readonly Observed[], mode: RoutingMode, input: Plann
   });
 }
 
-function rejectionFor(observed: readonly Observed[], active: readonly Observed[], input: PlannerInput, nowMs: number): Rejection {
+function rejectionFor(
+  observed: readonly Observed[],
+  active: readonly Observed[],
+  input: PlannerInput,
+  nowMs: number,
+): Rejection {
   if (active.length > 0) {
     return {
       status: 429,
@@ -152,11 +159,23 @@ function rejectionFor(observed: readonly Observed[], active: readonly Observed[]
   const earliest = timed.length === 0 ? null : Math.min(...timed.map((o) => o.untilMs as number));
   const retryAfterS =
     earliest === null ? input.settings.unavailableRetryAfterS : Math.max(1, Math.ceil((earliest - nowMs) / 1000));
-  const why = observed.map((o) => `${o.region} ${o.state}${o.stateReason === null ? '' : ` (${o.stateReason})`}`).join(', ');
+  const why = observed
+    .map((o) => `${o.region} ${o.state}${o.stateReason === null ? '' : ` (${o.stateReason})`}`)
+    .join(', ');
   if (cooling.length > 0) {
-    return { status: 429, code: 'NoCapacity', message: `every eligible region is cooling down or full: ${why}`, retryAfterS };
+    return {
+      status: 429,
+      code: 'NoCapacity',
+      message: `every eligible region is cooling down or full: ${why}`,
+      retryAfterS,
+    };
   }
-  return { status: 503, code: 'NoRegionAvailable', message: `no region of the boundary can serve: ${why}`, retryAfterS };
+  return {
+    status: 503,
+    code: 'NoRegionAvailable',
+    message: `no region of the boundary can serve: ${why}`,
+    retryAfterS,
+  };
 }
 
 export function planDeployment(dep: DeploymentTopology, input: PlannerInput, nowMs: number): DeploymentPlan {

@@ -38,7 +38,15 @@ export class DataPlane {
     const startedAt = performance.now();
     const env = this.env;
     if (this.opts.isDraining()) {
-      this.ownAnswer(res, null, 'ShuttingDown', 'the router is shutting down; retry on another instance', 1, true, startedAt);
+      this.ownAnswer(
+        res,
+        null,
+        'ShuttingDown',
+        'the router is shutting down; retry on another instance',
+        1,
+        true,
+        startedAt,
+      );
       return;
     }
     const url = req.url ?? '/';
@@ -48,7 +56,15 @@ export class DataPlane {
       // the unread body, so the connection stays usable.
       env.metrics.shed.labels('router').inc();
       const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
-      this.ownAnswer(res, deployment, 'Overloaded', `the router has shedding.maxInFlight (${this.opts.maxInFlight}) requests in flight`, env.shedRetryAfterS, false, startedAt);
+      this.ownAnswer(
+        res,
+        deployment,
+        'Overloaded',
+        `the router has shedding.maxInFlight (${this.opts.maxInFlight}) requests in flight`,
+        env.shedRetryAfterS,
+        false,
+        startedAt,
+      );
       return;
     }
     const declared = req.headers['content-length'];
@@ -76,7 +92,15 @@ export class DataPlane {
       }
       const deployment = this.opts.deployments.get(name);
       if (deployment === undefined) {
-        this.ownAnswer(res, null, 'DeploymentNotFound', `deployment "${name}" is not configured here`, null, false, startedAt);
+        this.ownAnswer(
+          res,
+          null,
+          'DeploymentNotFound',
+          `deployment "${name}" is not configured here`,
+          null,
+          false,
+          startedAt,
+        );
         return;
       }
       const route = deployment.route;
@@ -94,8 +118,13 @@ export class DataPlane {
         );
         return;
       }
-      const hasBody = result.body.length > 0 || declared !== undefined || req.headers['transfer-encoding'] !== undefined;
-      const headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress ?? '', hasBody ? result.body.length : null);
+      const hasBody =
+        result.body.length > 0 || declared !== undefined || req.headers['transfer-encoding'] !== undefined;
+      const headers = upstreamRequestHeaders(
+        req.rawHeaders,
+        req.socket.remoteAddress ?? '',
+        hasBody ? result.body.length : null,
+      );
       const call = new ProxyCall(env, req, res, deployment, hasBody ? result.body : null, headers, startedAt);
       call.start(region);
     });
@@ -103,7 +132,15 @@ export class DataPlane {
 
   private tooLarge(res: ServerResponse, named: string | null, startedAt: number): void {
     const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
-    this.ownAnswer(res, deployment, 'PayloadTooLarge', `request body exceeds limits.maxBodyBytes (${this.opts.maxBodyBytes} bytes)`, null, true, startedAt);
+    this.ownAnswer(
+      res,
+      deployment,
+      'PayloadTooLarge',
+      `request body exceeds limits.maxBodyBytes (${this.opts.maxBodyBytes} bytes)`,
+      null,
+      true,
+      startedAt,
+    );
   }
 
   /** Answers the request itself (an error, a rejection) and ends it. */
@@ -119,7 +156,18 @@ export class DataPlane {
     const status = sendError(res, code, message, retryAfterS, close);
     const seconds = (performance.now() - startedAt) / 1000;
     if (this.env.accessLog) {
-      this.env.logger.info({ deployment: deployment?.name ?? null, region: null, status, code, ms: Math.round(seconds * 1000), method: res.req.method, path: res.req.url }, 'request');
+      this.env.logger.info(
+        {
+          deployment: deployment?.name ?? null,
+          region: null,
+          status,
+          code,
+          ms: Math.round(seconds * 1000),
+          method: res.req.method,
+          path: res.req.url,
+        },
+        'request',
+      );
     }
     if (deployment !== null) {
       deployment.ownAnswers.record(status, seconds);

@@ -152,7 +152,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.attemptStart = performance.now();
     backend.acquire();
     backend.pool.dispatch(
-      { path: this.req.url ?? '/', method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.body },
+      {
+        path: this.req.url ?? '/',
+        method: this.req.method as Dispatcher.HttpMethod,
+        headers: this.headers,
+        body: this.body,
+      },
       this,
     );
   }
@@ -179,7 +184,15 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       // Node refuses a header it cannot send (e.g. a control character): the upstream
       // answer cannot be relayed, so the client gets a clear 502 instead.
       this.abortUpstream?.(err as Error);
-      this.env.logger.warn({ deployment: this.deployment.name, region: this.region?.region, err: (err as Error).message, reason: 'unrelayable response headers' }, 'upstream error');
+      this.env.logger.warn(
+        {
+          deployment: this.deployment.name,
+          region: this.region?.region,
+          err: (err as Error).message,
+          reason: 'unrelayable response headers',
+        },
+        'upstream error',
+      );
       return false;
     }
     this.responded = true;
@@ -223,7 +236,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const region = this.region as RegionUpstream;
     if (this.responded) {
       // Headers are out: the only honest signal left is a broken stream.
-      this.env.logger.warn({ deployment: this.deployment.name, region: region.region, backend: this.backend?.url, err: code, reason: 'upstream failed mid-response' }, 'upstream error');
+      this.env.logger.warn(
+        {
+          deployment: this.deployment.name,
+          region: region.region,
+          backend: this.backend?.url,
+          err: code,
+          reason: 'upstream failed mid-response',
+        },
+        'upstream error',
+      );
       this.res.destroy(err);
       this.finish(this.status);
       return;
@@ -236,7 +258,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.held = null;
     this.dropPendingToken();
     const routerCode = mapUpstreamError(code);
-    this.env.logger.warn({ deployment: this.deployment.name, region: region.region, backend: this.backend?.url, err: code, status: routerCode }, 'upstream request failed');
+    this.env.logger.warn(
+      {
+        deployment: this.deployment.name,
+        region: region.region,
+        backend: this.backend?.url,
+        err: code,
+        status: routerCode,
+      },
+      'upstream request failed',
+    );
     this.finish(sendError(this.res, routerCode, `upstream in region ${region.region} failed: ${code}`));
   }
 
@@ -285,7 +316,9 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const held = this.held;
     const region = (this.region as RegionUpstream).region;
     if (held === null) {
-      this.finish(sendError(this.res, 'UpstreamUnavailable', `no region of the boundary could be reached (last: ${region})`));
+      this.finish(
+        sendError(this.res, 'UpstreamUnavailable', `no region of the boundary could be reached (last: ${region})`),
+      );
       return;
     }
     this.held = null;
@@ -311,7 +344,14 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.dropPendingToken();
     this.env.metrics.shed.labels('backend').inc();
     this.region = region;
-    this.finish(sendError(this.res, 'Overloaded', `every backend of the boundary is at shedding.maxInFlightPerBackend (${this.env.maxInFlightPerBackend})`, this.env.shedRetryAfterS));
+    this.finish(
+      sendError(
+        this.res,
+        'Overloaded',
+        `every backend of the boundary is at shedding.maxInFlightPerBackend (${this.env.maxInFlightPerBackend})`,
+        this.env.shedRetryAfterS,
+      ),
+    );
   }
 
   private dropPendingToken(): void {
@@ -328,7 +368,14 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       this.attemptIsRetry = false;
       this.env.retry.budget.release();
     }
-    this.env.onOutcome?.(this.deployment.topology.model, backend, status, errorCode, this.retryAfterMs, this.headersSeconds);
+    this.env.onOutcome?.(
+      this.deployment.topology.model,
+      backend,
+      status,
+      errorCode,
+      this.retryAfterMs,
+      this.headersSeconds,
+    );
   }
 
   private finish(status: number): void {
@@ -340,7 +387,15 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     (region === null ? this.deployment.ownAnswers : this.deployment.statsFor(region.region)).record(status, seconds);
     if (this.env.accessLog) {
       this.env.logger.info(
-        { deployment: this.deployment.name, region: region?.region ?? null, status, attempts: this.attempts, ms: Math.round(seconds * 1000), method: this.req.method, path: this.req.url },
+        {
+          deployment: this.deployment.name,
+          region: region?.region ?? null,
+          status,
+          attempts: this.attempts,
+          ms: Math.round(seconds * 1000),
+          method: this.req.method,
+          path: this.req.url,
+        },
         'request',
       );
     }

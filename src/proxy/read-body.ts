@@ -5,7 +5,9 @@
 // request costs one small state object here rather than a set of closures.
 import type { IncomingMessage } from 'node:http';
 
-export type BodyResult = { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly tooLarge: boolean; readonly error: Error | null };
+export type BodyResult =
+  | { readonly ok: true; readonly body: Buffer }
+  | { readonly ok: false; readonly tooLarge: boolean; readonly error: Error | null };
 
 const EMPTY = Buffer.alloc(0);
 const kRead = Symbol('switchyard.bodyRead');

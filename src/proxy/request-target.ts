@@ -29,13 +29,21 @@ export type BodyTarget =
 
 export function deploymentFromBody(body: Buffer): BodyTarget {
   if (body.length === 0) {
-    return { ok: false, code: 'MissingDeployment', message: 'no deployment: use /openai/deployments/{name}/... or a JSON body with a "model" field' };
+    return {
+      ok: false,
+      code: 'MissingDeployment',
+      message: 'no deployment: use /openai/deployments/{name}/... or a JSON body with a "model" field',
+    };
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    return { ok: false, code: 'InvalidJson', message: `request body is not valid JSON (${(err as Error).message}); send a JSON object with a "model" field` };
+    return {
+      ok: false,
+      code: 'InvalidJson',
+      message: `request body is not valid JSON (${(err as Error).message}); send a JSON object with a "model" field`,
+    };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, code: 'InvalidJson', message: 'request body must be a JSON object with a "model" field' };

@@ -3,7 +3,15 @@
 // rate far above its peers' for the same model, over the same window). It decides
 // candidates; the planner applies the ejection cap per deployment.
 import type { OutlierConfig } from '../config/types.js';
-import { ATTEMPTS, FAILURES, LATENCY_COUNT, LATENCY_SUM, RollingWindow, STATUS_400, STATUS_429 } from './rolling-window.js';
+import {
+  ATTEMPTS,
+  FAILURES,
+  LATENCY_COUNT,
+  LATENCY_SUM,
+  RollingWindow,
+  STATUS_400,
+  STATUS_429,
+} from './rolling-window.js';
 
 export type OutcomeClass = 'success' | 'failure' | 'status400' | 'status429' | 'other';
 
@@ -59,7 +67,13 @@ export class OutlierDetector {
   }
 
   /** Records one attempt; returns a new ejection when this outcome triggers one. */
-  record(h: RegionHealth, outcome: OutcomeClass, latencyS: number | null, detail: string, nowMs: number): Ejection | null {
+  record(
+    h: RegionHealth,
+    outcome: OutcomeClass,
+    latencyS: number | null,
+    detail: string,
+    nowMs: number,
+  ): Ejection | null {
     const w = h.window;
     w.add(ATTEMPTS, 1, nowMs);
     if (latencyS !== null) {
@@ -89,7 +103,12 @@ export class OutlierDetector {
     if (attempts < this.config.minRequests) return null;
     const rate = h.window.sum(FAILURES, nowMs) / attempts;
     if (rate < this.config.failureRate) return null;
-    return this.eject(h, 'failure', `failure rate ${rate.toFixed(2)} >= ${this.config.failureRate} over ${attempts} attempts (last: ${h.lastFailure})`, nowMs);
+    return this.eject(
+      h,
+      'failure',
+      `failure rate ${rate.toFixed(2)} >= ${this.config.failureRate} over ${attempts} attempts (last: ${h.lastFailure})`,
+      nowMs,
+    );
   }
 
   /**
@@ -113,7 +132,12 @@ export class OutlierDetector {
     if (peerAttempts < this.config.minRequests) return null;
     const peerRate = peer400 / peerAttempts;
     if (rate - peerRate < this.config.status400MinExcess) return null;
-    return this.eject(h, 'status400', `400 rate ${rate.toFixed(2)} vs ${peerRate.toFixed(2)} in peer regions for model ${h.model}`, nowMs);
+    return this.eject(
+      h,
+      'status400',
+      `400 rate ${rate.toFixed(2)} vs ${peerRate.toFixed(2)} in peer regions for model ${h.model}`,
+      nowMs,
+    );
   }
 
   private eject(h: RegionHealth, kind: Ejection['kind'], reason: string, nowMs: number): Ejection {

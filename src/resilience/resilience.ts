@@ -67,16 +67,26 @@ export class Resilience {
     const ejection = this.detector.record(this.detector.health(model, region), cls, headersSeconds, detail, now);
     if (ejection !== null) {
       metrics.ejections.labels(model, region, ejection.kind).inc();
-      logger.warn({ model, region, kind: ejection.kind, reason: ejection.reason, ejectedForMs: ejection.untilMs - now }, 'region ejected');
+      logger.warn(
+        { model, region, kind: ejection.kind, reason: ejection.reason, ejectedForMs: ejection.untilMs - now },
+        'region ejected',
+      );
       this.recoveries.set(key(model, region), ejection.untilMs);
       this.opts.requestReplan();
     }
     if ((status === 429 || status === 503) && retryAfterMs !== null && config.cooldown.enabled) {
       const held = this.cooldowns.active(model, region, now);
-      const c = this.cooldowns.rest(model, region, retryAfterMs, `upstream answered ${status} with Retry-After ${Math.round(retryAfterMs)} ms`, now);
+      const c = this.cooldowns.rest(
+        model,
+        region,
+        retryAfterMs,
+        `upstream answered ${status} with Retry-After ${Math.round(retryAfterMs)} ms`,
+        now,
+      );
       if (c.untilMs > now && (held === undefined || c.untilMs > held.untilMs)) {
         metrics.cooldowns.labels(model, region).inc();
-        if (held === undefined) logger.info({ model, region, status, cooldownMs: c.untilMs - now, reason: c.reason }, 'region cooling down');
+        if (held === undefined)
+          logger.info({ model, region, status, cooldownMs: c.untilMs - now, reason: c.reason }, 'region cooling down');
         this.recoveries.set(key(model, region), Math.max(c.untilMs, this.recoveries.get(key(model, region)) ?? 0));
         this.opts.requestReplan();
       }
@@ -95,11 +105,25 @@ export class Resilience {
     b.ejectedUntilMs = now + outlier.baseEjectionMs;
     b.connectFailures = 0;
     this.opts.metrics.backendEjections.labels(b.region, b.url).inc();
-    this.opts.logger.warn({ region: b.region, backend: b.url, reason: `${outlier.consecutiveFailures} consecutive connect failures (last: ${errorCode})`, ejectedForMs: outlier.baseEjectionMs }, 'backend ejected');
+    this.opts.logger.warn(
+      {
+        region: b.region,
+        backend: b.url,
+        reason: `${outlier.consecutiveFailures} consecutive connect failures (last: ${errorCode})`,
+        ejectedForMs: outlier.baseEjectionMs,
+      },
+      'backend ejected',
+    );
   }
 
   /** Telemetry that comes back after an outage starts a slow start too. */
-  observeTelemetry(telemetry: TelemetryView, models: Iterable<string>, regions: readonly string[], staleAfterMs: number, now: number): void {
+  observeTelemetry(
+    telemetry: TelemetryView,
+    models: Iterable<string>,
+    regions: readonly string[],
+    staleAfterMs: number,
+    now: number,
+  ): void {
     for (const model of models) {
       for (const region of regions) {
         const report = telemetry.report(model, region);
@@ -119,11 +143,25 @@ export class Resilience {
   availability(model: string, region: string, now: number): RegionAvailability | undefined {
     const ejection = this.detector.peek(model, region)?.ejection;
     if (ejection != null && now < ejection.untilMs) {
-      return { state: 'ejected', reason: ejection.reason, kind: ejection.kind, sinceMs: ejection.sinceMs, untilMs: ejection.untilMs, weightFactor: 1 };
+      return {
+        state: 'ejected',
+        reason: ejection.reason,
+        kind: ejection.kind,
+        sinceMs: ejection.sinceMs,
+        untilMs: ejection.untilMs,
+        weightFactor: 1,
+      };
     }
     const cooldown = this.cooldowns.active(model, region, now);
     if (cooldown !== undefined) {
-      return { state: 'cooldown', reason: cooldown.reason, kind: null, sinceMs: cooldown.sinceMs, untilMs: cooldown.untilMs, weightFactor: 1 };
+      return {
+        state: 'cooldown',
+        reason: cooldown.reason,
+        kind: null,
+        sinceMs: cooldown.sinceMs,
+        untilMs: cooldown.untilMs,
+        weightFactor: 1,
+      };
     }
     const k = key(model, region);
     const since = this.recoveries.get(k);
@@ -151,7 +189,11 @@ export class Resilience {
     if (h === undefined) return 1;
     const n = h.window.sum(LATENCY_COUNT, now);
     return passiveFactor(
-      { attempts: h.window.sum(ATTEMPTS, now), status429: h.window.sum(STATUS_429, now), meanLatencyS: n > 0 ? h.window.sum(LATENCY_SUM, now) / n : null },
+      {
+        attempts: h.window.sum(ATTEMPTS, now),
+        status429: h.window.sum(STATUS_429, now),
+        meanLatencyS: n > 0 ? h.window.sum(LATENCY_SUM, now) / n : null,
+      },
       this.peerMedianLatency(model, now),
       this.opts.config.outlier.minRequests,
     );

@@ -21,7 +21,8 @@ export class DeploymentRuntime {
     this.name = topology.name;
     this.topology = topology;
     this.ownAnswers = metrics.requests.route(topology.name, NO_REGION);
-    for (const region of topology.servable) this.statsByRegion.set(region, metrics.requests.route(topology.name, region));
+    for (const region of topology.servable)
+      this.statsByRegion.set(region, metrics.requests.route(topology.name, region));
   }
 
   statsFor(region: string): RouteCounters {

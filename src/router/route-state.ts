@@ -59,7 +59,10 @@ export class RouteState {
     const status = sourceStatusOf(store.source, nowMs, this.settings.staleAfterMs);
     if (status !== this.sourceStatus) {
       metrics.sourceUp.labels(this.sourceStatus).set(0);
-      logger.info({ telemetry: status, previous: this.sourceStatus, lastError: store.source.lastError }, 'telemetry source status changed');
+      logger.info(
+        { telemetry: status, previous: this.sourceStatus, lastError: store.source.lastError },
+        'telemetry source status changed',
+      );
     }
     this.sourceStatus = status;
     metrics.sourceUp.labels(status).set(1);
@@ -79,7 +82,16 @@ export class RouteState {
       deployment.route = new DeploymentRoute(plan, upstreamOf);
       if (previous === null || previous.mode !== plan.mode) {
         const log = plan.mode === 'conservative' ? logger.warn.bind(logger) : logger.info.bind(logger);
-        log({ deployment: plan.name, mode: plan.mode, previousMode: previous?.mode ?? null, reason: plan.reason, coverage: plan.coverage }, 'routing mode');
+        log(
+          {
+            deployment: plan.name,
+            mode: plan.mode,
+            previousMode: previous?.mode ?? null,
+            reason: plan.reason,
+            coverage: plan.coverage,
+          },
+          'routing mode',
+        );
         if (previous !== null) metrics.modeChanges.labels(plan.name, plan.mode).inc();
       }
       metrics.mode.labels(plan.name).set(plan.mode === 'conservative' ? 1 : 0);
@@ -90,9 +102,19 @@ export class RouteState {
         metrics.weightFactor.labels(plan.name, r.region).set(r.weightFactor);
         const before = previous?.regions[i];
         if (before !== undefined && before.state === r.state) return;
-        for (const state of STATES) metrics.regionState.labels(plan.name, r.region, state).set(state === r.state ? 1 : 0);
+        for (const state of STATES)
+          metrics.regionState.labels(plan.name, r.region, state).set(state === r.state ? 1 : 0);
         if (before !== undefined) {
-          logger.info({ deployment: plan.name, region: r.region, state: r.state, previousState: before.state, reason: r.stateReason }, 'region state');
+          logger.info(
+            {
+              deployment: plan.name,
+              region: r.region,
+              state: r.state,
+              previousState: before.state,
+              reason: r.stateReason,
+            },
+            'region state',
+          );
         }
       });
     }

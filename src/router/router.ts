@@ -73,12 +73,24 @@ export class Router {
 
     const upstreams = new Map<string, RegionUpstream>();
     for (const [region, backends] of this.topology.backendsByRegion) {
-      upstreams.set(region, new RegionUpstream(region, backends.map((b) => new Backend(b, config.upstream))));
+      upstreams.set(
+        region,
+        new RegionUpstream(
+          region,
+          backends.map((b) => new Backend(b, config.upstream)),
+        ),
+      );
     }
     this.upstreams = upstreams;
     this.deployments = new Map(this.topology.deployments.map((d) => [d.name, new DeploymentRuntime(d, this.metrics)]));
 
-    this.resilience = new Resilience({ config, metrics: this.metrics, logger, now: this.now, requestReplan: () => this.replanSoon() });
+    this.resilience = new Resilience({
+      config,
+      metrics: this.metrics,
+      logger,
+      now: this.now,
+      requestReplan: () => this.replanSoon(),
+    });
     this.state = new RouteState({
       config,
       topology: this.topology,
@@ -200,7 +212,8 @@ export class Router {
       };
       check();
     });
-    if (this.dataPlane.active > 0) this.logger.warn({ inFlight: this.dataPlane.active }, 'drain time over; closing remaining requests');
+    if (this.dataPlane.active > 0)
+      this.logger.warn({ inFlight: this.dataPlane.active }, 'drain time over; closing remaining requests');
     this.dataServer.closeAllConnections();
     await closed;
     await this.poller.stop();
@@ -215,7 +228,8 @@ export class Router {
 
   private refreshScrapeGauges(): void {
     const now = this.now();
-    for (const r of this.store.reports()) this.metrics.telemetryAge.labels(r.region, r.model).set(Math.max(0, now - r.atMs) / 1000);
+    for (const r of this.store.reports())
+      this.metrics.telemetryAge.labels(r.region, r.model).set(Math.max(0, now - r.atMs) / 1000);
     this.metrics.retryBudgetInFlight.set(this.resilience.budget.inFlight);
     for (const upstream of this.upstreams.values()) {
       for (const b of upstream.backends) this.metrics.inFlight.labels(b.region, b.url).set(b.inFlight);

@@ -44,7 +44,10 @@ export class SimBackend implements SimRegion, ServeConfig {
   private readonly server: Server;
   private readonly idPrefix: string;
 
-  constructor(opts: ResolvedRegionOptions, private readonly shared: BackendShared) {
+  constructor(
+    opts: ResolvedRegionOptions,
+    private readonly shared: BackendShared,
+  ) {
     this.name = opts.region;
     this.capacityValue = opts.capacity;
     this.ttftMs = opts.ttftMs;

@@ -4,12 +4,7 @@
 
 export type LoadFn = () => number;
 
-export function backgroundLoad(
-  base: number,
-  periodMs: number | null,
-  region: string,
-  now: () => number,
-): LoadFn {
+export function backgroundLoad(base: number, periodMs: number | null, region: string, now: () => number): LoadFn {
   if (base === 0) return zero;
   if (periodMs === null) return () => base;
   const omega = (2 * Math.PI) / periodMs;

@@ -62,7 +62,10 @@ export async function handleControl(
 }
 
 function segmentsOf(path: string): string[] {
-  const raw = path.slice(CONTROL_PREFIX.length).split('/').filter((s) => s !== '');
+  const raw = path
+    .slice(CONTROL_PREFIX.length)
+    .split('/')
+    .filter((s) => s !== '');
   try {
     return raw.map((s) => decodeURIComponent(s));
   } catch {

@@ -26,7 +26,10 @@ export function resolveFleetOptions(opts: SimFleetOptions): ResolvedFleetOptions
     throw new TypeError('regions: must be a non-empty array of region options');
   }
   const regions = opts.regions.map((r, i) => resolveRegion(r, `regions[${i}]`));
-  assertUnique(regions.map((r) => r.region), 'regions[].region');
+  assertUnique(
+    regions.map((r) => r.region),
+    'regions[].region',
+  );
 
   if (!Array.isArray(opts.models) || opts.models.length === 0) {
     throw new TypeError('models: must be a non-empty array of model names');

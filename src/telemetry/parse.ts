@@ -60,11 +60,19 @@ export function parseTelemetryBody(text: string, receivedAtMs: number): ParsedTe
       return;
     }
     if (!isAmount(r.capacity)) {
-      rejected.push({ index, reason: 'capacity', detail: `capacity must be a finite number >= 0, got ${JSON.stringify(r.capacity)}` });
+      rejected.push({
+        index,
+        reason: 'capacity',
+        detail: `capacity must be a finite number >= 0, got ${JSON.stringify(r.capacity)}`,
+      });
       return;
     }
     if (!isAmount(r.inUse)) {
-      rejected.push({ index, reason: 'inUse', detail: `inUse must be a finite number >= 0, got ${JSON.stringify(r.inUse)}` });
+      rejected.push({
+        index,
+        reason: 'inUse',
+        detail: `inUse must be a finite number >= 0, got ${JSON.stringify(r.inUse)}`,
+      });
       return;
     }
     const at = parseAt(r.at);

@@ -46,7 +46,11 @@ export class TelemetryPoller {
 
   constructor(private readonly opts: PollerOptions) {
     const url = new URL(opts.url);
-    this.client = new Client(url.origin, { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs });
+    this.client = new Client(url.origin, {
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connectTimeout: opts.timeoutMs,
+    });
     this.path = url.pathname + url.search;
   }
 
@@ -88,18 +92,28 @@ export class TelemetryPoller {
       if (parsed.rejected.length > 0 && receivedAt - this.lastRejectLogAt >= REPEAT_LOG_MS) {
         this.lastRejectLogAt = receivedAt;
         this.opts.logger.warn(
-          { source: this.opts.url, rejected: parsed.rejected.length, examples: parsed.rejected.slice(0, 3), reason: 'invalid report' },
+          {
+            source: this.opts.url,
+            rejected: parsed.rejected.length,
+            examples: parsed.rejected.slice(0, 3),
+            reason: 'invalid report',
+          },
           'telemetry reports rejected',
         );
       }
       if (this.lastFailure !== null) {
-        this.opts.logger.info({ source: this.opts.url, failures: this.lastFailure.repeats }, 'telemetry polls recovered');
+        this.opts.logger.info(
+          { source: this.opts.url, failures: this.lastFailure.repeats },
+          'telemetry polls recovered',
+        );
         this.lastFailure = null;
       }
     } catch (err) {
       if (this.stopped) return;
       const failure =
-        err instanceof PollFailure ? err : new PollFailure('malformed', err instanceof MalformedTelemetryError ? err.message : String(err));
+        err instanceof PollFailure
+          ? err
+          : new PollFailure('malformed', err instanceof MalformedTelemetryError ? err.message : String(err));
       store.recordFailure(`${failure.reason}: ${failure.message}`, now());
       metrics.pollFailures.labels(failure.reason).inc();
       this.logFailure(failure);
@@ -113,7 +127,12 @@ export class TelemetryPoller {
     try {
       let res;
       try {
-        res = await this.client.request({ path: this.path, method: 'GET', signal: controller.signal, headers: { accept: 'application/json' } });
+        res = await this.client.request({
+          path: this.path,
+          method: 'GET',
+          signal: controller.signal,
+          headers: { accept: 'application/json' },
+        });
       } catch (err) {
         throw this.transportFailure(err as Error, controller);
       }
@@ -142,7 +161,12 @@ export class TelemetryPoller {
 
   private transportFailure(err: Error, controller: AbortController): PollFailure {
     const code = (err as { code?: string }).code ?? err.name;
-    if (controller.signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    if (
+      controller.signal.aborted ||
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+    ) {
       return new PollFailure('timeout', `no answer within ${this.opts.timeoutMs} ms`);
     }
     return new PollFailure('connect', `${code}: ${err.message}`);

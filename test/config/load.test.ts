@@ -83,7 +83,9 @@ describe('loading config files', () => {
 
   test('validation problems of a file are reported by key path', async () => {
     const path = await file('bad-zone.yaml', CONTRACT_YAML.replace('zone: eu', 'zone: euw'));
-    assert.deepEqual(errorsOf(await loadConfigFile(path)), ['deployments[1].zone: unknown data zone "euw" (known: eu, us)']);
+    assert.deepEqual(errorsOf(await loadConfigFile(path)), [
+      'deployments[1].zone: unknown data zone "euw" (known: eu, us)',
+    ]);
   });
 });
 

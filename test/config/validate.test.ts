@@ -112,8 +112,19 @@ describe('a valid config', () => {
 
   test('the returned config is deeply frozen', () => {
     const config = accepted(example());
-    for (const part of [config, config.listen, config.zones, config.zones.us, config.backends, config.backends[0],
-      config.deployments, config.deployments[1], config.telemetry, config.upstream, config.log]) {
+    for (const part of [
+      config,
+      config.listen,
+      config.zones,
+      config.zones.us,
+      config.backends,
+      config.backends[0],
+      config.deployments,
+      config.deployments[1],
+      config.telemetry,
+      config.upstream,
+      config.log,
+    ]) {
       assert.ok(Object.isFrozen(part));
     }
     assert.throws(() => {
@@ -175,9 +186,16 @@ describe('structure', () => {
   });
 
   test('unknown keys inside list items are named with their index', () => {
-    assertErrors({ ...example(), backends: [{ region: 'eastus2', url: 'http://a:1', weight: 2 }, { region: 'swedencentral', url: 'http://127.0.0.1:9002' }] }, [
-      'backends[0].weight: unknown key (known: region, url)',
-    ]);
+    assertErrors(
+      {
+        ...example(),
+        backends: [
+          { region: 'eastus2', url: 'http://a:1', weight: 2 },
+          { region: 'swedencentral', url: 'http://127.0.0.1:9002' },
+        ],
+      },
+      ['backends[0].weight: unknown key (known: region, url)'],
+    );
   });
 
   test('a section that is not a mapping is rejected', () => {
@@ -223,14 +241,22 @@ describe('scalar fields', () => {
     assertErrors({ ...example(), telemetry: { ...example().telemetry, minCoverage: 1.5 } }, [
       'telemetry.minCoverage: got 1.5 (expected a number from 0 to 1)',
     ]);
-    assertErrorAt({ ...example(), telemetry: { ...example().telemetry, minCoverage: '75%' } }, 'telemetry.minCoverage', 'got "75%"');
+    assertErrorAt(
+      { ...example(), telemetry: { ...example().telemetry, minCoverage: '75%' } },
+      'telemetry.minCoverage',
+      'got "75%"',
+    );
   });
 
   test('maxShareFactor must be a finite number of at least 1', () => {
     assertErrors({ ...example(), conservative: { maxShareFactor: 0.9 } }, [
       'conservative.maxShareFactor: got 0.9 (expected a number >= 1)',
     ]);
-    assertErrorAt({ ...example(), conservative: { maxShareFactor: Infinity } }, 'conservative.maxShareFactor', 'got Infinity');
+    assertErrorAt(
+      { ...example(), conservative: { maxShareFactor: Infinity } },
+      'conservative.maxShareFactor',
+      'got Infinity',
+    );
   });
 
   test('maxBodyBytes must be a positive integer', () => {
@@ -266,15 +292,23 @@ describe('telemetry', () => {
   });
 
   test('telemetry.url must be an http(s) URL', () => {
-    assertErrorAt({ ...example(), telemetry: { url: 'ftp://127.0.0.1/t' } }, 'telemetry.url', 'unsupported scheme "ftp"', 'http(s)');
+    assertErrorAt(
+      { ...example(), telemetry: { url: 'ftp://127.0.0.1/t' } },
+      'telemetry.url',
+      'unsupported scheme "ftp"',
+      'http(s)',
+    );
     assertErrorAt({ ...example(), telemetry: { url: '127.0.0.1:9100' } }, 'telemetry.url');
     assertErrorAt({ ...example(), telemetry: { url: 'not a url' } }, 'telemetry.url', 'not a URL: "not a url"');
   });
 
   test('staleAfterMs shorter than intervalMs is rejected, equal is fine', () => {
-    assertErrors({ ...example(), telemetry: { url: 'http://t/', intervalMs: 1000, staleAfterMs: 900, timeoutMs: 500 } }, [
-      'telemetry.staleAfterMs: 900 is shorter than telemetry.intervalMs 1000 (at least 1000, or every report goes stale between two polls)',
-    ]);
+    assertErrors(
+      { ...example(), telemetry: { url: 'http://t/', intervalMs: 1000, staleAfterMs: 900, timeoutMs: 500 } },
+      [
+        'telemetry.staleAfterMs: 900 is shorter than telemetry.intervalMs 1000 (at least 1000, or every report goes stale between two polls)',
+      ],
+    );
     accepted({ ...example(), telemetry: { url: 'http://t/', intervalMs: 1000, staleAfterMs: 1000, timeoutMs: 500 } });
   });
 
@@ -282,15 +316,20 @@ describe('telemetry', () => {
     assertErrors({ ...example(), telemetry: { url: 'http://t/', timeoutMs: 5000 } }, [
       'telemetry.timeoutMs: 5000 is longer than the default telemetry.staleAfterMs 3000 (at most 3000, so that a hung poll is given up before the data it would refresh goes stale)',
     ]);
-    assertErrorAt({ ...example(), telemetry: { url: 'http://t/', intervalMs: 100, staleAfterMs: 800 } }, 'telemetry.timeoutMs',
-      'the default 1000 is longer than telemetry.staleAfterMs 800');
+    assertErrorAt(
+      { ...example(), telemetry: { url: 'http://t/', intervalMs: 100, staleAfterMs: 800 } },
+      'telemetry.timeoutMs',
+      'the default 1000 is longer than telemetry.staleAfterMs 800',
+    );
   });
 });
 
 describe('zones', () => {
   test('zones is required and must be a mapping of zone to regions', () => {
     const { zones: _omitted, ...rest } = example();
-    assertErrors(rest, ['zones: missing (required: a mapping of data zone -> its regions, e.g. us: [eastus2, centralus])']);
+    assertErrors(rest, [
+      'zones: missing (required: a mapping of data zone -> its regions, e.g. us: [eastus2, centralus])',
+    ]);
     assertErrorAt({ ...example(), zones: ['eastus2'] }, 'zones', 'got a list');
   });
 
@@ -301,12 +340,15 @@ describe('zones', () => {
   test('a zone needs a non-empty list of region names', () => {
     const zones = { us: ['eastus2', 'centralus'], eu: ['swedencentral'], apac: [], latam: 'brazilsouth', mea: ['', 7] };
     const errors = rejected({ ...example(), zones });
-    assert.deepEqual(errors.filter((error) => error.startsWith('zones.')), [
-      'zones.apac: no regions (at least one region name)',
-      'zones.latam: got "brazilsouth" (expected a list of region names)',
-      'zones.mea[0]: got "" (expected a non-empty region name)',
-      'zones.mea[1]: got 7 (expected a non-empty region name)',
-    ]);
+    assert.deepEqual(
+      errors.filter((error) => error.startsWith('zones.')),
+      [
+        'zones.apac: no regions (at least one region name)',
+        'zones.latam: got "brazilsouth" (expected a list of region names)',
+        'zones.mea[0]: got "" (expected a non-empty region name)',
+        'zones.mea[1]: got 7 (expected a non-empty region name)',
+      ],
+    );
   });
 
   test('a region listed twice in one zone names the first place', () => {
@@ -333,31 +375,70 @@ describe('backends', () => {
   });
 
   test('a backend region must be declared in a zone, and the error lists the known regions', () => {
-    assertErrors({ ...example(), backends: [...example().backends, { region: 'westus', url: 'http://127.0.0.1:9003' }] }, [
-      'backends[2].region: region "westus" is not in any data zone (known regions: centralus, eastus2, norwayeast, swedencentral; declare it under zones)',
-    ]);
+    assertErrors(
+      { ...example(), backends: [...example().backends, { region: 'westus', url: 'http://127.0.0.1:9003' }] },
+      [
+        'backends[2].region: region "westus" is not in any data zone (known regions: centralus, eastus2, norwayeast, swedencentral; declare it under zones)',
+      ],
+    );
   });
 
   test('a backend url is an origin: no path, query or fragment', () => {
-    assertErrors({ ...example(), backends: [{ region: 'eastus2', url: 'http://127.0.0.1:9001/v1?x=1' }, { region: 'swedencentral', url: 'http://127.0.0.1:9002' }] }, [
-      'backends[0].url: has a path "/v1" and a query "?x=1" (an origin only, e.g. "http://127.0.0.1:9001"; request paths are forwarded as they come)',
-    ]);
-    assertErrorAt({ ...example(), backends: [{ region: 'eastus2', url: 'http://h:1/#x' }] }, 'backends[0].url', 'a fragment "#x"');
-    assertErrorAt({ ...example(), backends: [{ region: 'eastus2', url: 'http://u:p@h:1' }] }, 'backends[0].url', 'credentials');
+    assertErrors(
+      {
+        ...example(),
+        backends: [
+          { region: 'eastus2', url: 'http://127.0.0.1:9001/v1?x=1' },
+          { region: 'swedencentral', url: 'http://127.0.0.1:9002' },
+        ],
+      },
+      [
+        'backends[0].url: has a path "/v1" and a query "?x=1" (an origin only, e.g. "http://127.0.0.1:9001"; request paths are forwarded as they come)',
+      ],
+    );
+    assertErrorAt(
+      { ...example(), backends: [{ region: 'eastus2', url: 'http://h:1/#x' }] },
+      'backends[0].url',
+      'a fragment "#x"',
+    );
+    assertErrorAt(
+      { ...example(), backends: [{ region: 'eastus2', url: 'http://u:p@h:1' }] },
+      'backends[0].url',
+      'credentials',
+    );
   });
 
   test('a backend url must be http or https', () => {
-    assertErrorAt({ ...example(), backends: [{ region: 'eastus2', url: 'grpc://h:1' }] }, 'backends[0].url', 'unsupported scheme "grpc"');
-    assertErrorAt({ ...example(), backends: [{ region: 'eastus2', url: 'h:1' }] }, 'backends[0].url', 'unsupported scheme "h"');
+    assertErrorAt(
+      { ...example(), backends: [{ region: 'eastus2', url: 'grpc://h:1' }] },
+      'backends[0].url',
+      'unsupported scheme "grpc"',
+    );
+    assertErrorAt(
+      { ...example(), backends: [{ region: 'eastus2', url: 'h:1' }] },
+      'backends[0].url',
+      'unsupported scheme "h"',
+    );
     assertErrorAt({ ...example(), backends: [{ region: 'eastus2', url: '' }] }, 'backends[0].url', 'not a URL');
   });
 
   test('a backend needs both region and url', () => {
-    assertErrors({ ...example(), backends: [{ url: 'http://h:1' }, { region: 'eastus2' }, 'http://h:2', { region: 'swedencentral', url: 'http://127.0.0.1:9002' }] }, [
-      'backends[0].region: missing (required: a region name declared under zones)',
-      'backends[1].url: missing (required: an http(s) origin, scheme://host[:port] without a path, e.g. "http://10.0.0.5:9001")',
-      'backends[2]: got "http://h:2" (expected a mapping with keys: region, url)',
-    ]);
+    assertErrors(
+      {
+        ...example(),
+        backends: [
+          { url: 'http://h:1' },
+          { region: 'eastus2' },
+          'http://h:2',
+          { region: 'swedencentral', url: 'http://127.0.0.1:9002' },
+        ],
+      },
+      [
+        'backends[0].region: missing (required: a region name declared under zones)',
+        'backends[1].url: missing (required: an http(s) origin, scheme://host[:port] without a path, e.g. "http://10.0.0.5:9001")',
+        'backends[2]: got "http://h:2" (expected a mapping with keys: region, url)',
+      ],
+    );
   });
 
   test('the same region and url twice is a duplicate, even when spelled differently', () => {
@@ -366,7 +447,9 @@ describe('backends', () => {
       { region: 'swedencentral', url: 'http://127.0.0.1:9001' },
       { region: 'eastus2', url: 'http://127.0.0.1:9001/' },
     ];
-    assertErrors({ ...example(), backends }, ['backends[2]: duplicate backend (same region and url as backends[0]; list each once)']);
+    assertErrors({ ...example(), backends }, [
+      'backends[2]: duplicate backend (same region and url as backends[0]; list each once)',
+    ]);
   });
 });
 
@@ -432,12 +515,18 @@ describe('deployments', () => {
   });
 
   test('a regional deployment needs a region that has a backend', () => {
-    const deployments = [...example().deployments, { name: 'chat-west', model: 'gpt-5.2', type: 'regional', region: 'westus' }];
+    const deployments = [
+      ...example().deployments,
+      { name: 'chat-west', model: 'gpt-5.2', type: 'regional', region: 'westus' },
+    ];
     assertErrors({ ...example(), deployments }, [
       'deployments[3].region: region "westus" has no backend (regions with a backend: eastus2, swedencentral)',
     ]);
-    assertErrorAt({ ...example(), deployments: [{ name: 'a', model: 'm', type: 'regional', region: 'centralus' }] },
-      'deployments[0].region', 'region "centralus" has no backend');
+    assertErrorAt(
+      { ...example(), deployments: [{ name: 'a', model: 'm', type: 'regional', region: 'centralus' }] },
+      'deployments[0].region',
+      'region "centralus" has no backend',
+    );
   });
 
   test('a regional deployment requires a region', () => {
@@ -460,7 +549,10 @@ describe('deployments', () => {
   });
 
   test('a null zone or region counts as absent', () => {
-    const config = accepted({ ...example(), deployments: [{ name: 'a', model: 'm', type: 'global', zone: null, region: null }] });
+    const config = accepted({
+      ...example(),
+      deployments: [{ name: 'a', model: 'm', type: 'global', zone: null, region: null }],
+    });
     assert.deepEqual(config.deployments, [{ name: 'a', model: 'm', type: 'global', zone: null, region: null }]);
   });
 });
@@ -495,17 +587,20 @@ describe('collecting problems', () => {
       telemetry: { url: 'http://t/', intervalMS: 100 },
       log: { level: 'loud' },
     };
-    assert.deepEqual(rejected(raw).map((error) => error.slice(0, error.indexOf(': '))), [
-      'listen.port',
-      'zones.eu[0]',
-      'backends[0].region',
-      'backends[0].url',
-      'deployments[0].zone',
-      'deployments[1].name',
-      'deployments[1].region',
-      'telemetry.intervalMS',
-      'log.level',
-    ]);
+    assert.deepEqual(
+      rejected(raw).map((error) => error.slice(0, error.indexOf(': '))),
+      [
+        'listen.port',
+        'zones.eu[0]',
+        'backends[0].region',
+        'backends[0].url',
+        'deployments[0].zone',
+        'deployments[1].name',
+        'deployments[1].region',
+        'telemetry.intervalMS',
+        'log.level',
+      ],
+    );
   });
 
   test('a broken zones section does not cascade into errors about every backend', () => {
@@ -515,7 +610,10 @@ describe('collecting problems', () => {
   });
 
   test('an invalid backend url does not also leave its region without a backend', () => {
-    const backends = [{ region: 'eastus2', url: 'http://h:1/x' }, { region: 'swedencentral', url: 'http://h:2' }];
+    const backends = [
+      { region: 'eastus2', url: 'http://h:1/x' },
+      { region: 'swedencentral', url: 'http://h:2' },
+    ];
     assert.equal(rejected({ ...example(), backends }).length, 1);
   });
 });
@@ -530,13 +628,32 @@ describe('resilience sections', () => {
       shedding: { maxInFlight: 1.5 },
       slowStart: { minWeightPercent: 0, aggression: 100 },
     });
-    for (const path of ['outlier.maxEjectionPercent', 'outlier.enabled', 'retry.maxAttempts', 'cooldown.maxMs', 'shedding.maxInFlight', 'slowStart.minWeightPercent', 'slowStart.aggression']) {
-      assert.ok(errors.some((e) => e.startsWith(`${path}: `)), `no problem reported at ${path}:\n${errors.join('\n')}`);
+    for (const path of [
+      'outlier.maxEjectionPercent',
+      'outlier.enabled',
+      'retry.maxAttempts',
+      'cooldown.maxMs',
+      'shedding.maxInFlight',
+      'slowStart.minWeightPercent',
+      'slowStart.aggression',
+    ]) {
+      assert.ok(
+        errors.some((e) => e.startsWith(`${path}: `)),
+        `no problem reported at ${path}:\n${errors.join('\n')}`,
+      );
     }
   });
 
   test('a maximum shorter than its base is an error naming both', () => {
-    assertErrorAt({ ...minimal(), outlier: { baseEjectionMs: 1000, maxEjectionMs: 10 } }, 'outlier.maxEjectionMs', 'baseEjectionMs 1000');
-    assertErrorAt({ ...minimal(), retry: { backoffBaseMs: 100, backoffMaxMs: 10 } }, 'retry.backoffMaxMs', 'backoffBaseMs 100');
+    assertErrorAt(
+      { ...minimal(), outlier: { baseEjectionMs: 1000, maxEjectionMs: 10 } },
+      'outlier.maxEjectionMs',
+      'baseEjectionMs 1000',
+    );
+    assertErrorAt(
+      { ...minimal(), retry: { backoffBaseMs: 100, backoffMaxMs: 10 } },
+      'retry.backoffMaxMs',
+      'backoffBaseMs 100',
+    );
   });
 });

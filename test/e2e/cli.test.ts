@@ -48,7 +48,15 @@ test('start never starts a router on a bad config', async () => {
 });
 
 test('validate accepts a good config (--config form too) and unknown commands exit 2', async () => {
-  const path = await tempFile('good.json', JSON.stringify({ zones: { eu: ['swedencentral'] }, backends: [{ region: 'swedencentral', url: 'http://127.0.0.1:9002' }], deployments: [{ name: 'chat', model: 'm', type: 'global' }], telemetry: { url: 'http://127.0.0.1:9100/telemetry' } }));
+  const path = await tempFile(
+    'good.json',
+    JSON.stringify({
+      zones: { eu: ['swedencentral'] },
+      backends: [{ region: 'swedencentral', url: 'http://127.0.0.1:9002' }],
+      deployments: [{ name: 'chat', model: 'm', type: 'global' }],
+      telemetry: { url: 'http://127.0.0.1:9100/telemetry' },
+    }),
+  );
   assert.equal((await runCli(['validate', path])).code, 0);
   assert.equal((await runCli(['validate', '--config', path])).code, 0);
   assert.equal((await runCli(['frobnicate'])).code, 2);
@@ -85,19 +93,25 @@ test('start serves, logs its ports, and on SIGTERM lets an in-flight stream fini
     }
   });
   const data = await waitFor('data listener', () => lines.find((l) => l.msg === 'listening' && l.listener === 'data'));
-  const admin = await waitFor('admin listener', () => lines.find((l) => l.msg === 'listening' && l.listener === 'admin'));
+  const admin = await waitFor('admin listener', () =>
+    lines.find((l) => l.msg === 'listening' && l.listener === 'admin'),
+  );
   assert.equal((await fetch(`http://127.0.0.1:${admin.port}/readyz`)).status, 200);
   assert.equal((await fetch(`http://127.0.0.1:${admin.port}/healthz`)).status, 200);
 
   const body = await new Promise<string>((resolve, reject) => {
-    const req = request(`http://127.0.0.1:${data.port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.once('data', () => child.kill('SIGTERM'));
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve(text));
-      res.on('error', reject);
-    });
+    const req = request(
+      `http://127.0.0.1:${data.port}/v1/chat/completions`,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.once('data', () => child.kill('SIGTERM'));
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ model: 'chat', stream: true, max_tokens: 20 }));
   });
@@ -115,11 +129,16 @@ test('the demo (npm start) serves a request through its simulated fleet and stop
   });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  const dataUrl = await waitFor('the banner', () => /router \(data plane\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]);
+  const dataUrl = await waitFor(
+    'the banner',
+    () => /router \(data plane\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1],
+  );
   const adminUrl = await waitFor('the admin URL', () => /admin\s+(http:\/\/127\.0\.0\.1:\d+)\/capacity/.exec(out)?.[1]);
   assert.match(out, /curl -s .*\/openai\/deployments\/chat-eu\/chat\/completions/);
   await waitFor('normal mode', async () => {
-    const doc = (await (await fetch(`${adminUrl}/capacity`)).json()) as { deployments: Array<{ name: string; mode: string; boundary: string[] }> };
+    const doc = (await (await fetch(`${adminUrl}/capacity`)).json()) as {
+      deployments: Array<{ name: string; mode: string; boundary: string[] }>;
+    };
     return doc.deployments.find((d) => d.name === 'chat-eu')?.mode === 'normal';
   });
   const res = await fetch(`${dataUrl}/openai/deployments/chat-eu/chat/completions?api-version=2024-10-21`, {
@@ -128,7 +147,10 @@ test('the demo (npm start) serves a request through its simulated fleet and stop
     body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
   });
   assert.equal(res.status, 200);
-  assert.ok(['norwayeast', 'swedencentral', 'uksouth'].includes(res.headers.get('x-switchyard-region') ?? ''), 'served inside the eu zone');
+  assert.ok(
+    ['norwayeast', 'swedencentral', 'uksouth'].includes(res.headers.get('x-switchyard-region') ?? ''),
+    'served inside the eu zone',
+  );
   await res.text();
   child.kill('SIGINT');
   assert.equal(await exited, 0);

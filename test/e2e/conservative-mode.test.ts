@@ -23,7 +23,11 @@ async function setupFleet(t: { after: (fn: () => Promise<void>) => void }): Prom
   return setup;
 }
 
-async function waitMode(setup: FleetSetup, mode: 'normal' | 'conservative', also: (d: CapacityDeployment) => boolean = () => true): Promise<CapacityDeployment> {
+async function waitMode(
+  setup: FleetSetup,
+  mode: 'normal' | 'conservative',
+  also: (d: CapacityDeployment) => boolean = () => true,
+): Promise<CapacityDeployment> {
   return waitFor(`mode ${mode}`, async () => {
     const d = deploymentOf(await setup.router.capacity(), 'chat');
     return d.mode === mode && also(d) ? d : null;
@@ -67,7 +71,11 @@ test('missing telemetry: coverage below minCoverage turns conservative, and reco
   // consecutive lines always differ, and the changes we caused are all there.
   const modes = setup.router.logs.filter((l) => l.msg === 'routing mode' && l.deployment === 'chat').map((l) => l.mode);
   for (let i = 1; i < modes.length; i++) assert.notEqual(modes[i], modes[i - 1], `mode lines ${modes.join(' -> ')}`);
-  assert.deepEqual(modes.slice(0, 2), ['conservative', 'normal'], 'starts conservative (no telemetry yet), then normal');
+  assert.deepEqual(
+    modes.slice(0, 2),
+    ['conservative', 'normal'],
+    'starts conservative (no telemetry yet), then normal',
+  );
   assert.ok(modes.length >= 4 && modes.length <= 8, `mode lines ${modes.join(' -> ')}`);
   assert.equal(modes.at(-1), 'normal');
 });
@@ -105,7 +113,9 @@ test('a failing source: error, then stale after staleAfterMs and conservative; c
   assert.match(await setup.router.metrics(), /switchyard_telemetry_poll_failures_total\{reason="http_status"\} [1-9]/);
 
   setup.fleet.telemetry.fail('malformed');
-  await waitFor('malformed counted', async () => /switchyard_telemetry_poll_failures_total\{reason="malformed"\} [1-9]/.test(await setup.router.metrics()));
+  await waitFor('malformed counted', async () =>
+    /switchyard_telemetry_poll_failures_total\{reason="malformed"\} [1-9]/.test(await setup.router.metrics()),
+  );
   setup.fleet.telemetry.fail(null);
   await waitMode(setup, 'normal', (x) => x.coverage === 1);
   assert.equal((await setup.router.capacity()).telemetry.status, 'ok');
@@ -115,7 +125,9 @@ test('a source that hangs is timed out, counted, and the last good data is kept 
   const setup = await setupFleet(t);
   await waitMode(setup, 'normal', (d) => d.coverage === 1);
   setup.fleet.telemetry.fail('hang');
-  await waitFor('timeout counted', async () => /switchyard_telemetry_poll_failures_total\{reason="timeout"\} [1-9]/.test(await setup.router.metrics()));
+  await waitFor('timeout counted', async () =>
+    /switchyard_telemetry_poll_failures_total\{reason="timeout"\} [1-9]/.test(await setup.router.metrics()),
+  );
   await waitMode(setup, 'conservative');
   setup.fleet.telemetry.fail(null);
   await waitMode(setup, 'normal', (x) => x.coverage === 1);

@@ -6,7 +6,10 @@ import { waitFor } from '../helpers/wait.js';
 
 test('Retry-After rests a region, its share goes to its peers, and when all rest the client gets 429 with the earliest end', async (t) => {
   const s = await startFleetAndRouter({
-    regions: [{ region: 'r1', capacity: 1000 }, { region: 'r2', capacity: 1000 }],
+    regions: [
+      { region: 'r1', capacity: 1000 },
+      { region: 'r2', capacity: 1000 },
+    ],
     zones: { z: ['r1', 'r2'] },
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
     extra: { outlier: { enabled: false }, cooldown: { maxMs: 2500 } },
@@ -16,7 +19,10 @@ test('Retry-After rests a region, its share goes to its peers, and when all rest
 
   // r1 asks for an hour; the router rests it for cooldown.maxMs at most.
   s.fleet.region('r1').setBehaviour({ failStatus: 429, retryAfterSeconds: 3600 });
-  await waitFor('a request meets r1', async () => (await chat(s.router.url, 'chat')).status === 200 && s.fleet.region('r1').stats.failed > 0);
+  await waitFor(
+    'a request meets r1',
+    async () => (await chat(s.router.url, 'chat')).status === 200 && s.fleet.region('r1').stats.failed > 0,
+  );
   const doc = await s.router.capacity();
   const d = deploymentOf(doc, 'chat');
   const r1 = d.regions.find((r) => r.region === 'r1')!;

@@ -13,7 +13,11 @@ interface Echo {
 }
 
 /** The router in front of `servers`, all stopped when the test ends. */
-async function routerFor(t: { after: (fn: () => Promise<void>) => void }, config: Record<string, unknown>, servers: Array<{ close(): Promise<void> }>) {
+async function routerFor(
+  t: { after: (fn: () => Promise<void>) => void },
+  config: Record<string, unknown>,
+  servers: Array<{ close(): Promise<void> }>,
+) {
   const r = await startRouter(baseConfig(config));
   t.after(async () => {
     await r.stop();
@@ -25,7 +29,13 @@ async function routerFor(t: { after: (fn: () => Promise<void>) => void }, config
 async function echoBackend(region: string) {
   return startFakeBackend((req, res, body) => {
     const echo: Echo = { method: req.method!, url: req.url!, headers: req.headers, body: body.toString('utf8') };
-    res.writeHead(201, { 'content-type': 'application/json', 'x-backend': region, 'keep-alive': 'timeout=5', 'x-custom-hop': 'drop-me', connection: 'x-custom-hop' });
+    res.writeHead(201, {
+      'content-type': 'application/json',
+      'x-backend': region,
+      'keep-alive': 'timeout=5',
+      'x-custom-hop': 'drop-me',
+      connection: 'x-custom-hop',
+    });
     res.end(JSON.stringify(echo));
   });
 }
@@ -50,33 +60,46 @@ test('requests are forwarded unchanged, hop-by-hop headers dropped, and the regi
   await waitFor('normal mode', async () => deploymentOf(await r.capacity(), 'chat').mode === 'normal');
 
   const body = JSON.stringify({ model: 'other', messages: [{ role: 'user', content: 'héllo' }] });
-  const res = await new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
-    const req = request(
-      `${r.url}/openai/deployments/chat/chat/completions?api-version=2024-10-21&x=1`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-forwarded-for': '10.1.2.3', connection: 'keep-alive, x-secret', 'x-secret': 'hop', te: 'trailers' },
-      },
-      (resp) => {
-        let text = '';
-        resp.setEncoding('utf8');
-        resp.on('data', (c: string) => (text += c));
-        resp.on('end', () => resolve({ status: resp.statusCode!, headers: resp.headers, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const res = await new Promise<{ status: number; headers: Record<string, unknown>; text: string }>(
+    (resolve, reject) => {
+      const req = request(
+        `${r.url}/openai/deployments/chat/chat/completions?api-version=2024-10-21&x=1`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: 'Bearer k',
+            'x-forwarded-for': '10.1.2.3',
+            connection: 'keep-alive, x-secret',
+            'x-secret': 'hop',
+            te: 'trailers',
+          },
+        },
+        (resp) => {
+          let text = '';
+          resp.setEncoding('utf8');
+          resp.on('data', (c: string) => (text += c));
+          resp.on('end', () => resolve({ status: resp.statusCode!, headers: resp.headers, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
   assert.equal(res.status, 201, 'status passes through');
   assert.equal(res.headers['x-switchyard-region'], 'r1');
   assert.equal(res.headers['x-backend'], 'r1', 'end-to-end response headers pass through');
   assert.equal(res.headers['x-custom-hop'], undefined, 'a header the upstream named in Connection stays upstream');
   const echo = JSON.parse(res.text) as Echo;
   assert.equal(echo.method, 'POST');
-  assert.equal(echo.url, '/openai/deployments/chat/chat/completions?api-version=2024-10-21&x=1', 'path and query unchanged');
-  assert.equal(echo.body, body, 'body unchanged (the path wins over the body\'s model)');
+  assert.equal(
+    echo.url,
+    '/openai/deployments/chat/chat/completions?api-version=2024-10-21&x=1',
+    'path and query unchanged',
+  );
+  assert.equal(echo.body, body, "body unchanged (the path wins over the body's model)");
   assert.equal(echo.headers.authorization, 'Bearer k');
-  assert.equal(echo.headers.host, new URL(b1.url).host, 'Host is the backend\'s');
+  assert.equal(echo.headers.host, new URL(b1.url).host, "Host is the backend's");
   assert.equal(echo.headers['x-secret'], undefined, 'headers named in Connection are dropped');
   assert.equal(echo.headers.te, undefined, 'TE is hop-by-hop');
   assert.equal(echo.headers['x-forwarded-for'], '10.1.2.3, 127.0.0.1');
@@ -88,7 +111,7 @@ test('requests are forwarded unchanged, hop-by-hop headers dropped, and the regi
   assert.equal(line.attempts, 1);
 });
 
-test('router errors are JSON with the contract\'s codes', async (t) => {
+test("router errors are JSON with the contract's codes", async (t) => {
   const b1 = await echoBackend('r1');
   const telemetry = await startStaticTelemetry(() => [{ region: 'r1', model: 'm', capacity: 10, inUse: 0 }]);
   const r = await routerFor(
@@ -103,8 +126,16 @@ test('router errors are JSON with the contract\'s codes', async (t) => {
     [b1, telemetry],
   );
   const post = async (path: string, body: string) => {
-    const res = await fetch(`${r.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    return { status: res.status, type: res.headers.get('content-type'), json: (await res.json()) as { error: { code: string; message: string } } };
+    const res = await fetch(`${r.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      json: (await res.json()) as { error: { code: string; message: string } },
+    };
   };
   const notFound = await post('/openai/deployments/nope/chat/completions', '{}');
   assert.equal(notFound.status, 404);

@@ -40,7 +40,10 @@ test('one region answering 400 for one model while its peers answer 200 is eject
   assert.equal(r1.share, 0);
   assert.match(r1.stateReason ?? '', /400 rate 1\.00 vs 0\.00 in peer regions for model m/);
   assert.ok(r1.stateUntil !== null);
-  assert.match(await s.router.metrics(), /switchyard_outlier_ejections_total\{model="m",region="r1",kind="status400"\} 1/);
+  assert.match(
+    await s.router.metrics(),
+    /switchyard_outlier_ejections_total\{model="m",region="r1",kind="status400"\} 1/,
+  );
   assert.match(await s.router.metrics(), /switchyard_region_state\{deployment="chat",region="r1",state="ejected"\} 1/);
 
   const received = s.fleet.region('r1').stats.received;
@@ -65,7 +68,11 @@ test('control: with 400 detection switched off the broken region keeps its traff
 test('a client that sends invalid bodies to every region ejects nothing', async (t) => {
   const s = await setup(t);
   const bad = async () => {
-    const res = await fetch(`${s.router.url}/openai/deployments/chat/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"messages": [' });
+    const res = await fetch(`${s.router.url}/openai/deployments/chat/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"messages": [',
+    });
     await res.text();
     return { status: res.status, region: res.headers.get('x-switchyard-region'), headers: res.headers, body: '' };
   };
@@ -79,7 +86,10 @@ test('a client that sends invalid bodies to every region ejects nothing', async 
 
 test('the last serving region is never ejected for 400s alone', async (t) => {
   const s = await startFleetAndRouter({
-    regions: [{ region: 'solo', capacity: 1000 }, { region: 'peer', capacity: 1000 }],
+    regions: [
+      { region: 'solo', capacity: 1000 },
+      { region: 'peer', capacity: 1000 },
+    ],
     zones: { a: ['solo'], b: ['peer'] },
     deployments: [
       { name: 'one', model: 'm', type: 'regional', region: 'solo' },

@@ -16,7 +16,11 @@ async function darkFleetWithBusyRegion(t: { after: (fn: () => Promise<void>) => 
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
     telemetry: { intervalMs: 100, staleAfterMs: 500, timeoutMs: 300 },
     // Passive capacity alone: no cooldowns or ejections to hide the busy region.
-    extra: { cooldown: { enabled: false }, outlier: { enabled: false, minRequests: 10 }, conservative: { passiveCapacity } },
+    extra: {
+      cooldown: { enabled: false },
+      outlier: { enabled: false, minRequests: 10 },
+      conservative: { passiveCapacity },
+    },
   });
   t.after(() => s.close());
   await waitFor('normal mode', async () => deploymentOf(await s.router.capacity(), 'chat').coverage === 1);

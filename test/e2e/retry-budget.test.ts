@@ -14,7 +14,11 @@ async function storm(url: string, clientRequests: number, workers: number): Prom
       started++;
       for (let attempt = 0; attempt < 5; attempt++) {
         sent++;
-        const res = await fetch(`${url}/openai/deployments/chat/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"max_tokens":1}' });
+        const res = await fetch(`${url}/openai/deployments/chat/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"max_tokens":1}',
+        });
         await res.arrayBuffer();
         if (res.ok) {
           ok++;
@@ -27,7 +31,10 @@ async function storm(url: string, clientRequests: number, workers: number): Prom
   return { sent, ok };
 }
 
-async function saturatedFleet(t: { after: (fn: () => Promise<void>) => void }, retry: Record<string, unknown>): Promise<FleetSetup> {
+async function saturatedFleet(
+  t: { after: (fn: () => Promise<void>) => void },
+  retry: Record<string, unknown>,
+): Promise<FleetSetup> {
   const s = await startFleetAndRouter({
     regions: [
       { region: 'r1', capacity: 1000 },
@@ -45,7 +52,8 @@ async function saturatedFleet(t: { after: (fn: () => Promise<void>) => void }, r
   return s;
 }
 
-const upstreamAttempts = (s: FleetSetup): number => s.fleet.region('r1').stats.received + s.fleet.region('r2').stats.received;
+const upstreamAttempts = (s: FleetSetup): number =>
+  s.fleet.region('r1').stats.received + s.fleet.region('r2').stats.received;
 
 test('under a client retry storm, upstream attempts stay within the retry budget', async (t) => {
   const s = await saturatedFleet(t, {});

@@ -4,7 +4,7 @@ import { chat, spread, startFleetAndRouter } from '../helpers/fleet-harness.js';
 import { deploymentOf, shareMap } from '../helpers/router-harness.js';
 import { waitFor } from '../helpers/wait.js';
 
-test('normal mode: planned shares and real traffic follow each region\'s headroom', async (t) => {
+test("normal mode: planned shares and real traffic follow each region's headroom", async (t) => {
   // Headroom 600 / 300 / 100 from constant background load; the test's own requests
   // (at most 4 in flight) barely move it.
   const setup = await startFleetAndRouter({

@@ -18,7 +18,11 @@ test('over shedding.maxInFlight the router answers 429 at once, opens no upstrea
   // Five requests that hold their slots until the test lets them go, however slow the machine.
   const release = new AbortController();
   const slow = Array.from({ length: 5 }, () =>
-    fetch(`${s.router.url}/openai/deployments/chat/chat/completions`, { method: 'POST', body: '{}', signal: release.signal }).then(
+    fetch(`${s.router.url}/openai/deployments/chat/chat/completions`, {
+      method: 'POST',
+      body: '{}',
+      signal: release.signal,
+    }).then(
       (r) => r.status,
       () => 'aborted',
     ),
@@ -33,7 +37,11 @@ test('over shedding.maxInFlight the router answers 429 at once, opens no upstrea
   const more = await spread(8000, 50, () => chat(s.router.url, 'chat'));
   assert.equal(more.byStatus[429], 8000);
   assert.equal(s.fleet.region('r1').stats.received, 5, 'no upstream request was opened for them');
-  assert.equal(s.fleet.region('r1').inFlight(), 5, 'they were answered while the slow ones still ran, not queued behind them');
+  assert.equal(
+    s.fleet.region('r1').inFlight(),
+    5,
+    'they were answered while the slow ones still ran, not queued behind them',
+  );
   // Measured while the 5 slow requests are still in flight: anything queued for them
   // would still be held (8,000 requests' state would be tens of MiB). The bound is
   // 256 bytes per shed request: one-off allocations in a process shared with the test
@@ -54,7 +62,10 @@ test('over shedding.maxInFlight the router answers 429 at once, opens no upstrea
 
 test('a backend at shedding.maxInFlightPerBackend sends the request to another region, else sheds', async (t) => {
   const s = await startFleetAndRouter({
-    regions: [{ region: 'r1', capacity: 1000, ttftMs: 600_000 }, { region: 'r2', capacity: 1000, ttftMs: 600_000 }],
+    regions: [
+      { region: 'r1', capacity: 1000, ttftMs: 600_000 },
+      { region: 'r2', capacity: 1000, ttftMs: 600_000 },
+    ],
     zones: { z: ['r1', 'r2'] },
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
     extra: { shedding: { maxInFlightPerBackend: 2 } },
@@ -64,7 +75,11 @@ test('a backend at shedding.maxInFlightPerBackend sends the request to another r
   const release = new AbortController();
   const statuses: Array<number | string> = [];
   const all = Array.from({ length: 10 }, () =>
-    fetch(`${s.router.url}/openai/deployments/chat/chat/completions`, { method: 'POST', body: '{}', signal: release.signal }).then(
+    fetch(`${s.router.url}/openai/deployments/chat/chat/completions`, {
+      method: 'POST',
+      body: '{}',
+      signal: release.signal,
+    }).then(
       (r) => statuses.push(r.status),
       () => statuses.push('aborted'),
     ),

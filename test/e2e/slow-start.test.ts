@@ -6,7 +6,10 @@ import { waitFor } from '../helpers/wait.js';
 
 test('a region whose telemetry comes back ramps its share back over the slow-start window', async (t) => {
   const s = await startFleetAndRouter({
-    regions: [{ region: 'r1', capacity: 100 }, { region: 'r2', capacity: 100 }],
+    regions: [
+      { region: 'r1', capacity: 100 },
+      { region: 'r2', capacity: 100 },
+    ],
     zones: { z: ['r1', 'r2'] },
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
     telemetry: { intervalMs: 100, staleAfterMs: 400, timeoutMs: 300 },

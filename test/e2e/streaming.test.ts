@@ -7,9 +7,20 @@ import { waitFor } from '../helpers/wait.js';
 
 function openStream(url: string, deployment: string, tokens: number): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, resolve);
+    const req = request(
+      `${url}/v1/chat/completions`,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      resolve,
+    );
     req.on('error', reject);
-    req.end(JSON.stringify({ model: deployment, stream: true, max_tokens: tokens, messages: [{ role: 'user', content: 'hi' }] }));
+    req.end(
+      JSON.stringify({
+        model: deployment,
+        stream: true,
+        max_tokens: tokens,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    );
   });
 }
 
@@ -51,8 +62,15 @@ test('a client that disconnects mid-stream aborts the upstream request', async (
   await new Promise<void>((resolve) => res.once('data', () => resolve()));
   assert.equal(s.fleet.region('r1').inFlight(), 1);
   res.destroy();
-  await waitFor('backend saw the abort', () => s.fleet.region('r1').stats.aborted === 1 && s.fleet.region('r1').inFlight() === 0);
+  await waitFor(
+    'backend saw the abort',
+    () => s.fleet.region('r1').stats.aborted === 1 && s.fleet.region('r1').inFlight() === 0,
+  );
   assert.equal(s.fleet.region('r1').stats.served, 0);
-  await waitFor('client abort counted', async () => /switchyard_client_aborts_total\{deployment="chat"\} 1/.test(await s.router.metrics()));
-  await waitFor('router in-flight back to 0', async () => /switchyard_inflight_requests\{region="r1",backend="[^"]+"\} 0/.test(await s.router.metrics()));
+  await waitFor('client abort counted', async () =>
+    /switchyard_client_aborts_total\{deployment="chat"\} 1/.test(await s.router.metrics()),
+  );
+  await waitFor('router in-flight back to 0', async () =>
+    /switchyard_inflight_requests\{region="r1",backend="[^"]+"\} 0/.test(await s.router.metrics()),
+  );
 });

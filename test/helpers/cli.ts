@@ -6,7 +6,9 @@ const fromSource = import.meta.url.endsWith('.ts');
 const CLI = fileURLToPath(new URL(`../../src/cli.${fromSource ? 'ts' : 'js'}`, import.meta.url));
 
 export function spawnCli(args: string[]): ChildProcess {
-  return spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

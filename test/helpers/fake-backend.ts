@@ -8,7 +8,9 @@ export interface FakeBackend {
   close(): Promise<void>;
 }
 
-export async function startFakeBackend(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void): Promise<FakeBackend> {
+export async function startFakeBackend(
+  handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void,
+): Promise<FakeBackend> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

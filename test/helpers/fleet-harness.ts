@@ -50,15 +50,37 @@ export interface ChatResult {
 }
 
 /** A non-streaming chat request, Azure style when `deployment` is given in the path. */
-export async function chat(baseUrl: string, deployment: string, style: 'azure' | 'openai' = 'azure', extra: Record<string, unknown> = {}): Promise<ChatResult> {
-  const url = style === 'azure' ? `${baseUrl}/openai/deployments/${deployment}/chat/completions?api-version=2024-10-21` : `${baseUrl}/v1/chat/completions`;
-  const body = JSON.stringify({ ...(style === 'openai' ? { model: deployment } : {}), messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, ...extra });
+export async function chat(
+  baseUrl: string,
+  deployment: string,
+  style: 'azure' | 'openai' = 'azure',
+  extra: Record<string, unknown> = {},
+): Promise<ChatResult> {
+  const url =
+    style === 'azure'
+      ? `${baseUrl}/openai/deployments/${deployment}/chat/completions?api-version=2024-10-21`
+      : `${baseUrl}/v1/chat/completions`;
+  const body = JSON.stringify({
+    ...(style === 'openai' ? { model: deployment } : {}),
+    messages: [{ role: 'user', content: 'hi' }],
+    max_tokens: 2,
+    ...extra,
+  });
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { status: res.status, region: res.headers.get('x-switchyard-region'), headers: res.headers, body: await res.text() };
+  return {
+    status: res.status,
+    region: res.headers.get('x-switchyard-region'),
+    headers: res.headers,
+    body: await res.text(),
+  };
 }
 
 /** Runs `total` requests with `concurrency` workers; returns the count per region (or per status when no region). */
-export async function spread(total: number, concurrency: number, one: () => Promise<ChatResult>): Promise<{ byRegion: Record<string, number>; byStatus: Record<number, number> }> {
+export async function spread(
+  total: number,
+  concurrency: number,
+  one: () => Promise<ChatResult>,
+): Promise<{ byRegion: Record<string, number>; byStatus: Record<number, number> }> {
   const byRegion: Record<string, number> = {};
   const byStatus: Record<number, number> = {};
   let next = 0;

@@ -20,7 +20,15 @@ export function view(reports: readonly CapacityReport[], source: Partial<SourceS
   const byKey = new Map(reports.map((r) => [`${r.model}/${r.region}`, r]));
   return {
     report: (model, region) => byKey.get(`${model}/${region}`),
-    source: { lastSuccessAtMs: NOW - 100, lastAttemptAtMs: NOW - 100, lastPollOk: true, lastError: null, polls: 1, failures: 0, ...source },
+    source: {
+      lastSuccessAtMs: NOW - 100,
+      lastAttemptAtMs: NOW - 100,
+      lastPollOk: true,
+      lastError: null,
+      polls: 1,
+      failures: 0,
+      ...source,
+    },
   };
 }
 

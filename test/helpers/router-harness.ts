@@ -38,7 +38,12 @@ export interface CapacityDeployment {
 }
 export interface CapacityDoc {
   generatedAt: string;
-  telemetry: { status: 'ok' | 'error' | 'stale'; lastSuccessAt: string | null; ageMs: number | null; lastError: string | null };
+  telemetry: {
+    status: 'ok' | 'error' | 'stale';
+    lastSuccessAt: string | null;
+    ageMs: number | null;
+    lastError: string | null;
+  };
   deployments: CapacityDeployment[];
 }
 
@@ -57,7 +62,8 @@ export async function startRouter(rawConfig: Record<string, unknown>): Promise<R
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },
   });

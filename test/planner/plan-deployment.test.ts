@@ -11,10 +11,16 @@ const eu: DeploymentTopology = {
   boundary: ['norwayeast', 'swedencentral', 'uksouth', 'westeurope'],
   servable: ['norwayeast', 'swedencentral', 'uksouth', 'westeurope'],
 };
-const shareOf = (plan: ReturnType<typeof planDeployment>, region: string): number => plan.regions.find((r) => r.region === region)!.share;
+const shareOf = (plan: ReturnType<typeof planDeployment>, region: string): number =>
+  plan.regions.find((r) => r.region === region)!.share;
 
 test('normal mode: shares are proportional to headroom', () => {
-  const t = view([report('norwayeast', 100, 40), report('swedencentral', 100, 70), report('uksouth', 50, 50), report('westeurope', 100, 90)]);
+  const t = view([
+    report('norwayeast', 100, 40),
+    report('swedencentral', 100, 70),
+    report('uksouth', 50, 50),
+    report('westeurope', 100, 90),
+  ]);
   const plan = planDeployment(eu, input(t), NOW);
   assert.equal(plan.mode, 'normal');
   assert.equal(plan.coverage, 1);
@@ -28,7 +34,12 @@ test('normal mode: shares are proportional to headroom', () => {
 });
 
 test('a stale region is unknown, not zero: it keeps its last known headroom while recent', () => {
-  const t = view([report('norwayeast', 100, 40), report('swedencentral', 100, 70), report('uksouth', 100, 80), report('westeurope', 100, 50, 10_000)]);
+  const t = view([
+    report('norwayeast', 100, 40),
+    report('swedencentral', 100, 70),
+    report('uksouth', 100, 80),
+    report('westeurope', 100, 50, 10_000),
+  ]);
   const plan = planDeployment(eu, input(t), NOW);
   assert.equal(plan.mode, 'normal');
   assert.equal(plan.coverage, 0.75);
@@ -41,7 +52,12 @@ test('a stale region is unknown, not zero: it keeps its last known headroom whil
 });
 
 test('a long-silent region is estimated at the median of the fresh ones', () => {
-  const t = view([report('norwayeast', 100, 40), report('swedencentral', 100, 70), report('uksouth', 100, 80), report('westeurope', 100, 0, 120_000)]);
+  const t = view([
+    report('norwayeast', 100, 40),
+    report('swedencentral', 100, 70),
+    report('uksouth', 100, 80),
+    report('westeurope', 100, 0, 120_000),
+  ]);
   const plan = planDeployment(eu, input(t), NOW);
   const west = plan.regions.find((r) => r.region === 'westeurope')!;
   assert.equal(west.estimate, 'median');
@@ -50,7 +66,12 @@ test('a long-silent region is estimated at the median of the fresh ones', () => 
 
 test('coverage below minCoverage turns conservative, names the regions and caps every share', () => {
   // The unseen regions last reported little room: without the cap, norwayeast would take ~97%.
-  const t = view([report('norwayeast', 1000, 0), report('swedencentral', 10, 0, 10_000), report('uksouth', 10, 0, 10_000), report('westeurope', 10, 0, 10_000)]);
+  const t = view([
+    report('norwayeast', 1000, 0),
+    report('swedencentral', 10, 0, 10_000),
+    report('uksouth', 10, 0, 10_000),
+    report('westeurope', 10, 0, 10_000),
+  ]);
   const plan = planDeployment(eu, input(t), NOW);
   assert.equal(plan.mode, 'conservative');
   assert.equal(plan.coverage, 0.25);
@@ -59,22 +80,40 @@ test('coverage below minCoverage turns conservative, names the regions and caps 
     assert.ok(r.share > 0, `${r.region} gets traffic`);
     assert.ok(r.share <= 1.5 / 4 + 1e-12, `${r.region} share ${r.share} within the cap`);
   }
-  assert.ok(Math.abs(shareOf(plan, 'norwayeast') - 1.5 / 4) < 1e-12, 'the one visible region is held at the cap, not flooded');
+  assert.ok(
+    Math.abs(shareOf(plan, 'norwayeast') - 1.5 / 4) < 1e-12,
+    'the one visible region is held at the cap, not flooded',
+  );
 });
 
 test('a stale source turns conservative even with fresh-looking reports, and says why', () => {
-  const t = view([report('norwayeast', 100, 0), report('swedencentral', 100, 0), report('uksouth', 100, 0), report('westeurope', 100, 0)], {
-    lastSuccessAtMs: NOW - 5000,
-    lastPollOk: false,
-    lastError: 'connect: ECONNREFUSED',
-  });
+  const t = view(
+    [
+      report('norwayeast', 100, 0),
+      report('swedencentral', 100, 0),
+      report('uksouth', 100, 0),
+      report('westeurope', 100, 0),
+    ],
+    {
+      lastSuccessAtMs: NOW - 5000,
+      lastPollOk: false,
+      lastError: 'connect: ECONNREFUSED',
+    },
+  );
   const plan = planDeployment(eu, input(t, { status: 'stale' }), NOW);
   assert.equal(plan.mode, 'conservative');
-  assert.match(plan.reason, /telemetry stale: no successful poll for 5\.0 s \(staleAfterMs 3000\); last error: connect: ECONNREFUSED/);
+  assert.match(
+    plan.reason,
+    /telemetry stale: no successful poll for 5\.0 s \(staleAfterMs 3000\); last error: connect: ECONNREFUSED/,
+  );
 });
 
 test('before any telemetry the plan is conservative and spreads evenly', () => {
-  const plan = planDeployment(eu, input(view([], { lastSuccessAtMs: null, lastPollOk: false }), { status: 'stale' }), NOW);
+  const plan = planDeployment(
+    eu,
+    input(view([], { lastSuccessAtMs: null, lastPollOk: false }), { status: 'stale' }),
+    NOW,
+  );
   assert.equal(plan.mode, 'conservative');
   assert.match(plan.reason, /^no telemetry received yet/);
   for (const r of plan.regions) assert.ok(Math.abs(r.share - 0.25) < 1e-12);
@@ -88,7 +127,12 @@ test('conservative mode still sends a floor share to a region that reports no he
 });
 
 test('every region out of headroom in normal mode: 429 with a Retry-After', () => {
-  const t = view([report('norwayeast', 10, 10), report('swedencentral', 10, 12), report('uksouth', 10, 10), report('westeurope', 10, 10)]);
+  const t = view([
+    report('norwayeast', 10, 10),
+    report('swedencentral', 10, 12),
+    report('uksouth', 10, 10),
+    report('westeurope', 10, 10),
+  ]);
   const plan = planDeployment(eu, input(t), NOW);
   assert.equal(plan.routable.length, 0);
   for (const r of plan.regions) assert.equal(r.share, 0);
@@ -97,12 +141,35 @@ test('every region out of headroom in normal mode: 429 with a Retry-After', () =
 });
 
 test('ejected regions get nothing; all ejected gives 503 with the earliest return as Retry-After', () => {
-  const t = view([report('norwayeast', 100, 0), report('swedencentral', 100, 0), report('uksouth', 100, 0), report('westeurope', 100, 0)]);
-  const ejected = { state: 'ejected' as const, reason: '5xx', kind: 'failure' as const, sinceMs: NOW - 1000, untilMs: NOW + 30_000, weightFactor: 1 };
+  const t = view([
+    report('norwayeast', 100, 0),
+    report('swedencentral', 100, 0),
+    report('uksouth', 100, 0),
+    report('westeurope', 100, 0),
+  ]);
+  const ejected = {
+    state: 'ejected' as const,
+    reason: '5xx',
+    kind: 'failure' as const,
+    sinceMs: NOW - 1000,
+    untilMs: NOW + 30_000,
+    weightFactor: 1,
+  };
   const some = planDeployment(eu, input(t, { availability: { norwayeast: ejected } }), NOW);
   assert.equal(shareOf(some, 'norwayeast'), 0);
   assert.equal(some.regions.find((r) => r.region === 'norwayeast')!.state, 'ejected');
-  const all = planDeployment(eu, input(t, { availability: { norwayeast: ejected, swedencentral: { ...ejected, untilMs: NOW + 4_500 }, uksouth: ejected, westeurope: ejected } }), NOW);
+  const all = planDeployment(
+    eu,
+    input(t, {
+      availability: {
+        norwayeast: ejected,
+        swedencentral: { ...ejected, untilMs: NOW + 4_500 },
+        uksouth: ejected,
+        westeurope: ejected,
+      },
+    }),
+    NOW,
+  );
   assert.equal(all.rejection?.status, 503);
   assert.equal(all.rejection?.retryAfterS, 5);
 });
@@ -110,14 +177,22 @@ test('ejected regions get nothing; all ejected gives 503 with the earliest retur
 test('regions of the zone without a backend are listed but never routed to', () => {
   const partial: DeploymentTopology = { ...eu, servable: ['swedencentral'] };
   const plan = planDeployment(partial, input(view([report('swedencentral', 10, 0)])), NOW);
-  assert.deepEqual(plan.regions.map((r) => r.region), eu.boundary);
+  assert.deepEqual(
+    plan.regions.map((r) => r.region),
+    eu.boundary,
+  );
   assert.deepEqual(plan.routable, ['swedencentral']);
   assert.equal(plan.coverage, 1);
   assert.equal(plan.regions.find((r) => r.region === 'uksouth')!.state, 'no-backend');
 });
 
 test('a report from the future is treated as measured now, and a report exactly staleAfterMs old is still fresh', () => {
-  const t = view([report('norwayeast', 10, 0, -60_000), report('swedencentral', 10, 0, 3000), report('uksouth', 10, 0, 3001), report('westeurope', 10, 0)]);
+  const t = view([
+    report('norwayeast', 10, 0, -60_000),
+    report('swedencentral', 10, 0, 3000),
+    report('uksouth', 10, 0, 3001),
+    report('westeurope', 10, 0),
+  ]);
   const plan = planDeployment(eu, input(t), NOW);
   const byRegion = new Map(plan.regions.map((r) => [r.region, r]));
   assert.equal(byRegion.get('norwayeast')!.ageMs, 0);

@@ -20,11 +20,24 @@ const scenario = fc
     depType: fc.constantFrom('global', 'datazone', 'regional'),
     depPick: fc.nat(),
     telemetry: fc.array(
-      fc.option(fc.record({ capacity: fc.integer({ min: 0, max: 500 }), inUse: fc.integer({ min: 0, max: 600 }), ageMs: fc.integer({ min: -5000, max: 120_000 }) })),
+      fc.option(
+        fc.record({
+          capacity: fc.integer({ min: 0, max: 500 }),
+          inUse: fc.integer({ min: 0, max: 600 }),
+          ageMs: fc.integer({ min: -5000, max: 120_000 }),
+        }),
+      ),
       { minLength: 20, maxLength: 20 },
     ),
     health: fc.array(
-      fc.option(fc.record({ state: fc.constantFrom('ejected', 'cooldown', 'slow-start'), for400: fc.boolean(), weightFactor: fc.double({ min: 0.01, max: 1, noNaN: true }), untilIn: fc.integer({ min: 1, max: 300_000 }) })),
+      fc.option(
+        fc.record({
+          state: fc.constantFrom('ejected', 'cooldown', 'slow-start'),
+          for400: fc.boolean(),
+          weightFactor: fc.double({ min: 0.01, max: 1, noNaN: true }),
+          untilIn: fc.integer({ min: 1, max: 300_000 }),
+        }),
+      ),
       { minLength: 20, maxLength: 20 },
     ),
     passive: fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: 20, maxLength: 20 }),
@@ -49,7 +62,13 @@ const scenario = fc
         ? { name: 'd', model: 'm', type: 'global', zone: null, region: null }
         : s.depType === 'datazone'
           ? { name: 'd', model: 'm', type: 'datazone', zone: zoneNames[s.depPick % zoneNames.length]!, region: null }
-          : { name: 'd', model: 'm', type: 'regional', zone: null, region: withBackend[s.depPick % withBackend.length]! };
+          : {
+              name: 'd',
+              model: 'm',
+              type: 'regional',
+              zone: null,
+              region: withBackend[s.depPick % withBackend.length]!,
+            };
     const topology = buildTopology({ zones, backends, deployments: [deployment] });
     const reports = all.flatMap((region, i) => {
       const t = s.telemetry[i];
@@ -79,7 +98,11 @@ test('planner invariants hold over random topologies, telemetry and health', () 
     fc.property(scenario, ({ s, zones, withBackend, deployment, topology, reports, availability, passive }) => {
       const dep = topology.deployments[0]!;
       const expectedBoundary =
-        deployment.type === 'global' ? [...withBackend].sort() : deployment.type === 'datazone' ? [...zones[deployment.zone!]!].sort() : [deployment.region!];
+        deployment.type === 'global'
+          ? [...withBackend].sort()
+          : deployment.type === 'datazone'
+            ? [...zones[deployment.zone!]!].sort()
+            : [deployment.region!];
       assert.deepEqual(dep.boundary, expectedBoundary, 'boundary follows the deployment type');
 
       const plan = planDeployment(
@@ -88,12 +111,20 @@ test('planner invariants hold over random topologies, telemetry and health', () 
           status: s.status,
           availability,
           passive,
-          settings: { minCoverage: s.minCoverage, maxShareFactor: s.maxShareFactor, maxEjectionPercent: s.maxEjectionPercent },
+          settings: {
+            minCoverage: s.minCoverage,
+            maxShareFactor: s.maxShareFactor,
+            maxEjectionPercent: s.maxEjectionPercent,
+          },
         }),
         NOW,
       );
       const total = plan.regions.reduce((a, r) => a + r.share, 0);
-      assert.deepEqual(plan.regions.map((r) => r.region), dep.boundary, 'every boundary region is listed');
+      assert.deepEqual(
+        plan.regions.map((r) => r.region),
+        dep.boundary,
+        'every boundary region is listed',
+      );
       if (plan.routable.length === 0) {
         assert.equal(total, 0, 'no routable region: all shares are 0');
         assert.ok(plan.rejection !== null, 'and the plan says how to reject');
@@ -107,18 +138,28 @@ test('planner invariants hold over random topologies, telemetry and health', () 
       }
       const active = plan.regions.filter((r) => r.state === 'active' || r.state === 'slow-start');
       for (const r of plan.regions) {
-        if (r.state !== 'active' && r.state !== 'slow-start') assert.equal(r.share, 0, `${r.region} (${r.state}) gets nothing`);
+        if (r.state !== 'active' && r.state !== 'slow-start')
+          assert.equal(r.share, 0, `${r.region} (${r.state}) gets nothing`);
       }
       const servableCount = plan.regions.filter((r) => r.state !== 'no-backend').length;
       const ejectedNow = plan.regions.filter((r) => r.state === 'ejected');
-      assert.ok(ejectedNow.length <= Math.floor((s.maxEjectionPercent / 100) * servableCount + 1e-9), 'the ejection cap holds');
+      assert.ok(
+        ejectedNow.length <= Math.floor((s.maxEjectionPercent / 100) * servableCount + 1e-9),
+        'the ejection cap holds',
+      );
       if (ejectedNow.length > 0 && active.length === 0 && !plan.regions.some((r) => r.state === 'cooldown')) {
-        assert.ok(ejectedNow.every((r) => availability[r.region]!.kind === 'failure'), 'the last region is never ejected for 400s alone');
+        assert.ok(
+          ejectedNow.every((r) => availability[r.region]!.kind === 'failure'),
+          'the last region is never ejected for 400s alone',
+        );
       }
       if (plan.mode === 'conservative' && active.length > 0) {
         const n = active.length;
         for (const r of active) {
-          assert.ok(r.share <= s.maxShareFactor / n + EPS, `${r.region} share ${r.share} <= cap ${s.maxShareFactor / n}`);
+          assert.ok(
+            r.share <= s.maxShareFactor / n + EPS,
+            `${r.region} share ${r.share} <= cap ${s.maxShareFactor / n}`,
+          );
           assert.ok(r.share > 0, `${r.region} receives traffic in conservative mode`);
         }
       }
@@ -141,13 +182,19 @@ test('planner invariants hold over random topologies, telemetry and health', () 
 
 test('with all regions fresh and active, normal-mode shares equal headroom over total headroom', () => {
   fc.assert(
-    fc.property(fc.array(fc.record({ capacity: fc.integer({ min: 0, max: 1000 }), inUse: fc.integer({ min: 0, max: 1000 }) }), { minLength: 1, maxLength: 12 }), (figures) => {
-      const regions = figures.map((_, i) => `r${i}`);
-      const dep = { name: 'd', model: 'm', type: 'global' as const, boundary: regions, servable: regions };
-      const plan = planDeployment(dep, input(view(figures.map((f, i) => report(`r${i}`, f.capacity, f.inUse)))), NOW);
-      const headrooms = figures.map((f) => Math.max(f.capacity - f.inUse, 0));
-      const total = headrooms.reduce((a, b) => a + b, 0);
-      plan.regions.forEach((r, i) => assert.ok(Math.abs(r.share - (total === 0 ? 0 : headrooms[i]! / total)) < EPS));
-    }),
+    fc.property(
+      fc.array(fc.record({ capacity: fc.integer({ min: 0, max: 1000 }), inUse: fc.integer({ min: 0, max: 1000 }) }), {
+        minLength: 1,
+        maxLength: 12,
+      }),
+      (figures) => {
+        const regions = figures.map((_, i) => `r${i}`);
+        const dep = { name: 'd', model: 'm', type: 'global' as const, boundary: regions, servable: regions };
+        const plan = planDeployment(dep, input(view(figures.map((f, i) => report(`r${i}`, f.capacity, f.inUse)))), NOW);
+        const headrooms = figures.map((f) => Math.max(f.capacity - f.inUse, 0));
+        const total = headrooms.reduce((a, b) => a + b, 0);
+        plan.regions.forEach((r, i) => assert.ok(Math.abs(r.share - (total === 0 ? 0 : headrooms[i]! / total)) < EPS));
+      },
+    ),
   );
 });

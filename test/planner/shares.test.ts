@@ -37,15 +37,20 @@ test('capped shares sum to 1, respect the cap, and keep the order of the weights
 
 test('bounded shares hold both the floor and the cap', () => {
   fc.assert(
-    fc.property(weightsArb, fc.double({ min: 1, max: 4, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (weights, factor, floorFactor) => {
-      const n = weights.length;
-      const shares = boundedShares(weights, floorFactor / n, factor / n);
-      assert.ok(Math.abs(sum(shares) - 1) < EPS);
-      for (const s of shares) {
-        assert.ok(s >= floorFactor / n - EPS, `share ${s} under floor ${floorFactor / n}`);
-        assert.ok(s <= factor / n + EPS, `share ${s} over cap ${factor / n}`);
-      }
-    }),
+    fc.property(
+      weightsArb,
+      fc.double({ min: 1, max: 4, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      (weights, factor, floorFactor) => {
+        const n = weights.length;
+        const shares = boundedShares(weights, floorFactor / n, factor / n);
+        assert.ok(Math.abs(sum(shares) - 1) < EPS);
+        for (const s of shares) {
+          assert.ok(s >= floorFactor / n - EPS, `share ${s} under floor ${floorFactor / n}`);
+          assert.ok(s <= factor / n + EPS, `share ${s} over cap ${factor / n}`);
+        }
+      },
+    ),
   );
 });
 

@@ -10,5 +10,8 @@ test('every router error code is documented in the README with its status, and n
   const section = readme.slice(readme.indexOf('## Errors'));
   const documented = new Map<string, number>();
   for (const m of section.matchAll(/^\| `(\w+)` \| (\d{3}) \|/gm)) documented.set(m[1]!, Number(m[2]));
-  assert.deepEqual(Object.fromEntries([...documented].sort()), Object.fromEntries(Object.entries(ROUTER_ERRORS).sort()));
+  assert.deepEqual(
+    Object.fromEntries([...documented].sort()),
+    Object.fromEntries(Object.entries(ROUTER_ERRORS).sort()),
+  );
 });

@@ -5,7 +5,22 @@ import { deploymentFromBody, deploymentFromPath } from '../../src/proxy/request-
 
 test('upstream headers drop hop-by-hop ones, Host and Content-Length, and extend X-Forwarded-For', () => {
   const out = upstreamRequestHeaders(
-    ['Host', 'router', 'Connection', 'keep-alive, X-Trace', 'X-Trace', '1', 'Content-Length', '99', 'Transfer-Encoding', 'chunked', 'X-Forwarded-For', '1.1.1.1', 'Authorization', 'k'],
+    [
+      'Host',
+      'router',
+      'Connection',
+      'keep-alive, X-Trace',
+      'X-Trace',
+      '1',
+      'Content-Length',
+      '99',
+      'Transfer-Encoding',
+      'chunked',
+      'X-Forwarded-For',
+      '1.1.1.1',
+      'Authorization',
+      'k',
+    ],
     '2.2.2.2',
     5,
   );
@@ -13,11 +28,27 @@ test('upstream headers drop hop-by-hop ones, Host and Content-Length, and extend
 });
 
 test('response headers drop hop-by-hop ones and name the region, replacing any upstream claim', () => {
-  const raw = ['Content-Type', 'text/event-stream', 'Transfer-Encoding', 'chunked', 'Connection', 'x-a', 'X-A', '1', 'x-switchyard-region', 'spoof'].map((s) => Buffer.from(s));
-  assert.deepEqual(clientResponseHeaders(raw, 'eu1'), ['Content-Type', 'text/event-stream', 'x-switchyard-region', 'eu1']);
+  const raw = [
+    'Content-Type',
+    'text/event-stream',
+    'Transfer-Encoding',
+    'chunked',
+    'Connection',
+    'x-a',
+    'X-A',
+    '1',
+    'x-switchyard-region',
+    'spoof',
+  ].map((s) => Buffer.from(s));
+  assert.deepEqual(clientResponseHeaders(raw, 'eu1'), [
+    'Content-Type',
+    'text/event-stream',
+    'x-switchyard-region',
+    'eu1',
+  ]);
 });
 
-test('the deployment comes from an Azure path, else from the body\'s model', () => {
+test("the deployment comes from an Azure path, else from the body's model", () => {
   assert.equal(deploymentFromPath('/openai/deployments/chat-eu/chat/completions?api-version=1'), 'chat-eu');
   assert.equal(deploymentFromPath('/openai/deployments/chat%2Deu/x'), 'chat-eu');
   assert.equal(deploymentFromPath('/openai/deployments/'), null);

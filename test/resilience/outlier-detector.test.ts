@@ -7,7 +7,12 @@ import { classify } from '../../src/resilience/resilience.js';
 const T0 = 1_800_000_000_000;
 
 test('consecutive failures eject; the duration grows with repeats up to the maximum', () => {
-  const d = new OutlierDetector({ ...DEFAULT_OUTLIER, consecutiveFailures: 3, baseEjectionMs: 30_000, maxEjectionMs: 70_000 });
+  const d = new OutlierDetector({
+    ...DEFAULT_OUTLIER,
+    consecutiveFailures: 3,
+    baseEjectionMs: 30_000,
+    maxEjectionMs: 70_000,
+  });
   const h = d.health('m', 'r1');
   assert.equal(d.record(h, 'failure', null, 'ECONNREFUSED', T0), null);
   assert.equal(d.record(h, 'failure', null, 'ECONNREFUSED', T0), null);
@@ -31,16 +36,21 @@ test('a success between failures resets the streak', () => {
   assert.equal(d.record(h, 'failure', null, '502', T0), null);
 });
 
-test('a region whose 400 rate is far above its peers\' is ejected; 400s everywhere eject nothing', () => {
+test("a region whose 400 rate is far above its peers' is ejected; 400s everywhere eject nothing", () => {
   const d = new OutlierDetector({ ...DEFAULT_OUTLIER, minRequests: 10 });
-  const [a, b, c] = ['a', 'b', 'c'].map((r) => d.health('m', r)) as [ReturnType<typeof d.health>, ReturnType<typeof d.health>, ReturnType<typeof d.health>];
+  const [a, b, c] = ['a', 'b', 'c'].map((r) => d.health('m', r)) as [
+    ReturnType<typeof d.health>,
+    ReturnType<typeof d.health>,
+    ReturnType<typeof d.health>,
+  ];
   // Client errors everywhere: every region answers 400 for 60% of requests.
   for (let i = 0; i < 20; i++) {
-    for (const h of [a, b, c]) assert.equal(d.record(h, i % 5 < 3 ? 'status400' : 'success', 0.01, '400', T0 + i), null);
+    for (const h of [a, b, c])
+      assert.equal(d.record(h, i % 5 < 3 ? 'status400' : 'success', 0.01, '400', T0 + i), null);
   }
   // Now only region a answers 400 to everything.
   const d2 = new OutlierDetector({ ...DEFAULT_OUTLIER, minRequests: 10 });
-  const [a2, b2, c2] = ['a', 'b', 'c'].map((r) => d2.health('m', r)) as typeof a[];
+  const [a2, b2, c2] = ['a', 'b', 'c'].map((r) => d2.health('m', r)) as (typeof a)[];
   for (let i = 0; i < 10; i++) {
     d2.record(b2!, 'success', 0.01, '200', T0 + i);
     d2.record(c2!, i === 0 ? 'status400' : 'success', 0.01, '400', T0 + i);
@@ -58,7 +68,13 @@ test('without peer traffic to compare with, a 400 anomaly is not judged', () => 
 });
 
 test('counts slide out of the window', () => {
-  const d = new OutlierDetector({ ...DEFAULT_OUTLIER, windowMs: 1000, minRequests: 4, failureRate: 0.5, consecutiveFailures: 100 });
+  const d = new OutlierDetector({
+    ...DEFAULT_OUTLIER,
+    windowMs: 1000,
+    minRequests: 4,
+    failureRate: 0.5,
+    consecutiveFailures: 100,
+  });
   const h = d.health('m', 'a');
   for (let i = 0; i < 3; i++) d.record(h, 'failure', null, '500', T0);
   // Two seconds later the old failures no longer count: 1 failure in 4 attempts.

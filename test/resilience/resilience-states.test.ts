@@ -12,7 +12,10 @@ const T0 = 1_800_000_000_000;
 function setup(overrides: Record<string, unknown> = {}) {
   const checked = validateConfig({
     zones: { z: ['r1', 'r2'] },
-    backends: [{ region: 'r1', url: 'http://127.0.0.1:1' }, { region: 'r2', url: 'http://127.0.0.1:2' }],
+    backends: [
+      { region: 'r1', url: 'http://127.0.0.1:1' },
+      { region: 'r2', url: 'http://127.0.0.1:2' },
+    ],
     deployments: [{ name: 'd', model: 'm', type: 'global' }],
     telemetry: { url: 'http://127.0.0.1:3/t' },
     outlier: { consecutiveFailures: 3, baseEjectionMs: 10_000 },
@@ -22,7 +25,13 @@ function setup(overrides: Record<string, unknown> = {}) {
   if (!checked.ok) throw new Error(checked.errors.join('\n'));
   let now = T0;
   let replans = 0;
-  const r = new Resilience({ config: checked.config, metrics: new Metrics(), logger: pino({ level: 'silent' }), now: () => now, requestReplan: () => replans++ });
+  const r = new Resilience({
+    config: checked.config,
+    metrics: new Metrics(),
+    logger: pino({ level: 'silent' }),
+    now: () => now,
+    requestReplan: () => replans++,
+  });
   const backend = { region: 'r1', url: 'http://127.0.0.1:1', connectFailures: 0, ejectedUntilMs: 0 } as Backend;
   return {
     r,
@@ -81,7 +90,10 @@ test('telemetry that comes back after going stale starts a slow start; the first
   const s = setup();
   t.after(() => s.r.close());
   let report: { region: string; model: string; capacity: number; inUse: number; atMs: number } | undefined;
-  const view = { report: () => report, source: { lastSuccessAtMs: T0, lastAttemptAtMs: T0, lastPollOk: true, lastError: null, polls: 1, failures: 0 } };
+  const view = {
+    report: () => report,
+    source: { lastSuccessAtMs: T0, lastAttemptAtMs: T0, lastPollOk: true, lastError: null, polls: 1, failures: 0 },
+  };
   s.r.observeTelemetry(view, ['m'], ['r1'], 3000, T0);
   report = { region: 'r1', model: 'm', capacity: 1, inUse: 0, atMs: T0 + 100 };
   s.r.observeTelemetry(view, ['m'], ['r1'], 3000, T0 + 100);

@@ -16,7 +16,10 @@ test('slow start ramps from the minimum to full weight over the window', () => {
     assert.ok(f >= last, 'never decreases');
     last = f;
   }
-  assert.ok(slowStartFactor(2500, { ...cfg, aggression: 2 }) > slowStartFactor(2500, cfg), 'higher aggression gives weight back sooner');
+  assert.ok(
+    slowStartFactor(2500, { ...cfg, aggression: 2 }) > slowStartFactor(2500, cfg),
+    'higher aggression gives weight back sooner',
+  );
   assert.equal(slowStartFactor(0, { ...cfg, enabled: false }), 1);
 });
 
@@ -45,5 +48,9 @@ test('passive factor shrinks with the 429 rate and with slowness relative to pee
   assert.equal(passiveFactor({ attempts: 100, status429: 0, meanLatencyS: 0.1 }, 0.1, 10), 1);
   assert.equal(passiveFactor({ attempts: 100, status429: 50, meanLatencyS: 0.1 }, 0.1, 10), 0.5);
   assert.equal(passiveFactor({ attempts: 100, status429: 0, meanLatencyS: 0.4 }, 0.1, 10), 0.25);
-  assert.equal(passiveFactor({ attempts: 100, status429: 100, meanLatencyS: 0.1 }, 0.1, 10), 0.05, 'never below the floor');
+  assert.equal(
+    passiveFactor({ attempts: 100, status429: 100, meanLatencyS: 0.1 }, 0.1, 10),
+    0.05,
+    'never below the floor',
+  );
 });

@@ -20,7 +20,10 @@ test('picks follow the weights exactly under stratified sampling', () => {
       const m = 20_000 * weights.length;
       const freq = frequencies(table, m);
       weights.forEach((w, i) => {
-        assert.ok(Math.abs(freq[i]! - w / total) <= weights.length / m + 1e-9, `index ${i}: ${freq[i]} vs ${w / total}`);
+        assert.ok(
+          Math.abs(freq[i]! - w / total) <= weights.length / m + 1e-9,
+          `index ${i}: ${freq[i]} vs ${w / total}`,
+        );
       });
     }),
     { numRuns: 60 },

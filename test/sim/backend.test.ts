@@ -39,7 +39,10 @@ test('OpenAI path answers a chat.completion with the region header', async (t) =
 
 test('Azure path takes the model from the deployment name and records the request as received', async (t) => {
   const fleet = await fleetFor(t, {
-    regions: [{ region: 'eastus2', capacity: 4 }, { region: 'swedencentral', capacity: 4 }],
+    regions: [
+      { region: 'eastus2', capacity: 4 },
+      { region: 'swedencentral', capacity: 4 },
+    ],
     models: ['gpt-5.2'],
   });
   const path = '/openai/deployments/chat-eu/chat/completions?api-version=2024-10-21';
@@ -109,7 +112,10 @@ test('a request over capacity gets 429 with Retry-After, and the slot frees when
 
 test('background load counts against capacity', async (t) => {
   const fleet = await fleetFor(t, {
-    regions: [{ region: 'busy', capacity: 3, backgroundLoad: 3 }, { region: 'room', capacity: 3, backgroundLoad: 2 }],
+    regions: [
+      { region: 'busy', capacity: 3, backgroundLoad: 3 },
+      { region: 'room', capacity: 3, backgroundLoad: 2 },
+    ],
     models: ['m'],
   });
   assert.equal((await postJson(`${urlOf(fleet, 'busy')}/v1/chat/completions`, { model: 'm' })).status, 429);

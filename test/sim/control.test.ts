@@ -16,7 +16,10 @@ interface RegionSummary {
 
 before(async () => {
   fleet = await startSimFleet({
-    regions: [{ region: 'eastus2', capacity: 10, backgroundLoad: 1 }, { region: 'swedencentral', capacity: 5 }],
+    regions: [
+      { region: 'eastus2', capacity: 10, backgroundLoad: 1 },
+      { region: 'swedencentral', capacity: 5 },
+    ],
     models: ['gpt-5.2', 'gpt-4o'],
   });
 });

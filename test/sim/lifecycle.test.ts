@@ -43,11 +43,20 @@ test('invalid options are rejected with the key path', async () => {
     /regions\[0\]\.capacity: must be a finite number >= 0, got -1/,
   );
   await assert.rejects(
-    startSimFleet({ regions: [{ region: 'a', capacity: 1 }, { region: 'a', capacity: 1 }], models: ['m'] }),
+    startSimFleet({
+      regions: [
+        { region: 'a', capacity: 1 },
+        { region: 'a', capacity: 1 },
+      ],
+      models: ['m'],
+    }),
     /duplicate name "a"/,
   );
   await assert.rejects(startSimFleet({ regions: [{ region: 'a', capacity: 1 }], models: [] }), /models/);
-  await assert.rejects(startSimFleet({ regions: [{ region: 'east us', capacity: 1 }], models: ['m'] }), /regions\[0\]\.region/);
+  await assert.rejects(
+    startSimFleet({ regions: [{ region: 'east us', capacity: 1 }], models: ['m'] }),
+    /regions\[0\]\.region/,
+  );
   const fleet = await startSimFleet({ regions: [{ region: 'a', capacity: 1 }], models: ['m'] });
   try {
     assert.throws(() => fleet.region('z'), /unknown region "z" \(known: a\)/);

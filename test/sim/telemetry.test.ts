@@ -55,21 +55,33 @@ test('telemetry reports every region and model with capacity and in-flight plus 
 
 test('drop omits a region and restore brings it back', async (t) => {
   const fleet = await fleetFor(t, {
-    regions: [{ region: 'a', capacity: 1 }, { region: 'b', capacity: 1 }],
+    regions: [
+      { region: 'a', capacity: 1 },
+      { region: 'b', capacity: 1 },
+    ],
     models: ['m'],
   });
   fleet.telemetry.drop('a');
-  assert.deepEqual((await poll(fleet)).map((r) => r.region), ['b']);
+  assert.deepEqual(
+    (await poll(fleet)).map((r) => r.region),
+    ['b'],
+  );
   assert.equal(fleet.telemetry.regionMode('a'), 'dropped');
   fleet.telemetry.restore('a');
-  assert.deepEqual((await poll(fleet)).map((r) => r.region), ['a', 'b']);
+  assert.deepEqual(
+    (await poll(fleet)).map((r) => r.region),
+    ['a', 'b'],
+  );
   assert.throws(() => fleet.telemetry.drop('nowhere'), /unknown region "nowhere"/);
 });
 
 test('freeze keeps the old figures and their old `at` while other regions move on', async (t) => {
   const clock = { now: T0 };
   const fleet = await fleetFor(t, {
-    regions: [{ region: 'a', capacity: 4, ttftMs: 60_000 }, { region: 'b', capacity: 4 }],
+    regions: [
+      { region: 'a', capacity: 4, ttftMs: 60_000 },
+      { region: 'b', capacity: 4 },
+    ],
     models: ['m'],
     now: () => clock.now,
   });
@@ -136,7 +148,10 @@ test('a background wave moves with the clock within base +/- 50%, out of phase a
   const a = samples.map(([x]) => x);
   assert.ok(Math.max(...a) - Math.min(...a) > 5, 'the wave should swing by most of its amplitude');
   assert.ok(samples.flat().every((v) => v >= 5 - 1e-9 && v <= 15 + 1e-9));
-  assert.ok(samples.some(([x, y]) => Math.abs(x - y) > 1), 'regions should not move in lockstep');
+  assert.ok(
+    samples.some(([x, y]) => Math.abs(x - y) > 1),
+    'regions should not move in lockstep',
+  );
 
   clock.now = T0 + 123;
   const reported = find(await poll(fleet), 'a', 'm');

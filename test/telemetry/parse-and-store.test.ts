@@ -17,7 +17,10 @@ test('valid reports parse with ISO or epoch-ms `at`; a future `at` counts as now
     NOW,
   );
   assert.equal(rejected.length, 0);
-  assert.deepEqual(reports.map((r) => r.atMs), [NOW - 10_000, NOW - 500, NOW]);
+  assert.deepEqual(
+    reports.map((r) => r.atMs),
+    [NOW - 10_000, NOW - 500, NOW],
+  );
 });
 
 test('one bad report is rejected with its field; the others survive', () => {
@@ -34,11 +37,17 @@ test('one bad report is rejected with its field; the others survive', () => {
     }),
     NOW,
   );
-  assert.deepEqual(reports.map((r) => r.region), ['a']);
-  assert.deepEqual(rejected.map((r) => r.reason), ['capacity', 'inUse', 'at', 'region', 'not-an-object']);
+  assert.deepEqual(
+    reports.map((r) => r.region),
+    ['a'],
+  );
+  assert.deepEqual(
+    rejected.map((r) => r.reason),
+    ['capacity', 'inUse', 'at', 'region', 'not-an-object'],
+  );
 });
 
-test('a body that is not the contract\'s shape is malformed as a whole', () => {
+test("a body that is not the contract's shape is malformed as a whole", () => {
   assert.throws(() => parseTelemetryBody('<html>', NOW), MalformedTelemetryError);
   assert.throws(() => parseTelemetryBody('{"report":[]}', NOW), MalformedTelemetryError);
   assert.throws(() => parseTelemetryBody('[]', NOW), MalformedTelemetryError);

@@ -59,7 +59,16 @@ test('a refused connection is a counted, logged failure that keeps the last good
   const metrics = new Metrics();
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
-  const poller = new TelemetryPoller({ url: `${source.url}/t`, intervalMs: 20, timeoutMs: 500, store, metrics, logger, now: Date.now, onPolled: () => undefined });
+  const poller = new TelemetryPoller({
+    url: `${source.url}/t`,
+    intervalMs: 20,
+    timeoutMs: 500,
+    store,
+    metrics,
+    logger,
+    now: Date.now,
+    onPolled: () => undefined,
+  });
   t.after(async () => {
     await poller.stop();
     await source.close();
@@ -69,7 +78,10 @@ test('a refused connection is a counted, logged failure that keeps the last good
   up = false;
   await waitFor('failures counted', () => store.source.failures >= 3);
   assert.equal(store.report('m', 'r1')?.inUse, 2, 'the last good report is kept');
-  assert.match(await metrics.registry.metrics(), /switchyard_telemetry_poll_failures_total\{reason="connect"\} [3-9]|switchyard_telemetry_poll_failures_total\{reason="connect"\} \d\d/);
+  assert.match(
+    await metrics.registry.metrics(),
+    /switchyard_telemetry_poll_failures_total\{reason="connect"\} [3-9]|switchyard_telemetry_poll_failures_total\{reason="connect"\} \d\d/,
+  );
   const failureLogs = lines.filter((l) => l.includes('telemetry poll failed'));
   assert.equal(failureLogs.length, 1, 'a repeating failure is logged once, not every interval');
 });
