@@ -146,7 +146,7 @@ async function rebuildBenchmarks(): Promise<RebuildRow[]> {
     modes.set(c.label, planDeployment(c.deployment, c.input, NOW).mode);
     bench.add(c.label, () => {
       const plan = planDeployment(c.deployment, c.input, NOW);
-      const route = new DeploymentRoute(plan, c.upstreamOf);
+      const route = new DeploymentRoute(plan, c.upstreamOf, 1);
       sink += route.plan.routable.length;
     });
   }

@@ -2,8 +2,11 @@
 // (defaults filled) -> topology and planner settings, plus a telemetry view holding a
 // report per region. Copied in spirit from test/helpers/planner-fixtures.ts, not imported.
 import { validateConfig } from '../../src/config/index.js';
+import { estimateLoad } from '../../src/planner/load-estimate.js';
 import type { PlannerInput } from '../../src/planner/types.js';
 import { plannerSettingsOf } from '../../src/router/route-state.js';
+import type { RouteTarget } from '../../src/selector/deployment-route.js';
+import { LoadCell } from '../../src/telemetry/own-load.js';
 import type { CapacityReport } from '../../src/telemetry/report.js';
 import type { TelemetryView } from '../../src/telemetry/store.js';
 import { buildTopology, type DeploymentTopology } from '../../src/topology/topology.js';
@@ -18,7 +21,7 @@ export interface RebuildCase {
   readonly mode: 'normal' | 'conservative';
   readonly deployment: DeploymentTopology;
   readonly input: PlannerInput;
-  readonly upstreamOf: (region: string) => { readonly region: string };
+  readonly upstreamOf: (region: string) => RouteTarget;
 }
 
 /**
@@ -68,9 +71,10 @@ export function rebuildCase(n: number, missingFraction: number, seed: number): R
     settings: plannerSettingsOf(result.config),
     availability: () => undefined,
     passiveFactor: () => 1,
+    load: (model, region) => estimateLoad(telemetry.report(model, region), null, undefined, result.config.routing, NOW),
   };
-  const upstreams = new Map(regions.map((region) => [region, { region }]));
-  const upstreamOf = (region: string): { readonly region: string } => {
+  const upstreams = new Map(regions.map((region) => [region, { region, load: new LoadCell(1) }]));
+  const upstreamOf = (region: string): RouteTarget => {
     const u = upstreams.get(region);
     if (u === undefined) throw new Error(`no upstream for ${region}`);
     return u;

@@ -6,6 +6,7 @@ import type {
   CooldownConfig,
   OutlierConfig,
   RetryConfig,
+  RoutingConfig,
   SheddingConfig,
   SlowStartConfig,
   LimitsConfig,
@@ -73,7 +74,27 @@ export const DEFAULT_RETRY: RetryConfig = Object.freeze({
 });
 
 // Some platforms answer Retry-After in minutes; a minute is as long as we rest a region.
-export const DEFAULT_COOLDOWN: CooldownConfig = Object.freeze({ enabled: true, maxMs: 60_000 });
+// A region at its capacity edge answers 429 with a short Retry-After (often 1 s): that
+// is a capacity signal, not an outage, and resting the whole region for it moves its
+// traffic onto its peers until they answer 429 too. So only a long Retry-After (a
+// spent quota) or a region that turns away nearly everything is rested.
+export const DEFAULT_COOLDOWN: CooldownConfig = Object.freeze({
+  enabled: true,
+  maxMs: 60_000,
+  minRetryAfterMs: 10_000,
+  min429Rate: 0.9,
+});
+
+// One request in flight counts as one unit of inUse (concurrency, as vLLM's running
+// requests and the simulator report); the smoothing constant is two default telemetry
+// intervals, chosen on the fleet model (see docs/routing.md).
+export const DEFAULT_ROUTING: RoutingConfig = Object.freeze({
+  policy: 'adaptive',
+  loadPerRequest: 1,
+  smoothingMs: 1000,
+  pickByLoad: true,
+  staticWeights: Object.freeze({}),
+});
 
 export const DEFAULT_SHEDDING: SheddingConfig = Object.freeze({
   maxInFlight: 10_000,

@@ -85,10 +85,36 @@ export interface RetryConfig {
 }
 
 export interface CooldownConfig {
-  /** Honour Retry-After / retry-after-ms on 429 and 503 by resting that region. */
+  /** Rest a region that asks for it (see below) for its Retry-After / retry-after-ms. */
   readonly enabled: boolean;
   /** Upper bound on a cooldown, whatever the upstream asks for. */
   readonly maxMs: number;
+  /**
+   * A 429 whose Retry-After is at least this rests the whole region at once (a quota
+   * spent); a shorter one only says "full right now" and caps its estimated room.
+   */
+  readonly minRetryAfterMs: number;
+  /** A region whose 429 rate over the outlier window reaches this rests too. */
+  readonly min429Rate: number;
+}
+
+export type RoutingPolicy = 'adaptive' | 'static' | 'round-robin';
+
+export interface RoutingConfig {
+  /**
+   * adaptive: the telemetry-driven loop. static: fixed weights per region, telemetry
+   * ignored. round-robin: every region in turn, telemetry ignored. The last two are
+   * baselines for benchmarks and incident replays, and a fallback for operators.
+   */
+  readonly policy: RoutingPolicy;
+  /** How many telemetry units one of this router's requests in flight adds to inUse; 0 turns the correction off. */
+  readonly loadPerRequest: number;
+  /** Time constant for smoothing the other clients' load; 0 = none. */
+  readonly smoothingMs: number;
+  /** Use the router's in-flight counts at pick time (normal mode): a second draw when a region is short of room. */
+  readonly pickByLoad: boolean;
+  /** Policy static: weight per region (regions not listed weigh 1). */
+  readonly staticWeights: Readonly<Record<string, number>>;
 }
 
 export interface SheddingConfig {
@@ -154,6 +180,7 @@ export interface Config {
   readonly outlier: OutlierConfig;
   readonly retry: RetryConfig;
   readonly cooldown: CooldownConfig;
+  readonly routing: RoutingConfig;
   readonly shedding: SheddingConfig;
   readonly slowStart: SlowStartConfig;
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_COOLDOWN,
   DEFAULT_OUTLIER,
   DEFAULT_RETRY,
+  DEFAULT_ROUTING,
   DEFAULT_SHEDDING,
   DEFAULT_SLOW_START,
   DEFAULT_LIMITS,
@@ -23,6 +24,8 @@ import type {
   LimitsConfig,
   OutlierConfig,
   RetryConfig,
+  RoutingConfig,
+  RoutingPolicy,
   SheddingConfig,
   SlowStartConfig,
   ListenConfig,
@@ -33,13 +36,16 @@ import type {
   UpstreamConfig,
 } from './types.js';
 import {
+  type Check,
   type Mapping,
   type Schema,
   type Section,
   Problems,
   ROOT,
   boolean,
+  describe,
   httpUrl,
+  isRecord,
   integerIn,
   nonEmptyText,
   numberIn,
@@ -131,6 +137,38 @@ const RETRY: Schema<RetryConfig> = {
 const COOLDOWN: Schema<CooldownConfig> = {
   enabled: { check: boolean, fallback: DEFAULT_COOLDOWN.enabled },
   maxMs: { check: durationMs, fallback: DEFAULT_COOLDOWN.maxMs },
+  minRetryAfterMs: { check: durationMs, fallback: DEFAULT_COOLDOWN.minRetryAfterMs },
+  min429Rate: { check: fraction, fallback: DEFAULT_COOLDOWN.min429Rate },
+};
+
+const POLICIES: Readonly<Record<RoutingPolicy, true>> = { adaptive: true, static: true, 'round-robin': true };
+
+/** region -> positive weight; the regions are checked against the backends afterwards. */
+const weightMap: Check<Readonly<Record<string, number>>> = {
+  expected: 'a mapping of region to a positive number, e.g. { eastus2: 60, centralus: 40 }',
+  parse: (value) => {
+    if (!isRecord(value)) return { wrong: `got ${describe(value)}` };
+    for (const [region, w] of Object.entries(value)) {
+      if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) {
+        return { wrong: `weight of ${region} is ${describe(w)}`, right: 'a positive number' };
+      }
+    }
+    return { value: { ...value } as Record<string, number> };
+  },
+};
+
+const ROUTING: Schema<RoutingConfig> = {
+  policy: { check: oneOf(POLICIES, 'routing policy'), fallback: DEFAULT_ROUTING.policy },
+  loadPerRequest: {
+    check: numberIn(0, Number.MAX_VALUE, 'a number >= 0; 0 turns the own-load correction off'),
+    fallback: DEFAULT_ROUTING.loadPerRequest,
+  },
+  smoothingMs: {
+    check: integerIn(0, MAX_TIMER_MS, 'an integer number of milliseconds >= 0; 0 means no smoothing'),
+    fallback: DEFAULT_ROUTING.smoothingMs,
+  },
+  pickByLoad: { check: boolean, fallback: DEFAULT_ROUTING.pickByLoad },
+  staticWeights: { check: weightMap, fallback: DEFAULT_ROUTING.staticWeights },
 };
 
 const SHEDDING: Schema<SheddingConfig> = {
@@ -193,6 +231,7 @@ const ROOT_KEYS: Readonly<Record<keyof Config, true>> = {
   outlier: true,
   retry: true,
   cooldown: true,
+  routing: true,
   shedding: true,
   slowStart: true,
 };
@@ -230,9 +269,32 @@ function readConfig(problems: Problems, root: Mapping): Config | undefined {
     outlier: readBounded(problems, root, 'outlier', OUTLIER, 'baseEjectionMs', 'maxEjectionMs'),
     retry: readBounded(problems, root, 'retry', RETRY, 'backoffBaseMs', 'backoffMaxMs'),
     cooldown: readSection(problems, root, 'cooldown', COOLDOWN)?.whole,
+    routing: readRouting(
+      problems,
+      root,
+      backends?.list.map((b) => b.region),
+    ),
     shedding: readSection(problems, root, 'shedding', SHEDDING)?.whole,
     slowStart: readSection(problems, root, 'slowStart', SLOW_START)?.whole,
   });
+}
+
+function readRouting(problems: Problems, root: Mapping, regions: string[] | undefined): RoutingConfig | undefined {
+  const section = readSection(problems, root, 'routing', ROUTING);
+  const weights = section?.values.staticWeights;
+  if (weights === undefined || regions === undefined) return section?.whole;
+  const known = new Set(regions);
+  let ok = true;
+  for (const region of Object.keys(weights)) {
+    if (known.has(region)) continue;
+    problems.add(
+      `routing.staticWeights.${region}`,
+      'not a region with a backend',
+      `known: ${[...known].sort().join(', ')}`,
+    );
+    ok = false;
+  }
+  return ok ? section?.whole : undefined;
 }
 
 /** A section where one duration bounds another from above (a base and its maximum). */

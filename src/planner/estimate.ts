@@ -11,23 +11,23 @@ export function median(values: readonly number[]): number | null {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-export interface HeadroomEstimate {
-  readonly headroom: number | null;
+export interface RoomEstimate {
+  readonly room: number | null;
   readonly source: EstimateSource;
 }
 
 /**
- * Its last known headroom while that is recent enough to mean something, else the
- * median headroom of the regions that are fresh, else nothing (callers spread evenly).
+ * Its last known room while that is recent enough to mean something, else the median
+ * room of the regions that are fresh, else nothing (callers spread evenly).
  */
-export function estimateHeadroom(
-  lastKnown: { readonly headroom: number; readonly ageMs: number } | null,
+export function estimateRoom(
+  lastKnown: { readonly room: number; readonly ageMs: number } | null,
   freshMedian: number | null,
   estimateMaxAgeMs: number,
-): HeadroomEstimate {
+): RoomEstimate {
   if (lastKnown !== null && lastKnown.ageMs <= estimateMaxAgeMs) {
-    return { headroom: lastKnown.headroom, source: 'last-known' };
+    return { room: lastKnown.room, source: 'last-known' };
   }
-  if (freshMedian !== null) return { headroom: freshMedian, source: 'median' };
-  return { headroom: null, source: 'none' };
+  if (freshMedian !== null) return { room: freshMedian, source: 'median' };
+  return { room: null, source: 'none' };
 }

@@ -1,12 +1,13 @@
-// The planner: config + telemetry + the router's own health view -> one deployment's
-// plan. Pure: no I/O, no clock (now is passed in), no randomness.
+// The planner: config + telemetry + the router's own load and health view -> one
+// deployment's plan. Pure: no I/O, no clock (now is passed in), no randomness.
 import type { DeploymentTopology } from '../topology/topology.js';
-import { headroomOf } from '../telemetry/report.js';
-import { estimateHeadroom, median } from './estimate.js';
+import { estimateRoom, median } from './estimate.js';
+import type { RegionLoad } from './load-estimate.js';
 import { boundedShares, proportionalShares } from './shares.js';
 import type {
   DeploymentPlan,
   EstimateSource,
+  PickRule,
   PlannerInput,
   RegionPlan,
   RegionState,
@@ -21,20 +22,22 @@ interface Observed {
   servable: boolean;
   fresh: boolean;
   ageMs: number | null;
-  capacity: number | null;
-  inUse: number | null;
-  headroom: number | null;
+  load: RegionLoad;
+  /** The room weighed: the load estimate's when fresh, else an estimate. */
+  room: number | null;
   estimate: EstimateSource | null;
   state: RegionState;
   stateReason: string | null;
   weightFactor: number;
   untilMs: number | null;
+  weightCapped: boolean;
 }
 
 function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): Observed[] {
   const servableSet = new Set(dep.servable);
   const out: Observed[] = dep.boundary.map((region) => {
-    const report = input.telemetry.report(dep.model, region);
+    const load = input.load(dep.model, region);
+    const report = load.report;
     const ageMs = report === undefined ? null : Math.max(0, nowMs - report.atMs);
     const fresh = ageMs !== null && ageMs <= input.settings.staleAfterMs;
     const servable = servableSet.has(region);
@@ -46,26 +49,23 @@ function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): O
       servable,
       fresh,
       ageMs,
-      capacity: report?.capacity ?? null,
-      inUse: report?.inUse ?? null,
-      headroom: report !== undefined && fresh ? headroomOf(report) : null,
+      load,
+      room: fresh ? load.room : null,
       estimate: null,
       state: servable ? (avail?.state ?? 'active') : 'no-backend',
       stateReason: servable ? (avail?.reason ?? null) : 'no backend configured in this region',
       weightFactor: avail?.state === 'slow-start' ? avail.weightFactor : 1,
       untilMs: avail?.untilMs ?? null,
+      weightCapped: false,
     };
   });
   capEjections(out, input.settings.maxEjectionPercent);
-  const freshMedian = median(out.filter((o) => o.servable && o.fresh).map((o) => o.headroom as number));
+  const freshMedian = median(out.filter((o) => o.servable && o.fresh).map((o) => o.room as number));
   for (const o of out) {
     if (!o.servable || o.fresh) continue;
-    const lastKnown =
-      o.capacity === null || o.inUse === null
-        ? null
-        : { headroom: headroomOf({ capacity: o.capacity, inUse: o.inUse }), ageMs: o.ageMs as number };
-    const est = estimateHeadroom(lastKnown, freshMedian, input.settings.estimateMaxAgeMs);
-    o.headroom = est.headroom;
+    const lastKnown = o.load.room === null ? null : { room: o.load.room, ageMs: o.ageMs as number };
+    const est = estimateRoom(lastKnown, freshMedian, input.settings.estimateMaxAgeMs);
+    o.room = est.room;
     o.estimate = est.source;
   }
   return out;
@@ -126,34 +126,74 @@ function decideMode(
     return { mode: 'conservative', reason: `coverage ${cov} < ${min}: no fresh data for ${unseen.join(', ')}` };
   }
   const estimated = unseen.length === 0 ? '' : `; estimated: ${unseen.join(', ')}`;
-  return { mode: 'normal', reason: `coverage ${cov} >= ${min}: shares follow headroom${estimated}` };
+  return {
+    mode: 'normal',
+    reason: `coverage ${cov} >= ${min}: shares follow each region's room (capacity minus other clients' load)${estimated}`,
+  };
 }
 
-function weightsFor(active: readonly Observed[], mode: RoutingMode, input: PlannerInput, model: string): number[] {
-  const known = active.filter((o) => o.headroom !== null).map((o) => o.headroom as number);
+/** The baselines ignore telemetry altogether: their plans are the same in every mode. */
+function fixedWeights(active: Observed[], input: PlannerInput): Weights {
+  const { policy, staticWeights } = input.settings;
+  const weights = active.map((o) => (policy === 'static' ? (staticWeights[o.region] ?? 1) : 1) * o.weightFactor);
+  return { weights, rooms: weights, note: '' };
+}
+
+interface Weights {
+  /** Alias-table weights. */
+  readonly weights: number[];
+  /** The room each region has for this router, as the pick compares it. */
+  readonly rooms: number[];
+  readonly note: string;
+}
+
+function weightsFor(active: Observed[], mode: RoutingMode, input: PlannerInput, model: string): Weights {
+  const known = active.filter((o) => o.room !== null).map((o) => o.room as number);
   // With nothing known at all, every region counts the same.
   const fallback = known.length === 0 ? 1 : known.reduce((a, b) => a + b, 0) / known.length;
-  return active.map((o) => {
-    const base = o.headroom ?? fallback;
-    const passive = mode === 'conservative' ? input.passiveFactor(model, o.region) : 1;
-    return base * o.weightFactor * passive;
+  const rooms = active.map((o) => (o.room ?? fallback) * o.weightFactor);
+  if (mode === 'conservative') {
+    const weights = rooms.map((r, i) => r * input.passiveFactor(model, (active[i] as Observed).region));
+    return { weights, rooms, note: '' };
+  }
+  if (!rooms.some((r) => r > 0)) {
+    // No region has room by the estimate. An estimate is no reason to refuse what the
+    // fleet may still take: spread evenly (slow start still applies) and let the
+    // backends answer; their 429s are retried elsewhere and passed on.
+    return {
+      weights: active.map((o) => o.weightFactor),
+      rooms,
+      note: '; no room left by the estimate: spread evenly, the backends decide',
+    };
+  }
+  const weights = capWeights(rooms, active, input.settings.maxWeightRatio);
+  const capped = active.filter((o) => o.weightCapped).map((o) => o.region);
+  const note =
+    capped.length === 0
+      ? ''
+      : `; weight capped at ${input.settings.maxWeightRatio}x the peers' mean: ${capped.join(', ')}`;
+  return { weights, rooms: weights, note };
+}
+
+/**
+ * No weight above ratio x the mean of its peers' weights (gRPC's weighted round robin
+ * caps at 10x the mean for the same reason): one absurd report cannot take all traffic.
+ */
+function capWeights(weights: readonly number[], active: Observed[], ratio: number): number[] {
+  const n = weights.length;
+  if (n < 2) return [...weights];
+  let total = 0;
+  for (const w of weights) total += w;
+  return weights.map((w, i) => {
+    // Peers with no room at all leave nothing to compare with: the one with room keeps it.
+    const cap = (ratio * (total - w)) / (n - 1);
+    if (w <= cap || cap <= 0) return w;
+    (active[i] as Observed).weightCapped = true;
+    return cap;
   });
 }
 
-function rejectionFor(
-  observed: readonly Observed[],
-  active: readonly Observed[],
-  input: PlannerInput,
-  nowMs: number,
-): Rejection {
-  if (active.length > 0) {
-    return {
-      status: 429,
-      code: 'NoCapacity',
-      message: `every eligible region is out of headroom (${active.map((o) => o.region).join(', ')})`,
-      retryAfterS: input.settings.fullRetryAfterS,
-    };
-  }
+function rejectionFor(observed: readonly Observed[], input: PlannerInput, nowMs: number): Rejection {
   const cooling = observed.filter((o) => o.state === 'cooldown' && o.untilMs !== null);
   const timed = (cooling.length > 0 ? cooling : observed).filter((o) => o.untilMs !== null);
   const earliest = timed.length === 0 ? null : Math.min(...timed.map((o) => o.untilMs as number));
@@ -178,42 +218,69 @@ function rejectionFor(
   };
 }
 
+function regionPlan(o: Observed, share: number): RegionPlan {
+  const { roomCap } = o.load;
+  const room = o.room === null || roomCap === null ? o.room : Math.min(o.room, roomCap);
+  return {
+    region: o.region,
+    share,
+    fresh: o.fresh,
+    ageMs: o.ageMs,
+    capacity: o.load.report?.capacity ?? null,
+    inUse: o.load.report?.inUse ?? null,
+    ownInFlight: o.load.ownInFlight,
+    ownAtReport: o.load.ownAtReport,
+    othersLoad: o.load.othersLoad,
+    room: o.room,
+    headroom: room === null ? null : Math.max(0, room - o.load.ownLoad),
+    roomCap: o.load.roomCap,
+    capUntilMs: o.load.capUntilMs,
+    estimate: o.estimate,
+    state: o.state,
+    stateReason: o.stateReason,
+    stateUntilMs: o.untilMs,
+    weightFactor: o.weightFactor,
+    weightCapped: o.weightCapped,
+  };
+}
+
 export function planDeployment(dep: DeploymentTopology, input: PlannerInput, nowMs: number): DeploymentPlan {
   const observed = observe(dep, input, nowMs);
   const servable = observed.filter((o) => o.servable);
   const freshCount = servable.filter((o) => o.fresh).length;
   const coverage = servable.length === 0 ? 0 : freshCount / servable.length;
   const unseen = servable.filter((o) => !o.fresh).map((o) => o.region);
-  const { mode, reason } = decideMode(input, coverage, unseen, nowMs);
+  const { policy } = input.settings;
+  const adaptive = policy === 'adaptive';
+  const decided = adaptive
+    ? decideMode(input, coverage, unseen, nowMs)
+    : { mode: 'normal' as const, reason: `policy ${policy}: telemetry is not used` };
+  const mode = decided.mode;
 
   const active = servable.filter((o) => o.state === 'active' || o.state === 'slow-start');
-  const weights = weightsFor(active, mode, input, dep.model);
-  let shares: number[] | null;
-  if (active.length === 0) shares = null;
-  else if (mode === 'conservative') {
-    const n = active.length;
-    shares = boundedShares(weights, input.settings.minShareFactor / n, input.settings.maxShareFactor / n);
-  } else shares = proportionalShares(weights);
+  let shares: number[] | null = null;
+  let rooms: number[] = [];
+  let note = '';
+  if (active.length > 0) {
+    const w = adaptive ? weightsFor(active, mode, input, dep.model) : fixedWeights(active, input);
+    rooms = w.rooms;
+    note = w.note;
+    if (mode === 'conservative') {
+      const n = active.length;
+      shares = boundedShares(w.weights, input.settings.minShareFactor / n, input.settings.maxShareFactor / n);
+    } else shares = proportionalShares(w.weights);
+  }
 
   const shareOf = new Map<string, number>();
-  if (shares !== null) active.forEach((o, i) => shareOf.set(o.region, shares[i] as number));
+  const roomOf = new Map<string, number>();
+  active.forEach((o, i) => {
+    shareOf.set(o.region, shares === null ? 0 : (shares[i] as number));
+    roomOf.set(o.region, rooms[i] as number);
+  });
   const routable = active.filter((o) => (shareOf.get(o.region) ?? 0) > 0).map((o) => o.region);
-  const routableShares = routable.map((r) => shareOf.get(r) as number);
-
-  const regions: RegionPlan[] = observed.map((o) => ({
-    region: o.region,
-    share: shareOf.get(o.region) ?? 0,
-    fresh: o.fresh,
-    ageMs: o.ageMs,
-    capacity: o.capacity,
-    inUse: o.inUse,
-    headroom: o.headroom,
-    estimate: o.estimate,
-    state: o.state,
-    stateReason: o.stateReason,
-    stateUntilMs: o.untilMs,
-    weightFactor: o.weightFactor,
-  }));
+  let pick: PickRule = 'weighted';
+  if (policy === 'round-robin') pick = 'rotate';
+  else if (adaptive && mode === 'normal' && input.settings.pickByLoad && routable.length > 1) pick = 'by-load';
 
   return {
     name: dep.name,
@@ -221,11 +288,13 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
     type: dep.type,
     boundary: dep.boundary,
     mode,
-    reason,
+    reason: decided.reason + note,
     coverage,
-    regions,
+    pick,
+    regions: observed.map((o) => regionPlan(o, shareOf.get(o.region) ?? 0)),
     routable,
-    shares: routableShares,
-    rejection: routable.length === 0 ? rejectionFor(observed, active, input, nowMs) : null,
+    shares: routable.map((r) => shareOf.get(r) as number),
+    rooms: routable.map((r) => roomOf.get(r) as number),
+    rejection: routable.length === 0 ? rejectionFor(observed, input, nowMs) : null,
   };
 }

@@ -1,7 +1,8 @@
 // What the planner takes and what it produces. Plain data: the planner is a pure
 // function from these inputs (and `now`) to a plan.
-import type { DeploymentType } from '../config/types.js';
+import type { DeploymentType, RoutingPolicy } from '../config/types.js';
 import type { SourceStatus, TelemetryView } from '../telemetry/store.js';
+import type { RegionLoad } from './load-estimate.js';
 
 export type RoutingMode = 'normal' | 'conservative';
 
@@ -43,8 +44,14 @@ export interface PlannerSettings {
   readonly maxEjectionPercent: number;
   /** Conservative mode: every active region gets at least minShareFactor / N. */
   readonly minShareFactor: number;
-  /** Retry-After (s) when every region is out of headroom: about one telemetry interval. */
-  readonly fullRetryAfterS: number;
+  /** Normal mode: no region's weight above this many times the mean of its peers'. */
+  readonly maxWeightRatio: number;
+  /** adaptive follows telemetry; static and round-robin ignore it (baselines). */
+  readonly policy: RoutingPolicy;
+  /** Policy static: weight per region (1 when not listed). */
+  readonly staticWeights: Readonly<Record<string, number>>;
+  /** Adaptive, normal mode: picks look at in-flight counts (see the selector). */
+  readonly pickByLoad: boolean;
   /** Retry-After (s) when no region can serve and no ejection end is known. */
   readonly unavailableRetryAfterS: number;
 }
@@ -55,6 +62,8 @@ export interface PlannerInput {
   readonly settings: PlannerSettings;
   readonly availability: AvailabilityLookup;
   readonly passiveFactor: PassiveFactorLookup;
+  /** The router's current load estimate per (model, region), made once per re-plan. */
+  readonly load: (model: string, region: string) => RegionLoad;
 }
 
 export type EstimateSource = 'last-known' | 'median' | 'none';
@@ -65,11 +74,24 @@ export interface RegionPlan {
   readonly fresh: boolean;
   /** Age of the newest report, null when there has never been one. */
   readonly ageMs: number | null;
+  /** The newest report's figures, as reported. */
   readonly capacity: number | null;
   readonly inUse: number | null;
-  /** The headroom the plan weighed: reported when fresh, else the estimate. */
+  /** This router's requests in flight there now, and its load when the report was measured. */
+  readonly ownInFlight: number;
+  readonly ownAtReport: number | null;
+  /** The other clients' load (reported inUse minus this router's part), smoothed. */
+  readonly othersLoad: number | null;
+  /** The room for this router the plan weighed: capacity - othersLoad when fresh, else the estimate. */
+  readonly room: number | null;
+  /** The current estimate of headroom: room (capped after a 429) minus this router's load now. */
   readonly headroom: number | null;
+  /** After a 429: the room is capped at this until capUntilMs. */
+  readonly roomCap: number | null;
+  readonly capUntilMs: number | null;
   readonly estimate: EstimateSource | null;
+  /** Normal mode: the weight was cut to maxWeightRatio x its peers' mean. */
+  readonly weightCapped: boolean;
   readonly state: RegionState;
   readonly stateReason: string | null;
   /** When an ejection or cooldown ends (ms since epoch). */
@@ -84,6 +106,12 @@ export interface Rejection {
   readonly retryAfterS: number;
 }
 
+/**
+ * How the data plane picks among the routable regions: by the shares alone, by the
+ * shares and the room left at that instant, or each in turn.
+ */
+export type PickRule = 'weighted' | 'by-load' | 'rotate';
+
 export interface DeploymentPlan {
   readonly name: string;
   readonly model: string;
@@ -92,11 +120,14 @@ export interface DeploymentPlan {
   readonly mode: RoutingMode;
   readonly reason: string;
   readonly coverage: number;
+  readonly pick: PickRule;
   /** One per boundary region, in boundary order. */
   readonly regions: readonly RegionPlan[];
   /** The regions with a positive share, and those shares (sum 1), index-aligned. */
   readonly routable: readonly string[];
   readonly shares: readonly number[];
+  /** Index-aligned with routable: the room each was weighed with (0 when unknown). */
+  readonly rooms: readonly number[];
   /** Set exactly when `routable` is empty. */
   readonly rejection: Rejection | null;
 }

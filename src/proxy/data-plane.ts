@@ -104,7 +104,7 @@ export class DataPlane {
         return;
       }
       const route = deployment.route;
-      const region = route === null ? null : route.pick(env.random());
+      const region = route === null ? null : route.pick(env.random);
       if (route === null || region === null) {
         const rejection = route?.plan.rejection;
         this.ownAnswer(

@@ -11,26 +11,13 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import type { DeploymentRuntime } from '../router/deployment-runtime.js';
+import type { OutcomeSink } from '../resilience/outcome.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
-import type { Backend, RegionUpstream } from './upstream.js';
+import type { Backend, RegionTarget } from './upstream.js';
 import { clientResponseHeaders } from './headers.js';
 import { sendError, type RouterErrorCode } from './errors.js';
-import { CONNECT_ERRORS, MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
-
-/**
- * What the data plane learns from each attempt; resilience feeds on it. Positional
- * arguments, so reporting an attempt makes no object on the hot path.
- * status: HTTP status, or 0 when the attempt failed before a response.
- * headersSeconds: time to response headers, null without a response.
- */
-export type OutcomeSink = (
-  model: string,
-  backend: Backend,
-  status: number,
-  errorCode: string | null,
-  retryAfterMs: number | null,
-  headersSeconds: number | null,
-) => void;
+import { CONNECT_ERRORS } from '../resilience/upstream-errors.js';
+import { MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
 
 export interface ForwardEnv {
   readonly metrics: Metrics;
@@ -78,7 +65,7 @@ function onResponseClose(this: CallResponse): void {
 
 export class ProxyCall implements Dispatcher.DispatchHandler {
   private backend: Backend | null = null;
-  private region: RegionUpstream | null = null;
+  private region: RegionTarget | null = null;
   private abortUpstream: ((err?: Error) => void) | null = null;
   private resumeUpstream: (() => void) | null = null;
   private status = 0;
@@ -132,8 +119,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.abortUpstream?.(new Error(CLIENT_CLOSED));
   }
 
-  start(region: RegionUpstream): void {
-    const backend = region.pickBackend(this.env.now());
+  start(region: RegionTarget): void {
+    const backend = region.upstream.pickBackend(this.env.now());
     const limit = this.env.maxInFlightPerBackend;
     if (limit > 0 && backend.inFlight >= limit) {
       this.shedAt(region);
@@ -151,6 +138,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.held = null;
     this.attemptStart = performance.now();
     backend.acquire();
+    region.load.inFlight++;
     backend.pool.dispatch(
       {
         path: this.req.url ?? '/',
@@ -179,7 +167,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       return true;
     }
     try {
-      this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, (this.region as RegionUpstream).region));
+      this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, (this.region as RegionTarget).region));
     } catch (err) {
       // Node refuses a header it cannot send (e.g. a control character): the upstream
       // answer cannot be relayed, so the client gets a clear 502 instead.
@@ -233,7 +221,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       return;
     }
     this.finishAttempt(this.status, code);
-    const region = this.region as RegionUpstream;
+    const region = this.region as RegionTarget;
     if (this.responded) {
       // Headers are out: the only honest signal left is a broken stream.
       this.env.logger.warn(
@@ -275,7 +263,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private mayRetry(): boolean {
     const retry = this.env.retry;
     if (!retry.enabled || this.attempts >= retry.maxAttempts) return false;
-    const tried = (this.tried ??= new Set()).add((this.region as RegionUpstream).region);
+    const tried = (this.tried ??= new Set()).add((this.region as RegionTarget).region);
     const route = this.deployment.route;
     if (route === null || !route.hasOther(tried)) return false;
     if (!retry.budget.tryAcquire(this.env.requestsInFlight())) {
@@ -301,7 +289,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private retryNow(reason: string): void {
     if (this.clientGone) return;
     // The current route: a cooldown or ejection from the failed attempt counts already.
-    const other = this.deployment.route?.pickOther(this.tried as Set<string>, this.env.random()) ?? null;
+    const other = this.deployment.route?.pickOther(this.tried as Set<string>, this.env.random) ?? null;
     if (other === null) {
       this.dropPendingToken();
       this.giveUp();
@@ -314,7 +302,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   /** No attempt left: the client gets the last upstream answer, or a router error. */
   private giveUp(): void {
     const held = this.held;
-    const region = (this.region as RegionUpstream).region;
+    const region = (this.region as RegionTarget).region;
     if (held === null) {
       this.finish(
         sendError(this.res, 'UpstreamUnavailable', `no region of the boundary could be reached (last: ${region})`),
@@ -334,9 +322,9 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.finish(held.status);
   }
 
-  private shedAt(region: RegionUpstream): void {
+  private shedAt(region: RegionTarget): void {
     (this.tried ??= new Set()).add(region.region);
-    const other = this.deployment.route?.pickOther(this.tried, this.env.random()) ?? null;
+    const other = this.deployment.route?.pickOther(this.tried, this.env.random) ?? null;
     if (other !== null) {
       this.start(other);
       return;
@@ -364,6 +352,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private finishAttempt(status: number, errorCode: string | null): void {
     const backend = this.backend as Backend;
     backend.release();
+    (this.region as RegionTarget).load.inFlight--;
     if (this.attemptIsRetry) {
       this.attemptIsRetry = false;
       this.env.retry.budget.release();

@@ -2,19 +2,6 @@
 // connection that failed before any response, or a 429/502/503/504 whose answer the
 // router held back. Everything else is the upstream's final word.
 
-// Errors that mean the request never reached an application: safe to send elsewhere.
-export const CONNECT_ERRORS: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'EPIPE',
-]);
-
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 502 || status === 503 || status === 504;
 }

@@ -2,6 +2,7 @@
 // its in-flight count, and the backend choice inside a region.
 import { Pool } from 'undici';
 import type { BackendConfig, UpstreamConfig } from '../config/types.js';
+import type { RouteTarget } from '../selector/deployment-route.js';
 
 export class Backend {
   readonly region: string;
@@ -65,4 +66,9 @@ export class RegionUpstream {
     }
     return best ?? (list[start] as Backend);
   }
+}
+
+/** What a route picks: a region's upstream, and this router's load cell for the deployment's model there. */
+export interface RegionTarget extends RouteTarget {
+  readonly upstream: RegionUpstream;
 }

@@ -1,7 +1,8 @@
-// Regions resting after a 429/503 with Retry-After, per model. A TTL map read when
-// plans are rebuilt (never per request): node-cache evicts what has ended, while the
-// end time itself is compared with the injected clock so tests stay deterministic.
-import NodeCache from 'node-cache';
+// Regions resting after a 503 with Retry-After, a long 429 Retry-After, or a 429 rate
+// that says the region turns nearly everything away; per model. Read when plans are
+// rebuilt (never per request). Entries are judged and dropped on the injected clock,
+// so tests and the fleet model stay deterministic; there is at most one per
+// (model, region), so the map stays small without a timer.
 
 export interface Cooldown {
   readonly sinceMs: number;
@@ -10,7 +11,7 @@ export interface Cooldown {
 }
 
 export class Cooldowns {
-  private readonly cache = new NodeCache({ useClones: false, checkperiod: 5 });
+  private readonly held = new Map<string, Cooldown>();
 
   constructor(private readonly maxMs: number) {}
 
@@ -18,31 +19,32 @@ export class Cooldowns {
   rest(model: string, region: string, requestedMs: number, reason: string, nowMs: number): Cooldown {
     const key = `${model}\u0000${region}`;
     const ms = Math.min(Math.max(0, requestedMs), this.maxMs);
-    const held = this.cache.get<Cooldown>(key);
+    const held = this.held.get(key);
     if (held !== undefined && held.untilMs >= nowMs + ms) return held;
     const cooldown: Cooldown = { sinceMs: nowMs, untilMs: nowMs + ms, reason };
-    // Evict a little after the end; the end is checked against our own clock anyway.
-    this.cache.set(key, cooldown, Math.ceil(ms / 1000) + 1);
+    this.held.set(key, cooldown);
     return cooldown;
   }
 
   active(model: string, region: string, nowMs: number): Cooldown | undefined {
-    const c = this.cache.get<Cooldown>(`${model}\u0000${region}`);
-    return c !== undefined && nowMs < c.untilMs ? c : undefined;
+    const key = `${model}\u0000${region}`;
+    const c = this.held.get(key);
+    if (c === undefined) return undefined;
+    if (nowMs < c.untilMs) return c;
+    this.held.delete(key);
+    return undefined;
   }
 
   all(nowMs: number): Array<Cooldown & { model: string; region: string }> {
     const out: Array<Cooldown & { model: string; region: string }> = [];
-    for (const key of this.cache.keys()) {
-      const c = this.cache.get<Cooldown>(key);
-      if (c === undefined || nowMs >= c.untilMs) continue;
+    for (const [key, c] of this.held) {
+      if (nowMs >= c.untilMs) {
+        this.held.delete(key);
+        continue;
+      }
       const [model, region] = key.split('\u0000') as [string, string];
       out.push({ model, region, ...c });
     }
     return out;
-  }
-
-  close(): void {
-    this.cache.close();
   }
 }

@@ -7,9 +7,9 @@ import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RegionAvailability } from '../planner/types.js';
 import { median } from '../planner/estimate.js';
-import type { OutcomeSink } from '../proxy/forward.js';
-import type { Backend } from '../proxy/upstream.js';
-import { CONNECT_ERRORS } from '../proxy/retry-policy.js';
+import type { BackendHealth, OutcomeSink } from './outcome.js';
+import { CONNECT_ERRORS } from './upstream-errors.js';
+import type { OwnLoadView } from '../telemetry/own-load.js';
 import type { TelemetryView } from '../telemetry/store.js';
 import { Cooldowns } from './cooldowns.js';
 import { OutlierDetector, type OutcomeClass } from './outlier-detector.js';
@@ -25,9 +25,14 @@ export interface ResilienceOptions {
   readonly now: () => number;
   /** A region's state changed: the router should re-plan soon (debounced by the caller). */
   readonly requestReplan: () => void;
+  /** This router's load per (model, region): a 429 caps a region's room there. */
+  readonly ownLoad: OwnLoadView;
 }
 
 const key = (model: string, region: string): string => `${model}\u0000${region}`;
+
+// A region that turns nearly everything away without saying for how long rests this long.
+const DEFAULT_RATE_REST_MS = 1000;
 
 /** How an attempt counts for outlier detection. A client that went away counts as nothing. */
 export function classify(status: number, errorCode: string | null, retryAfterMs: number | null): OutcomeClass | null {
@@ -45,8 +50,8 @@ export class Resilience {
   readonly detector: OutlierDetector;
   readonly cooldowns: Cooldowns;
   readonly budget: RetryBudget;
-  /** When each region's slow start begins (ms since epoch): the end of its last outage. */
-  private readonly recoveries = new Map<string, number>();
+  /** When each region's slow start begins (the end of its last outage) and how long it ramps. */
+  private readonly recoveries = new Map<string, { atMs: number; windowMs: number }>();
   private readonly telemetryFresh = new Map<string, boolean>();
   private readonly medianLatency = new Map<string, { atMs: number; value: number | null }>();
 
@@ -71,30 +76,90 @@ export class Resilience {
         { model, region, kind: ejection.kind, reason: ejection.reason, ejectedForMs: ejection.untilMs - now },
         'region ejected',
       );
-      this.recoveries.set(key(model, region), ejection.untilMs);
+      this.recoverAt(key(model, region), ejection.untilMs, config.slowStart.windowMs);
       this.opts.requestReplan();
     }
-    if ((status === 429 || status === 503) && retryAfterMs !== null && config.cooldown.enabled) {
-      const held = this.cooldowns.active(model, region, now);
-      const c = this.cooldowns.rest(
-        model,
-        region,
-        retryAfterMs,
-        `upstream answered ${status} with Retry-After ${Math.round(retryAfterMs)} ms`,
-        now,
-      );
-      if (c.untilMs > now && (held === undefined || c.untilMs > held.untilMs)) {
-        metrics.cooldowns.labels(model, region).inc();
-        if (held === undefined)
-          logger.info({ model, region, status, cooldownMs: c.untilMs - now, reason: c.reason }, 'region cooling down');
-        this.recoveries.set(key(model, region), Math.max(c.untilMs, this.recoveries.get(key(model, region)) ?? 0));
-        this.opts.requestReplan();
-      }
-    }
+    if (status === 429) this.capacitySignal(model, region, retryAfterMs, now);
+    const rest = this.restFor(model, region, status, retryAfterMs, now);
+    if (rest !== null) this.coolDown(model, region, status, rest, now);
   };
 
+  /**
+   * A 429 says "full right now", not "gone": the region's room for this router is
+   * capped at what the router had in flight there when the answer came, until its
+   * Retry-After (or one telemetry interval) has passed or a newer report arrives. The
+   * pick then passes it over until some of those requests finish.
+   */
+  private capacitySignal(model: string, region: string, retryAfterMs: number | null, now: number): void {
+    const cell = this.opts.ownLoad.cellOf(model, region);
+    if (cell === null) return;
+    const { config } = this.opts;
+    const holdMs = Math.min(retryAfterMs ?? config.telemetry.intervalMs, config.cooldown.minRetryAfterMs);
+    cell.capRoom(cell.inFlight * config.routing.loadPerRequest, now, now + holdMs);
+  }
+
+  /**
+   * Whether to rest the whole region, and for how long. Only what really is an outage
+   * of the region for this model: a 503 with Retry-After (a deliberate "back off"), a
+   * 429 whose Retry-After is long (a spent quota), or a region that turns away nearly
+   * everything. A 429 at the capacity edge is a capacity signal instead.
+   */
+  private restFor(
+    model: string,
+    region: string,
+    status: number,
+    retryAfterMs: number | null,
+    now: number,
+  ): { ms: number; reason: string } | null {
+    const { config } = this.opts;
+    if (!config.cooldown.enabled || (status !== 429 && status !== 503)) return null;
+    const asked = retryAfterMs === null ? '' : ` with Retry-After ${Math.round(retryAfterMs)} ms`;
+    if (status === 503)
+      return retryAfterMs === null ? null : { ms: retryAfterMs, reason: `upstream answered 503${asked}` };
+    if (retryAfterMs !== null && retryAfterMs >= config.cooldown.minRetryAfterMs) {
+      return { ms: retryAfterMs, reason: `upstream answered 429${asked}` };
+    }
+    const h = this.detector.peek(model, region);
+    if (h === undefined) return null;
+    const attempts = h.window.sum(ATTEMPTS, now);
+    if (attempts < config.outlier.minRequests) return null;
+    const rate = h.window.sum(STATUS_429, now) / attempts;
+    if (rate < config.cooldown.min429Rate) return null;
+    return {
+      ms: retryAfterMs ?? DEFAULT_RATE_REST_MS,
+      reason: `429 rate ${rate.toFixed(2)} >= ${config.cooldown.min429Rate} over ${attempts} attempts (last${asked})`,
+    };
+  }
+
+  private coolDown(
+    model: string,
+    region: string,
+    status: number,
+    rest: { ms: number; reason: string },
+    now: number,
+  ): void {
+    const { metrics, logger } = this.opts;
+    const held = this.cooldowns.active(model, region, now);
+    const c = this.cooldowns.rest(model, region, rest.ms, rest.reason, now);
+    if (c.untilMs <= now || (held !== undefined && c.untilMs <= held.untilMs)) return;
+    metrics.cooldowns.labels(model, region).inc();
+    if (held === undefined) {
+      logger.info({ model, region, status, cooldownMs: c.untilMs - now, reason: c.reason }, 'region cooling down');
+    }
+    // After a rest the region ramps back over as long as it rested, at most the slow-start window.
+    this.recoverAt(key(model, region), c.untilMs, c.untilMs - c.sinceMs);
+    this.opts.requestReplan();
+  }
+
+  /** A slow start from atMs over windowMs (the later of two recoveries wins). */
+  private recoverAt(k: string, atMs: number, windowMs: number): void {
+    const previous = this.recoveries.get(k);
+    if (previous !== undefined && previous.atMs > atMs) return;
+    this.recoveries.set(k, { atMs, windowMs: Math.min(windowMs, this.opts.config.slowStart.windowMs) });
+  }
+
   /** Inside a region: a backend that keeps refusing connections is skipped for a while. */
-  private trackBackend(b: Backend, status: number, errorCode: string | null, now: number): void {
+  private trackBackend(b: BackendHealth, status: number, errorCode: string | null, now: number): void {
     if (status !== 0 || errorCode === null || !CONNECT_ERRORS.has(errorCode)) {
       if (status !== 0) b.connectFailures = 0;
       return;
@@ -131,7 +196,7 @@ export class Resilience {
         const k = key(model, region);
         const before = this.telemetryFresh.get(k);
         if (before === false && fresh) {
-          this.recoveries.set(k, Math.max(now, this.recoveries.get(k) ?? 0));
+          this.recoverAt(k, now, this.opts.config.slowStart.windowMs);
           this.opts.logger.info({ model, region, reason: 'telemetry fresh again' }, 'region recovering');
         }
         // Only a region seen fresh once can "come back"; at start-up nothing recovers.
@@ -164,19 +229,18 @@ export class Resilience {
       };
     }
     const k = key(model, region);
-    const since = this.recoveries.get(k);
-    if (since === undefined || now < since) return undefined;
-    const factor = slowStartFactor(now - since, this.opts.config.slowStart);
+    const recovery = this.recoveries.get(k);
+    if (recovery === undefined || now < recovery.atMs) return undefined;
+    const factor = slowStartFactor(now - recovery.atMs, this.opts.config.slowStart, recovery.windowMs);
     if (factor >= 1) {
       this.recoveries.delete(k);
       return undefined;
     }
-    const windowS = this.opts.config.slowStart.windowMs / 1000;
     return {
       state: 'slow-start',
-      reason: `recovering: ${Math.round(factor * 100)}% of its weight, full after ${windowS} s`,
+      reason: `recovering: ${Math.round(factor * 100)}% of its weight, full after ${recovery.windowMs / 1000} s`,
       kind: null,
-      sinceMs: since,
+      sinceMs: recovery.atMs,
       untilMs: null,
       weightFactor: factor,
     };
@@ -211,9 +275,5 @@ export class Resilience {
     const value = median(latencies);
     this.medianLatency.set(model, { atMs: now, value });
     return value;
-  }
-
-  close(): void {
-    this.cooldowns.close();
   }
 }

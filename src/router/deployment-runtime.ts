@@ -1,10 +1,12 @@
 // A deployment as the data plane sees it: static parts made at start-up (topology,
-// metric children) and the current route, replaced whole when the plan changes.
+// per-region targets, metric children) and the current route, replaced whole when the
+// plan changes.
 import type { Metrics } from '../metrics/metrics.js';
 import type { RouteCounters } from '../metrics/request-series.js';
-import type { DeploymentTopology } from '../topology/topology.js';
+import type { RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import type { DeploymentRoute } from '../selector/deployment-route.js';
-import type { RegionUpstream } from '../proxy/upstream.js';
+import type { OwnLoad } from '../telemetry/own-load.js';
+import type { DeploymentTopology } from '../topology/topology.js';
 
 /** Region label for answers the router gives itself. */
 export const NO_REGION = 'none';
@@ -13,17 +15,35 @@ export class DeploymentRuntime {
   readonly name: string;
   readonly topology: DeploymentTopology;
   /** Swapped by reference on every plan rebuild; read once per request. */
-  route: DeploymentRoute<RegionUpstream> | null = null;
+  route: DeploymentRoute<RegionTarget> | null = null;
   readonly ownAnswers: RouteCounters;
   private readonly statsByRegion = new Map<string, RouteCounters>();
+  private readonly targets = new Map<string, RegionTarget>();
 
-  constructor(topology: DeploymentTopology, metrics: Metrics) {
+  constructor(
+    topology: DeploymentTopology,
+    metrics: Metrics,
+    upstreams: ReadonlyMap<string, RegionUpstream>,
+    ownLoad: OwnLoad,
+  ) {
     this.name = topology.name;
     this.topology = topology;
     this.ownAnswers = metrics.requests.route(topology.name, NO_REGION);
-    for (const region of topology.servable)
+    for (const region of topology.servable) {
       this.statsByRegion.set(region, metrics.requests.route(topology.name, region));
+      const upstream = upstreams.get(region);
+      if (upstream === undefined) throw new Error(`no upstream for servable region ${region}`);
+      // Every deployment of a model shares the model's load cell for the region.
+      this.targets.set(region, { region, upstream, load: ownLoad.cell(topology.model, region) });
+    }
   }
+
+  /** The target of a servable region (made at start-up: a re-plan allocates none). */
+  readonly targetOf = (region: string): RegionTarget => {
+    const target = this.targets.get(region);
+    if (target === undefined) throw new Error(`region ${region} is not servable for ${this.name}`);
+    return target;
+  };
 
   statsFor(region: string): RouteCounters {
     return this.statsByRegion.get(region) ?? this.ownAnswers;

@@ -4,18 +4,29 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { estimateLoad, type RegionLoad, type SmoothingState } from '../planner/load-estimate.js';
 import { planDeployment } from '../planner/plan-deployment.js';
 import type { PlannerSettings, RegionState } from '../planner/types.js';
 import type { Resilience } from '../resilience/resilience.js';
-import type { Topology } from '../topology/topology.js';
-import type { RegionUpstream } from '../proxy/upstream.js';
-import { DeploymentRoute } from '../selector/deployment-route.js';
+import type { DeploymentTopology, Topology } from '../topology/topology.js';
+import { DeploymentRoute, type RouteTarget } from '../selector/deployment-route.js';
+import type { OwnLoad } from '../telemetry/own-load.js';
 import { sourceStatusOf, type SourceStatus, type TelemetryStore } from '../telemetry/store.js';
-import type { DeploymentRuntime } from './deployment-runtime.js';
+
+/** A deployment whose route the re-plan loop replaces. */
+export interface PlannedDeployment<T extends RouteTarget> {
+  readonly topology: DeploymentTopology;
+  /** The target of a servable region, made once (a re-plan allocates none). */
+  readonly targetOf: (region: string) => T;
+  route: DeploymentRoute<T> | null;
+}
 
 // Conservative mode keeps every active region warm with at least a quarter of an even share.
 export const DEFAULT_MIN_SHARE_FACTOR = 0.25;
 const DEFAULT_UNAVAILABLE_RETRY_AFTER_S = 5;
+// gRPC's weighted round robin caps weights at 10x the mean for the same reason: one
+// absurd report must not take all traffic.
+const MAX_WEIGHT_RATIO = 10;
 
 export function plannerSettingsOf(config: Config): PlannerSettings {
   return {
@@ -25,16 +36,19 @@ export function plannerSettingsOf(config: Config): PlannerSettings {
     maxShareFactor: config.conservative.maxShareFactor,
     maxEjectionPercent: config.outlier.maxEjectionPercent,
     minShareFactor: DEFAULT_MIN_SHARE_FACTOR,
-    fullRetryAfterS: Math.max(1, Math.ceil(config.telemetry.intervalMs / 1000)),
+    maxWeightRatio: MAX_WEIGHT_RATIO,
     unavailableRetryAfterS: DEFAULT_UNAVAILABLE_RETRY_AFTER_S,
+    policy: config.routing.policy,
+    staticWeights: config.routing.staticWeights,
+    pickByLoad: config.routing.pickByLoad,
   };
 }
 
-export interface RouteStateOptions {
+export interface RouteStateOptions<T extends RouteTarget> {
   readonly config: Config;
-  readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
-  readonly upstreams: ReadonlyMap<string, RegionUpstream>;
+  readonly deployments: ReadonlyMap<string, PlannedDeployment<T>>;
   readonly store: TelemetryStore;
+  readonly ownLoad: OwnLoad;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly topology: Topology;
@@ -43,19 +57,21 @@ export interface RouteStateOptions {
 
 const STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cooldown', 'slow-start'];
 
-export class RouteState {
+export class RouteState<T extends RouteTarget> {
   private readonly settings: PlannerSettings;
   private readonly models: ReadonlySet<string>;
+  /** The other clients' load per (model, region) as last smoothed, carried to the next re-plan. */
+  private smoothing = new Map<string, SmoothingState>();
   sourceStatus: SourceStatus = 'stale';
   plannedAtMs = 0;
 
-  constructor(private readonly opts: RouteStateOptions) {
+  constructor(private readonly opts: RouteStateOptions<T>) {
     this.settings = plannerSettingsOf(opts.config);
     this.models = new Set(opts.topology.deployments.map((d) => d.model));
   }
 
   rebuild(nowMs: number): void {
-    const { store, metrics, logger, upstreams } = this.opts;
+    const { store, metrics, logger } = this.opts;
     const status = sourceStatusOf(store.source, nowMs, this.settings.staleAfterMs);
     if (status !== this.sourceStatus) {
       metrics.sourceUp.labels(this.sourceStatus).set(0);
@@ -68,18 +84,20 @@ export class RouteState {
     metrics.sourceUp.labels(status).set(1);
     const { resilience } = this.opts;
     resilience.observeTelemetry(store, this.models, this.opts.topology.regions, this.settings.staleAfterMs, nowMs);
+    const loads = this.estimateLoads(nowMs);
     const input = {
       telemetry: store,
       sourceStatus: status,
       settings: this.settings,
       availability: (model: string, region: string) => resilience.availability(model, region, nowMs),
       passiveFactor: (model: string, region: string) => resilience.passiveFactor(model, region, nowMs),
+      load: (model: string, region: string) => loads.get(`${model}\u0000${region}`) as RegionLoad,
     };
-    const upstreamOf = (region: string): RegionUpstream => upstreams.get(region) as RegionUpstream;
+    const perRequest = this.opts.config.routing.loadPerRequest;
     for (const deployment of this.opts.deployments.values()) {
       const plan = planDeployment(deployment.topology, input, nowMs);
       const previous = deployment.route?.plan ?? null;
-      deployment.route = new DeploymentRoute(plan, upstreamOf);
+      deployment.route = new DeploymentRoute<T>(plan, deployment.targetOf, perRequest);
       if (previous === null || previous.mode !== plan.mode) {
         const log = plan.mode === 'conservative' ? logger.warn.bind(logger) : logger.info.bind(logger);
         log(
@@ -120,5 +138,29 @@ export class RouteState {
     }
     this.plannedAtMs = nowMs;
     metrics.planRebuilds.inc();
+  }
+
+  /**
+   * One load estimate per (model, region), shared by every deployment of the model;
+   * a capacity signal that has run out, or that a newer report replaces, is dropped
+   * first.
+   */
+  private estimateLoads(nowMs: number): Map<string, RegionLoad> {
+    const { store, ownLoad, config } = this.opts;
+    const loads = new Map<string, RegionLoad>();
+    const smoothing = new Map<string, SmoothingState>();
+    for (const model of this.models) {
+      for (const region of this.opts.topology.regions) {
+        const key = `${model}\u0000${region}`;
+        const report = store.report(model, region);
+        const cell = ownLoad.cellOf(model, region);
+        cell?.expireCap(nowMs, report?.atMs ?? null);
+        const load = estimateLoad(report, cell, this.smoothing.get(key), config.routing, nowMs);
+        loads.set(key, load);
+        if (load.othersLoad !== null) smoothing.set(key, { othersLoad: load.othersLoad, atMs: nowMs });
+      }
+    }
+    this.smoothing = smoothing;
+    return loads;
   }
 }

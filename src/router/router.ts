@@ -8,8 +8,9 @@ import { Metrics } from '../metrics/metrics.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
 import { DataPlane } from '../proxy/data-plane.js';
-import { Backend, RegionUpstream } from '../proxy/upstream.js';
+import { Backend, type RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import { Resilience } from '../resilience/resilience.js';
+import { OWN_LOAD_SAMPLE_MS, OwnLoad } from '../telemetry/own-load.js';
 import { TelemetryPoller } from '../telemetry/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
 import { buildTopology, type Topology } from '../topology/topology.js';
@@ -48,8 +49,9 @@ export class Router {
   readonly store: TelemetryStore;
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
   readonly upstreams: ReadonlyMap<string, RegionUpstream>;
-  readonly state: RouteState;
+  readonly state: RouteState<RegionTarget>;
   readonly resilience: Resilience;
+  readonly ownLoad: OwnLoad;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly poller: TelemetryPoller;
@@ -57,6 +59,7 @@ export class Router {
   private readonly dataServer: Server;
   private readonly adminServer: Server;
   private tick: NodeJS.Timeout | null = null;
+  private sampler: NodeJS.Timeout | null = null;
   private ready = false;
   private draining = false;
   private stopping: Promise<void> | null = null;
@@ -82,7 +85,12 @@ export class Router {
       );
     }
     this.upstreams = upstreams;
-    this.deployments = new Map(this.topology.deployments.map((d) => [d.name, new DeploymentRuntime(d, this.metrics)]));
+    // A report's `at` is matched against this router's in-flight history for as long
+    // as the report can stand in for its region.
+    this.ownLoad = new OwnLoad(Math.max(config.telemetry.staleAfterMs, config.telemetry.estimateMaxAgeMs));
+    this.deployments = new Map(
+      this.topology.deployments.map((d) => [d.name, new DeploymentRuntime(d, this.metrics, upstreams, this.ownLoad)]),
+    );
 
     this.resilience = new Resilience({
       config,
@@ -90,13 +98,14 @@ export class Router {
       logger,
       now: this.now,
       requestReplan: () => this.replanSoon(),
+      ownLoad: this.ownLoad,
     });
     this.state = new RouteState({
       config,
       topology: this.topology,
       deployments: this.deployments,
-      upstreams,
       store: this.store,
+      ownLoad: this.ownLoad,
       metrics: this.metrics,
       logger,
       resilience: this.resilience,
@@ -183,6 +192,8 @@ export class Router {
     this.poller.start();
     const tickMs = Math.min(MAX_TICK_MS, this.config.telemetry.intervalMs);
     this.tick = setInterval(() => this.replan(), tickMs);
+    this.sampler = setInterval(() => this.ownLoad.sample(this.now()), OWN_LOAD_SAMPLE_MS);
+    this.sampler.unref();
     this.ready = true;
     return { data, admin };
   }
@@ -200,6 +211,7 @@ export class Router {
     this.draining = true;
     this.ready = false;
     if (this.tick !== null) clearInterval(this.tick);
+    if (this.sampler !== null) clearInterval(this.sampler);
     const closed = new Promise<void>((resolve) => this.dataServer.close(() => resolve()));
     this.dataServer.closeIdleConnections();
     const deadline = this.now() + this.config.shutdown.drainMs;
@@ -217,7 +229,6 @@ export class Router {
     this.dataServer.closeAllConnections();
     await closed;
     await this.poller.stop();
-    this.resilience.close();
     await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
     await new Promise<void>((resolve) => {
       this.adminServer.close(() => resolve());

@@ -1,24 +1,96 @@
 // What the hot path reads for one deployment: the plan it was built from, an alias
-// table over the plan's routable regions, and those regions' upstreams. Built when a
-// plan changes, swapped by reference, never mutated.
+// table over the plan's routable regions, and their targets. Built when a plan
+// changes, swapped by reference, never mutated (but for round robin's position).
+//
+// In normal mode the pick also uses what the router knows at that instant: a region's
+// free room is the room the plan weighed for it (capped after a 429) minus this
+// router's load in flight there. The drawn region is kept when it has room left; if it
+// has none, the region with the most free room is taken instead (a bounded scan from a
+// random start). While regions have room this is exactly the planned shares; as they
+// fill, the pick moves to the one with room, so the fleet behaves like one pooled
+// region rather than a static split, and a region that has just answered 429 is passed
+// over until its own requests drain. Conservative mode keeps plain weighted picks, so
+// its caps hold.
 import type { DeploymentPlan } from '../planner/types.js';
+import type { LoadCell } from '../telemetry/own-load.js';
 import { AliasTable } from './alias-table.js';
 
-export class DeploymentRoute<T extends { readonly region: string }> {
+export interface RouteTarget {
+  readonly region: string;
+  readonly load: LoadCell;
+}
+
+/** A pick or a retry looks at no more regions than this, whatever the boundary's size. */
+export const MAX_SCAN = 16;
+
+export class DeploymentRoute<T extends RouteTarget> {
   readonly plan: DeploymentPlan;
   private readonly table: AliasTable | null;
   private readonly targets: readonly T[];
+  private readonly rooms: Float64Array;
+  private readonly byLoad: boolean;
+  private readonly rotate: boolean;
+  /** Round robin's position: the only state a route changes. */
+  private next = 0;
 
-  constructor(plan: DeploymentPlan, upstreamOf: (region: string) => T) {
+  /** loadPerRequest: telemetry units one request in flight counts for. */
+  constructor(
+    plan: DeploymentPlan,
+    targetOf: (region: string) => T,
+    private readonly loadPerRequest: number,
+  ) {
     this.plan = plan;
-    this.targets = plan.routable.map(upstreamOf);
+    this.targets = plan.routable.map(targetOf);
     this.table = plan.routable.length === 0 ? null : new AliasTable(plan.shares);
+    this.rooms = Float64Array.from(plan.rooms);
+    this.byLoad = plan.pick === 'by-load';
+    this.rotate = plan.pick === 'rotate';
   }
 
-  /** u: uniform in [0, 1). Null when the plan routes nowhere (see plan.rejection). */
-  pick(u: number): T | null {
+  /** Free room of routable region i now, in telemetry units. */
+  private free(i: number): number {
+    const load = (this.targets[i] as T).load;
+    const room = this.rooms[i] as number;
+    const cap = load.roomCap;
+    return (room < cap ? room : cap) - load.inFlight * this.loadPerRequest;
+  }
+
+  /** Null when the plan routes nowhere (see plan.rejection). */
+  pick(random: () => number): T | null {
     const table = this.table;
-    return table === null ? null : (this.targets[table.pick(u)] as T);
+    if (table === null) return null;
+    if (this.rotate) {
+      const k = this.next;
+      this.next = k + 1 === this.targets.length ? 0 : k + 1;
+      return this.targets[k] as T;
+    }
+    const i = table.pick(random());
+    if (!this.byLoad || this.free(i) > 0) return this.targets[i] as T;
+    return this.targets[this.mostRoom(i, null, random())] as T;
+  }
+
+  /**
+   * The routable region with the most free room among at most MAX_SCAN, starting at a
+   * random one (so ties and large boundaries do not favour the same regions), skipping
+   * `exclude`; `fallback` (or -1) when every region is excluded.
+   */
+  private mostRoom(fallback: number, exclude: ReadonlySet<string> | null, u: number): number {
+    const n = this.targets.length;
+    const start = (u * n) | 0;
+    const steps = n < MAX_SCAN ? n : MAX_SCAN;
+    let best = fallback;
+    let bestFree = fallback < 0 ? Number.NEGATIVE_INFINITY : this.free(fallback);
+    for (let k = 0; k < steps; k++) {
+      let i = start + k;
+      if (i >= n) i -= n;
+      if (exclude !== null && exclude.has((this.targets[i] as T).region)) continue;
+      const f = this.free(i);
+      if (f > bestFree || best < 0) {
+        best = i;
+        bestFree = f;
+      }
+    }
+    return best;
   }
 
   /** Whether some routable region is not in `exclude`. */
@@ -30,24 +102,31 @@ export class DeploymentRoute<T extends { readonly region: string }> {
   }
 
   /**
-   * A region other than `exclude`, by the plan's shares renormalised over the rest.
-   * Retries only: a linear scan is fine off the common path.
+   * A region other than `exclude`, by the plan's shares renormalised over the rest; in
+   * normal mode, as for a pick, the region with the most free room when the drawn one
+   * has none. Retries only: a linear scan is fine off the common path.
    */
-  pickOther(exclude: ReadonlySet<string>, u: number): T | null {
+  pickOther(exclude: ReadonlySet<string>, random: () => number): T | null {
+    const i = this.drawOther(exclude, random());
+    if (i < 0) return null;
+    if (!this.byLoad || this.free(i) > 0) return this.targets[i] as T;
+    return this.targets[this.mostRoom(i, exclude, random())] as T;
+  }
+
+  private drawOther(exclude: ReadonlySet<string>, u: number): number {
     const shares = this.plan.shares;
     let total = 0;
     for (let i = 0; i < this.targets.length; i++) {
       if (!exclude.has((this.targets[i] as T).region)) total += shares[i] as number;
     }
-    if (!(total > 0)) return null;
+    if (!(total > 0)) return -1;
     let x = u * total;
-    let last: T | null = null;
+    let last = -1;
     for (let i = 0; i < this.targets.length; i++) {
-      const t = this.targets[i] as T;
-      if (exclude.has(t.region)) continue;
-      last = t;
+      if (exclude.has((this.targets[i] as T).region)) continue;
+      last = i;
       x -= shares[i] as number;
-      if (x < 0) return t;
+      if (x < 0) return i;
     }
     return last;
   }

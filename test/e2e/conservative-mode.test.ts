@@ -7,7 +7,7 @@ import { waitFor } from '../helpers/wait.js';
 const REGIONS = ['z1', 'z2', 'z3', 'z4'];
 
 async function setupFleet(t: { after: (fn: () => Promise<void>) => void }): Promise<FleetSetup> {
-  // z1 has far more headroom than the rest: without the conservative cap it would take ~85%.
+  // z1 has far more headroom than the rest: without the conservative cap it would take ~77%.
   const setup = await startFleetAndRouter({
     regions: [
       { region: 'z1', capacity: 1000 },
@@ -45,7 +45,8 @@ function assertConservativeCaps(d: CapacityDeployment): void {
 test('missing telemetry: coverage below minCoverage turns conservative, and recovery turns it back', async (t) => {
   const setup = await setupFleet(t);
   const normal = await waitMode(setup, 'normal', (d) => d.coverage === 1);
-  assert.ok(normal.regions.find((r) => r.region === 'z1')!.share > 0.8, 'normal mode follows headroom');
+  // 1000 of 1180 slots, but no weight above 10x its peers' mean: 600 / 780 = 0.77.
+  assert.ok(normal.regions.find((r) => r.region === 'z1')!.share > 0.75, 'normal mode follows headroom');
 
   setup.fleet.telemetry.drop('z3');
   setup.fleet.telemetry.drop('z4');

@@ -1,6 +1,7 @@
 // Plain-value inputs for the planner: a telemetry view from a list, default settings.
 import type { CapacityReport } from '../../src/telemetry/report.js';
 import type { SourceState, SourceStatus, TelemetryView } from '../../src/telemetry/store.js';
+import { estimateLoad, type RegionLoad } from '../../src/planner/load-estimate.js';
 import type { PlannerInput, PlannerSettings, RegionAvailability } from '../../src/planner/types.js';
 
 export const SETTINGS: PlannerSettings = {
@@ -10,9 +11,15 @@ export const SETTINGS: PlannerSettings = {
   maxShareFactor: 1.5,
   maxEjectionPercent: 100,
   minShareFactor: 0.25,
-  fullRetryAfterS: 1,
+  maxWeightRatio: 10,
   unavailableRetryAfterS: 5,
+  policy: 'adaptive',
+  staticWeights: {},
+  pickByLoad: true,
 };
+
+/** Without a router's own load, the room for it is the reported headroom. */
+export const NO_OWN_LOAD = { loadPerRequest: 1, smoothingMs: 0 };
 
 export const NOW = 1_800_000_000_000;
 
@@ -43,9 +50,13 @@ export function input(
     settings?: Partial<PlannerSettings>;
     availability?: Record<string, RegionAvailability>;
     passive?: Record<string, number>;
+    load?: (model: string, region: string) => RegionLoad;
   } = {},
 ): PlannerInput {
   return {
+    load:
+      opts.load ??
+      ((model, region) => estimateLoad(telemetry.report(model, region), null, undefined, NO_OWN_LOAD, NOW)),
     telemetry,
     sourceStatus: opts.status ?? 'ok',
     settings: { ...SETTINGS, ...opts.settings },

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { planDeployment } from '../../src/planner/plan-deployment.js';
 import type { RegionAvailability } from '../../src/planner/types.js';
 import { DeploymentRoute } from '../../src/selector/deployment-route.js';
+import { LoadCell } from '../../src/telemetry/own-load.js';
 import { buildTopology } from '../../src/topology/topology.js';
 import type { DeploymentConfig } from '../../src/config/types.js';
 import type { SourceStatus } from '../../src/telemetry/store.js';
@@ -167,12 +168,18 @@ test('planner invariants hold over random topologies, telemetry and health', () 
       else assert.ok(plan.coverage < s.minCoverage || s.status === 'stale');
 
       // What the data plane would pick stays inside the boundary too.
-      const route = new DeploymentRoute(plan, (region) => ({ region }));
+      const cells = new Map(plan.routable.map((region) => [region, new LoadCell(1)] as const));
+      // Some regions busy, some idle: picks by load must stay inside the routable set too.
+      plan.routable.forEach((region, i) => {
+        (cells.get(region) as LoadCell).inFlight = i % 2 === 0 ? 0 : 1000;
+      });
+      const route = new DeploymentRoute(plan, (region) => ({ region, load: cells.get(region) as LoadCell }), 1);
       for (let k = 0; k < 200; k++) {
-        const picked = route.pick((k + 0.5) / 200);
+        const u = (k + 0.5) / 200;
+        const picked = route.pick(() => u);
         if (plan.routable.length === 0) assert.equal(picked, null);
         else assert.ok(picked !== null && plan.routable.includes(picked.region));
-        const other = route.pickOther(new Set([plan.routable[0] ?? '']), (k + 0.5) / 200);
+        const other = route.pickOther(new Set([plan.routable[0] ?? '']), () => u);
         if (other !== null) assert.ok(plan.routable.includes(other.region) && other.region !== plan.routable[0]);
       }
     }),
@@ -180,7 +187,7 @@ test('planner invariants hold over random topologies, telemetry and health', () 
   );
 });
 
-test('with all regions fresh and active, normal-mode shares equal headroom over total headroom', () => {
+test("with all regions fresh and active, normal-mode shares follow headroom, capped at 10x the peers' mean", () => {
   fc.assert(
     fc.property(
       fc.array(fc.record({ capacity: fc.integer({ min: 0, max: 1000 }), inUse: fc.integer({ min: 0, max: 1000 }) }), {
@@ -193,7 +200,17 @@ test('with all regions fresh and active, normal-mode shares equal headroom over 
         const plan = planDeployment(dep, input(view(figures.map((f, i) => report(`r${i}`, f.capacity, f.inUse)))), NOW);
         const headrooms = figures.map((f) => Math.max(f.capacity - f.inUse, 0));
         const total = headrooms.reduce((a, b) => a + b, 0);
-        plan.regions.forEach((r, i) => assert.ok(Math.abs(r.share - (total === 0 ? 0 : headrooms[i]! / total)) < EPS));
+        const n = headrooms.length;
+        // No region's weight above 10x the mean of its peers' (one absurd report cannot take all),
+        // unless its peers have no room at all.
+        const weights = headrooms.map((h) => (n < 2 || total === h ? h : Math.min(h, (10 * (total - h)) / (n - 1))));
+        const sum = weights.reduce((a, b) => a + b, 0);
+        plan.regions.forEach((r, i) => {
+          // With no room anywhere the router spreads evenly and lets the backends decide.
+          const expected = total === 0 ? 1 / n : weights[i]! / sum;
+          assert.ok(Math.abs(r.share - expected) < EPS, `${r.region}: ${r.share} vs ${expected}`);
+          assert.equal(r.weightCapped, weights[i]! < headrooms[i]!);
+        });
       },
     ),
   );

@@ -5,7 +5,8 @@ import { validateConfig } from '../../src/config/validate.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { Resilience } from '../../src/resilience/resilience.js';
 import { retryAfterMsOf } from '../../src/proxy/retry-policy.js';
-import type { Backend } from '../../src/proxy/upstream.js';
+import type { BackendHealth } from '../../src/resilience/outcome.js';
+import { OwnLoad } from '../../src/telemetry/own-load.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -25,16 +26,19 @@ function setup(overrides: Record<string, unknown> = {}) {
   if (!checked.ok) throw new Error(checked.errors.join('\n'));
   let now = T0;
   let replans = 0;
+  const ownLoad = new OwnLoad(10_000);
   const r = new Resilience({
     config: checked.config,
     metrics: new Metrics(),
     logger: pino({ level: 'silent' }),
     now: () => now,
     requestReplan: () => replans++,
+    ownLoad,
   });
-  const backend = { region: 'r1', url: 'http://127.0.0.1:1', connectFailures: 0, ejectedUntilMs: 0 } as Backend;
+  const backend = { region: 'r1', url: 'http://127.0.0.1:1', connectFailures: 0, ejectedUntilMs: 0 } as BackendHealth;
   return {
     r,
+    ownLoad,
     backend,
     at: (ms: number) => (now = T0 + ms),
     replans: () => replans,
@@ -43,9 +47,8 @@ function setup(overrides: Record<string, unknown> = {}) {
   };
 }
 
-test('ejected, then slow start from the end of the ejection, then active', (t) => {
+test('ejected, then slow start from the end of the ejection, then active', () => {
   const s = setup();
-  t.after(() => s.r.close());
   for (let i = 0; i < 3; i++) s.outcome(502);
   assert.equal(s.replans(), 1, 'an ejection asks for a re-plan');
   const ejected = s.r.availability('m', 'r1', T0 + 5000);
@@ -59,17 +62,15 @@ test('ejected, then slow start from the end of the ejection, then active', (t) =
   assert.equal(s.r.availability('m', 'r1', T0 + 20_000), undefined);
 });
 
-test('a client that goes away is never counted against the backend', (t) => {
+test('a client that goes away is never counted against the backend', () => {
   const s = setup();
-  t.after(() => s.r.close());
   for (let i = 0; i < 10; i++) s.outcome(0, 'ClientClosed');
   assert.equal(s.r.availability('m', 'r1', T0), undefined);
   assert.equal(s.backend.connectFailures, 0);
 });
 
-test('Retry-After starts a cooldown bounded by cooldown.maxMs; slow start follows', (t) => {
+test('Retry-After starts a cooldown bounded by cooldown.maxMs; slow start follows', () => {
   const s = setup({ cooldown: { maxMs: 5000 } });
-  t.after(() => s.r.close());
   s.outcome(429, null, 3_600_000);
   const c = s.r.availability('m', 'r1', T0 + 1000);
   assert.equal(c?.state, 'cooldown');
@@ -79,16 +80,14 @@ test('Retry-After starts a cooldown bounded by cooldown.maxMs; slow start follow
   assert.equal(s.r.availability('m', 'r2', T0 + 1000), undefined);
 });
 
-test('consecutive connect failures skip the backend inside its region', (t) => {
+test('consecutive connect failures skip the backend inside its region', () => {
   const s = setup();
-  t.after(() => s.r.close());
   for (let i = 0; i < 3; i++) s.outcome(0, 'ECONNREFUSED');
   assert.equal(s.backend.ejectedUntilMs, T0 + 10_000);
 });
 
-test('telemetry that comes back after going stale starts a slow start; the first report does not', (t) => {
+test('telemetry that comes back after going stale starts a slow start; the first report does not', () => {
   const s = setup();
-  t.after(() => s.r.close());
   let report: { region: string; model: string; capacity: number; inUse: number; atMs: number } | undefined;
   const view = {
     report: () => report,

@@ -1,0 +1,28 @@
+// What the data plane reports of every attempt, and the part of a backend that
+// resilience keeps its books on. Resilience defines these so that the data plane
+// depends on it, never the other way round.
+
+/** A backend as resilience sees it: where it is, and its connect-failure record. */
+export interface BackendHealth {
+  readonly region: string;
+  readonly url: string;
+  /** Connect failures in a row; at the outlier threshold the backend is skipped for a while. */
+  connectFailures: number;
+  /** The backend is skipped (unless its region has no other) until then (ms since epoch). */
+  ejectedUntilMs: number;
+}
+
+/**
+ * What the data plane learns from each attempt. Positional arguments, so reporting an
+ * attempt makes no object on the hot path.
+ * status: HTTP status, or 0 when the attempt failed before a response.
+ * headersSeconds: time to response headers, null without a response.
+ */
+export type OutcomeSink = (
+  model: string,
+  backend: BackendHealth,
+  status: number,
+  errorCode: string | null,
+  retryAfterMs: number | null,
+  headersSeconds: number | null,
+) => void;
