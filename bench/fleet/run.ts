@@ -1,0 +1,276 @@
+// `npm run bench:fleet`: the routing loop under load, as users meet it. For every
+// fleet, offered load, number of routers and policy: a fresh simulated fleet (its own
+// process), that many router processes reading the same telemetry, and open-loop
+// Poisson clients split evenly between them. Writes results.json, RESULTS.md and
+// shares.svg into bench/fleet (see bench/README.md).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { waitForQuiet } from '../contention.js';
+import { ChildRegistry } from '../load/children.js';
+import { machineInfo } from '../machine.js';
+import { FLEETS, type BenchFleet, capacityRate, oracleWeights, yardsticks } from './fleets.js';
+import { runOpenLoad } from './open-loop.js';
+import { Observer, type Sample } from './observer.js';
+import { type FleetBenchOptions, parseFleetOptions, type PolicyName, USAGE } from './options.js';
+import { writeFleetReport } from './report.js';
+import type { FleetRow, FleetResults, RunSeries } from './types.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SIM_CHILD = path.join(here, 'sim-child.js');
+const SAMPLE_MS = 250;
+/** Runs whose shares and utilisation are kept for the chart. */
+const CHARTED = (fleet: string, load: number, policy: string): boolean =>
+  fleet === 'a' && load === 0.8 && policy === 'switchyard';
+
+interface RunSpec {
+  readonly fleet: BenchFleet;
+  readonly load: number;
+  readonly routers: number;
+  readonly policy: PolicyName;
+}
+
+function plan(opts: FleetBenchOptions): RunSpec[] {
+  const runs: RunSpec[] = [];
+  for (const name of opts.fleets) {
+    const fleet = FLEETS[name];
+    const loads = name === 'a' ? opts.loads : opts.otherFleetLoads;
+    for (const load of loads) {
+      for (const routers of opts.routers) {
+        for (const policy of opts.policies) runs.push({ fleet, load, routers, policy });
+      }
+    }
+  }
+  return runs;
+}
+
+function routerConfig(
+  spec: RunSpec,
+  sim: { backends: Array<{ region: string; url: string }>; telemetryUrl: string },
+  otherBuild: boolean,
+): Record<string, unknown> {
+  const routing: Record<string, unknown> | null =
+    spec.policy === 'round-robin'
+      ? { policy: 'round-robin' }
+      : spec.policy === 'static'
+        ? { policy: 'static', staticWeights: oracleWeights(spec.fleet) }
+        : null;
+  return {
+    listen: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    zones: { all: spec.fleet.regions.map((r) => r.region) },
+    backends: sim.backends,
+    deployments: [{ name: 'chat', model: 'm', type: 'global' }],
+    telemetry: { url: sim.telemetryUrl, intervalMs: 500, staleAfterMs: 3000 },
+    log: { level: 'warn' },
+    // An earlier build knows no routing section; it only runs as "switchyard".
+    ...(routing === null || otherBuild ? {} : { routing }),
+  };
+}
+
+async function telemetryOk(adminUrl: string): Promise<boolean> {
+  try {
+    const res = await request(`${adminUrl}/capacity`);
+    const doc = (await res.body.json()) as { telemetry?: { status?: string } };
+    return doc.telemetry?.status === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function downsample(samples: readonly Sample[], fromMs: number, max: number): RunSeries['points'] {
+  const kept = samples.filter((s) => s.t >= fromMs);
+  const step = Math.max(1, Math.ceil(kept.length / max));
+  return kept
+    .filter((_, i) => i % step === 0)
+    .map((s) => ({
+      t: Math.round(s.t - fromMs),
+      shares: (s.shares[0] ?? []).map((x) => Math.round(x * 1000) / 1000),
+      utilisation: s.utilisation.map((x) => Math.round(x * 1000) / 1000),
+    }));
+}
+
+async function oneRun(
+  spec: RunSpec,
+  opts: FleetBenchOptions,
+  reg: ChildRegistry,
+  cli: string,
+  workDir: string,
+  index: number,
+): Promise<{ row: FleetRow; series: RunSeries | null }> {
+  const sim = reg.spawn('sim', [SIM_CHILD, JSON.stringify(spec.fleet.regions)]);
+  const simReady = (await sim.waitForJson((o) => o.msg === 'fleet ready', 15_000)) as unknown as {
+    backends: Array<{ region: string; url: string }>;
+    telemetryUrl: string;
+    controlUrl: string;
+  };
+  const configFile = path.join(workDir, `router-${index}.json`);
+  writeFileSync(configFile, JSON.stringify(routerConfig(spec, simReady, opts.switchyardDir !== null)));
+  const routers = await Promise.all(
+    Array.from({ length: spec.routers }, async (_, i) => {
+      const child = reg.spawn(`router${i}`, [cli, 'start', '--config', configFile]);
+      const listening = (listener: string) =>
+        child.waitForJson((o) => o.msg === 'listening' && o.listener === listener, 15_000);
+      const [data, admin] = await Promise.all([listening('data'), listening('admin')]);
+      return { child, url: `http://127.0.0.1:${data.port}`, admin: `http://127.0.0.1:${admin.port}` };
+    }),
+  );
+  for (const r of routers) await waitUntil('telemetry ok', () => telemetryOk(r.admin), 10_000);
+
+  const regionNames = spec.fleet.regions.map((r) => r.region);
+  const observer = new Observer(
+    regionNames,
+    routers.map((r) => r.admin),
+    simReady.controlUrl,
+    SAMPLE_MS,
+  );
+  observer.start();
+  const warmupMs = opts.warmupSeconds * 1000;
+  const measureMs = opts.seconds * 1000;
+  const rate = spec.load * capacityRate(spec.fleet);
+  const counts = await runOpenLoad({
+    routers: routers.map((r) => r.url),
+    ratePerSecond: rate,
+    warmupMs,
+    measureMs,
+    seed: opts.seed + index,
+  });
+  observer.stop();
+  const crashed = reg.crashedChild();
+  if (crashed !== null) throw new Error(`${crashed.name} exited during the run\n${crashed.lastLines()}`);
+  for (const r of routers) await reg.stop(r.child);
+  await reg.stop(sim);
+
+  const stability = observer.stability(warmupMs);
+  const yard = yardsticks(spec.fleet, spec.load);
+  const row: FleetRow = {
+    fleet: spec.fleet.name,
+    load: spec.load,
+    routers: spec.routers,
+    policy: spec.policy,
+    build: opts.switchyardDir === null ? 'current' : opts.label,
+    sent: counts.sent,
+    failed: counts.failed,
+    routerRejected: counts.routerRejected,
+    backend429: counts.backend429,
+    status5xx: counts.status5xx,
+    transportErrors: counts.errors,
+    goodput: counts.ok / opts.seconds / capacityRate(spec.fleet),
+    shareSwing: stability.shareSwing,
+    longestIdleZeroShareMs: stability.longestIdleZeroShareMs,
+    utilisation: stability.utilisation,
+    erlangPooled: yard.pooled,
+    erlangStatic: yard.staticSplit,
+    seconds: opts.seconds,
+  };
+  const series = CHARTED(spec.fleet.name, spec.load, spec.policy)
+    ? {
+        fleet: spec.fleet.name,
+        load: spec.load,
+        routers: spec.routers,
+        build: row.build,
+        regions: regionNames,
+        points: downsample(observer.samples, warmupMs, 240),
+      }
+    : null;
+  return { row, series };
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+async function main(): Promise<void> {
+  let opts: FleetBenchOptions;
+  try {
+    opts = parseFleetOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const root = path.resolve(here, '..', '..', '..');
+  const cli = path.join(opts.switchyardDir === null ? root : path.resolve(opts.switchyardDir), 'dist/src/cli.js');
+  const reg = new ChildRegistry();
+  const onSignal = (): void => {
+    reg.killAllNow();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', () => reg.killAllNow());
+
+  const log = (msg: string): void => {
+    process.stdout.write(`${msg}\n`);
+  };
+  const quiet = await waitForQuiet(120_000, log);
+  const runs = plan(opts);
+  const perRun = opts.seconds + opts.warmupSeconds + 4;
+  log(
+    `${runs.length} runs of ${opts.warmupSeconds}+${opts.seconds} s: about ${Math.ceil((runs.length * perRun) / 60)} minutes`,
+  );
+  // Bounded: a run that hangs is abandoned.
+  const hardLimit = setTimeout(
+    () => {
+      log('hard time limit reached; stopping');
+      onSignal();
+    },
+    (runs.length * perRun * 2 + 60) * 1000,
+  );
+  hardLimit.unref();
+
+  const workDir = mkdtempSync(path.join(tmpdir(), 'switchyard-fleet-'));
+  const startedAt = new Date().toISOString();
+  const rows: FleetRow[] = [];
+  const series: RunSeries[] = [];
+  for (const [i, spec] of runs.entries()) {
+    const { row, series: s } = await oneRun(spec, opts, reg, cli, workDir, i);
+    rows.push(row);
+    if (s !== null) series.push(s);
+    const yard =
+      row.erlangPooled === null ? '' : ` (pooled ${pct(row.erlangPooled)}, static ${pct(row.erlangStatic ?? 0)})`;
+    log(
+      `[${i + 1}/${runs.length}] fleet ${row.fleet} load ${row.load} routers ${row.routers} ${row.policy}: ` +
+        `failed ${pct(row.failed / Math.max(1, row.sent))} of ${row.sent} (router ${row.routerRejected}, backend 429 ${row.backend429}, 5xx ${row.status5xx})` +
+        `${yard}; goodput ${row.goodput.toFixed(3)}; swing ${row.shareSwing.toFixed(3)}`,
+    );
+  }
+  clearTimeout(hardLimit);
+  const results: FleetResults = {
+    command: `npm run bench:fleet -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: machineInfo(),
+    quiet,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    seconds: opts.seconds,
+    warmupSeconds: opts.warmupSeconds,
+    rows,
+    series,
+  };
+  if (opts.switchyardDir !== null) {
+    const file = path.join(opts.out, `${opts.label}.json`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    log(`wrote ${file}`);
+    return;
+  }
+  writeFileSync(path.join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  let before: FleetResults | null = null;
+  try {
+    before = JSON.parse(readFileSync(path.join(opts.out, 'before.json'), 'utf8')) as FleetResults;
+  } catch {
+    before = null;
+  }
+  writeFleetReport(opts.out, results, before);
+  log(`wrote ${opts.out}/results.json, RESULTS.md and shares.svg`);
+}
+
+await main();

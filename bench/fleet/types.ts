@@ -1,0 +1,55 @@
+// The shapes bench/fleet/results.json is written in.
+import type { MachineInfo } from '../machine.js';
+
+export interface FleetRow {
+  readonly fleet: string;
+  readonly load: number;
+  readonly routers: number;
+  readonly policy: string;
+  /** "current", or the label of another build measured with --switchyard-dir. */
+  readonly build: string;
+  readonly sent: number;
+  /** Every non-2xx answer. */
+  readonly failed: number;
+  /** Answers the router gave itself (no x-switchyard-region). */
+  readonly routerRejected: number;
+  /** 429s that came from a backend (after the router's retries). */
+  readonly backend429: number;
+  readonly status5xx: number;
+  readonly transportErrors: number;
+  /** Completed requests per second over the fleet's capacity for the clients. */
+  readonly goodput: number;
+  /** Mean fraction of traffic moved between consecutive plans (router 0, every 250 ms). */
+  readonly shareSwing: number;
+  readonly longestIdleZeroShareMs: number;
+  readonly utilisation: ReadonlyArray<{ readonly region: string; readonly mean: number; readonly std: number }>;
+  readonly erlangPooled: number | null;
+  readonly erlangStatic: number | null;
+  readonly seconds: number;
+}
+
+export interface RunSeries {
+  readonly fleet: string;
+  readonly load: number;
+  readonly routers: number;
+  readonly build: string;
+  readonly regions: readonly string[];
+  readonly points: ReadonlyArray<{
+    readonly t: number;
+    readonly shares: readonly number[];
+    readonly utilisation: readonly number[];
+  }>;
+}
+
+export interface FleetResults {
+  readonly command: string;
+  readonly machine: MachineInfo;
+  /** False when a test suite was running on the machine when the benchmark started. */
+  readonly quiet: boolean;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly rows: readonly FleetRow[];
+  readonly series: readonly RunSeries[];
+}
