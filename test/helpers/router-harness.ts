@@ -22,6 +22,10 @@ export interface CapacityRegion {
   ageMs: number | null;
   capacity: number | null;
   inUse: number | null;
+  ownInFlight: number;
+  othersLoad: number | null;
+  room: number | null;
+  headroom: number | null;
   state: string;
   stateReason: string | null;
   stateUntil: string | null;

@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { planDeployment } from '../../src/planner/plan-deployment.js';
+import { estimateLoad, type RegionLoad } from '../../src/planner/load-estimate.js';
 import type { RegionAvailability } from '../../src/planner/types.js';
 import { DeploymentRoute } from '../../src/selector/deployment-route.js';
 import { LoadCell } from '../../src/telemetry/own-load.js';
 import { buildTopology } from '../../src/topology/topology.js';
-import type { DeploymentConfig } from '../../src/config/types.js';
+import type { DeploymentConfig, RoutingPolicy } from '../../src/config/types.js';
 import type { SourceStatus } from '../../src/telemetry/store.js';
 import { NOW, input, report, view } from '../helpers/planner-fixtures.js';
 
@@ -46,6 +47,21 @@ const scenario = fc
     minCoverage: fc.double({ min: 0, max: 1, noNaN: true }),
     maxShareFactor: fc.double({ min: 1, max: 3, noNaN: true }),
     maxEjectionPercent: fc.integer({ min: 0, max: 100 }),
+    // The router's own load: in flight when each report was measured and now, a 429's
+    // cap on the room, and a smoothed estimate carried from the previous plan.
+    own: fc.array(
+      fc.record({
+        atReport: fc.integer({ min: 0, max: 600 }),
+        now: fc.integer({ min: 0, max: 600 }),
+        cap: fc.option(fc.integer({ min: 0, max: 600 })),
+        previous: fc.option(fc.double({ min: 0, max: 600, noNaN: true })),
+      }),
+      { minLength: 20, maxLength: 20 },
+    ),
+    loadPerRequest: fc.constantFrom(0, 0.5, 1, 3),
+    smoothingMs: fc.constantFrom(0, 1000),
+    policy: fc.constantFrom<RoutingPolicy>('adaptive', 'adaptive', 'static', 'round-robin'),
+    pickByLoad: fc.boolean(),
   })
   .map((s) => {
     const zones: Record<string, string[]> = {};
@@ -91,12 +107,25 @@ const scenario = fc
       }
       passive[region] = s.passive[i]!;
     });
-    return { s, zones, withBackend, deployment, topology, reports, availability, passive };
+    const loadSettings = { loadPerRequest: s.loadPerRequest, smoothingMs: s.smoothingMs };
+    const loads = new Map<string, RegionLoad>();
+    all.forEach((region, i) => {
+      const o = s.own[i]!;
+      const r = reports.find((x) => x.region === region);
+      const cell = new LoadCell(10);
+      cell.inFlight = o.atReport;
+      cell.record(r?.atMs ?? NOW);
+      cell.inFlight = o.now;
+      if (o.cap !== null) cell.capRoom(o.cap, NOW - 10, NOW + 1000);
+      const previous = o.previous === null ? undefined : { othersLoad: o.previous, atMs: NOW - 250 };
+      loads.set(region, estimateLoad(r, cell, previous, loadSettings, NOW));
+    });
+    return { s, zones, withBackend, deployment, topology, reports, availability, passive, loads };
   });
 
 test('planner invariants hold over random topologies, telemetry and health', () => {
   fc.assert(
-    fc.property(scenario, ({ s, zones, withBackend, deployment, topology, reports, availability, passive }) => {
+    fc.property(scenario, ({ s, zones, withBackend, deployment, topology, reports, availability, passive, loads }) => {
       const dep = topology.deployments[0]!;
       const expectedBoundary =
         deployment.type === 'global'
@@ -112,14 +141,47 @@ test('planner invariants hold over random topologies, telemetry and health', () 
           status: s.status,
           availability,
           passive,
+          load: (_model, region) => loads.get(region) as RegionLoad,
           settings: {
             minCoverage: s.minCoverage,
             maxShareFactor: s.maxShareFactor,
             maxEjectionPercent: s.maxEjectionPercent,
+            policy: s.policy,
+            pickByLoad: s.pickByLoad,
           },
         }),
         NOW,
       );
+      for (const r of plan.regions) {
+        for (const [name, v] of Object.entries({ room: r.room, headroom: r.headroom, othersLoad: r.othersLoad })) {
+          assert.ok(v === null || (Number.isFinite(v) && v >= 0), `${r.region} ${name} ${v} is a figure >= 0`);
+        }
+      }
+      assert.equal(plan.rooms.length, plan.routable.length);
+      assert.ok(
+        plan.rooms.every((x) => Number.isFinite(x) && x >= 0),
+        'the rooms the pick compares are figures',
+      );
+      if (s.policy !== 'adaptive') assert.equal(plan.mode, 'normal', 'baselines ignore telemetry');
+      if (plan.mode === 'conservative') assert.equal(plan.pick, 'weighted', 'conservative picks keep the caps');
+      if (s.policy === 'round-robin' && plan.routable.length > 0) assert.equal(plan.pick, 'rotate');
+      const weighed = plan.regions.filter((r) => r.state === 'active' || r.state === 'slow-start');
+      if (
+        s.policy === 'adaptive' &&
+        plan.mode === 'normal' &&
+        weighed.length >= 2 &&
+        !/spread evenly/.test(plan.reason)
+      ) {
+        for (const r of weighed) {
+          // share_i = w_i / W, and w_i <= 10 (W - w_i) / (n - 1) unless its peers have no room.
+          if (r.share < 1 - EPS) {
+            assert.ok(
+              r.share <= (10 * (1 - r.share)) / (weighed.length - 1) + EPS,
+              `${r.region}: share ${r.share} within 10x its peers' mean`,
+            );
+          }
+        }
+      }
       const total = plan.regions.reduce((a, r) => a + r.share, 0);
       assert.deepEqual(
         plan.regions.map((r) => r.region),
@@ -164,8 +226,10 @@ test('planner invariants hold over random topologies, telemetry and health', () 
           assert.ok(r.share > 0, `${r.region} receives traffic in conservative mode`);
         }
       }
-      if (plan.mode === 'normal') assert.ok(plan.coverage >= s.minCoverage && s.status !== 'stale');
-      else assert.ok(plan.coverage < s.minCoverage || s.status === 'stale');
+      if (s.policy === 'adaptive') {
+        if (plan.mode === 'normal') assert.ok(plan.coverage >= s.minCoverage && s.status !== 'stale');
+        else assert.ok(plan.coverage < s.minCoverage || s.status === 'stale');
+      }
 
       // What the data plane would pick stays inside the boundary too.
       const cells = new Map(plan.routable.map((region) => [region, new LoadCell(1)] as const));

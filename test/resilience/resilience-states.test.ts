@@ -111,3 +111,45 @@ test('Retry-After is read in seconds, as an HTTP date, or as retry-after-ms', ()
   assert.equal(retryAfterMsOf(raw('Retry-After', 'soon'), T0), null);
   assert.equal(retryAfterMsOf(raw('Content-Type', 'x'), T0), null);
 });
+
+test('one 429 at the capacity edge caps the room for this router; the region stays in', () => {
+  const s = setup();
+  const cell = s.ownLoad.cell('m', 'r1');
+  cell.inFlight = 7;
+  s.outcome(429, null, 1000);
+  assert.equal(s.r.availability('m', 'r1', T0 + 1), undefined, 'no cooldown for one answer');
+  assert.equal(cell.roomCap, 7, 'full with the 7 requests it has in flight there');
+  assert.equal(cell.capUntilMs, T0 + 1000, 'for as long as its Retry-After');
+  assert.equal(s.replans(), 0);
+});
+
+test('a long Retry-After (a spent quota) rests the region at once', () => {
+  const s = setup({ cooldown: { minRetryAfterMs: 10_000 } });
+  s.outcome(429, null, 9_999);
+  assert.equal(s.r.availability('m', 'r1', T0 + 1), undefined);
+  s.outcome(429, null, 10_000);
+  assert.equal(s.r.availability('m', 'r1', T0 + 1)?.state, 'cooldown');
+});
+
+test('a region that turns away nearly everything rests; a fleet at its edge does not', () => {
+  const busy = setup({ outlier: { minRequests: 10 } });
+  for (let i = 0; i < 100; i++) busy.outcome(i % 3 === 0 ? 429 : 200, null, 1000);
+  assert.equal(busy.r.availability('m', 'r1', T0 + 1), undefined, 'a third of answers 429: a capacity edge');
+  const refusing = setup({ outlier: { minRequests: 10 } });
+  for (let i = 0; i < 9; i++) refusing.outcome(429, null, 1000);
+  assert.equal(refusing.r.availability('m', 'r1', T0 + 1), undefined, 'not judged before minRequests');
+  refusing.outcome(429, null, 1000);
+  const c = refusing.r.availability('m', 'r1', T0 + 1);
+  assert.equal(c?.state, 'cooldown');
+  assert.match(c?.reason ?? '', /429 rate 1\.00 >= 0\.9 over 10 attempts/);
+});
+
+test('a 503 with Retry-After rests the region; after a short rest it ramps back as long as it rested', () => {
+  const s = setup({ slowStart: { windowMs: 30_000, minWeightPercent: 10 } });
+  s.outcome(503, null, 2000);
+  assert.equal(s.r.availability('m', 'r1', T0 + 1000)?.state, 'cooldown');
+  const ramp = s.r.availability('m', 'r1', T0 + 3000);
+  assert.equal(ramp?.state, 'slow-start');
+  assert.ok(Math.abs((ramp?.weightFactor ?? 0) - 0.5) < 1e-9, 'half way through a 2 s ramp');
+  assert.equal(s.r.availability('m', 'r1', T0 + 4000), undefined, 'back in full after 2 s, not 30');
+});

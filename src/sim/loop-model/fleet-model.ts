@@ -69,6 +69,8 @@ export interface FleetModelResult {
   readonly goodput: number;
   /** Mean over plans of the fraction of traffic moved (half the sum of |share change|), router 0. */
   readonly shareSwing: number;
+  /** The largest such move between two consecutive plans: a flip moves (nearly) everything. */
+  readonly maxShareSwing: number;
   /** Longest time (ms) any router held a region at share 0 while its utilisation was below 0.7. */
   readonly longestIdleZeroShareMs: number;
   readonly regions: readonly ModelRegionResult[];
@@ -282,6 +284,7 @@ export function runFleetModel(opts: FleetModelOptions): FleetModelResult {
 class Observer {
   private swingSum = 0;
   private swingCount = 0;
+  private swingMax = 0;
   private previous: number[] | null = null;
   private readonly zeroSince: Array<Array<number | null>>;
   private longestZero = 0;
@@ -315,6 +318,7 @@ class Observer {
         moved += Math.abs(s - (this.previous as number[])[i]!);
       });
       this.swingSum += moved / 2;
+      this.swingMax = Math.max(this.swingMax, moved / 2);
       this.swingCount++;
     }
     this.previous = shares;
@@ -338,10 +342,11 @@ class Observer {
     if (this.keepSeries) this.series.push({ t, shares, utilisation: [...util] });
   }
 
-  summary(): Pick<FleetModelResult, 'shareSwing' | 'longestIdleZeroShareMs' | 'regions' | 'series'> {
+  summary(): Pick<FleetModelResult, 'shareSwing' | 'maxShareSwing' | 'longestIdleZeroShareMs' | 'regions' | 'series'> {
     const n = Math.max(1, this.samples);
     return {
       shareSwing: this.swingCount === 0 ? 0 : this.swingSum / this.swingCount,
+      maxShareSwing: this.swingMax,
       longestIdleZeroShareMs: this.longestZero,
       regions: this.names.map((region, i) => {
         const mean = (this.utilSum[i] as number) / n;
