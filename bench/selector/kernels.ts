@@ -2,6 +2,7 @@
 // monomorphic (the way the router's hot path sees a single AliasTable class), and a
 // batch per timed iteration keeps the timer's resolution out of a few-ns figure.
 import type { AliasTable } from '../../src/selector/alias-table.js';
+import type { DeploymentRoute, RouteTarget } from '../../src/selector/deployment-route.js';
 import type { LinearScan, SmoothWeightedRoundRobin } from './baselines.js';
 
 let cursor = 0;
@@ -62,5 +63,21 @@ export const loopKernel: Kernel<null> = (_none, rnd, picks) => {
 export const mathRandomKernel: Kernel<null> = (_none, _rnd, picks) => {
   let acc = 0;
   for (let i = 0; i < picks; i++) acc += Math.random();
+  return acc;
+};
+
+// The route's pick takes a random source; this one walks the same precomputed uniforms.
+let routeRnd: Float64Array = new Float64Array(1);
+let routeCursor = 0;
+function nextUniform(): number {
+  const u = routeRnd[routeCursor] as number;
+  routeCursor = (routeCursor + 1) & (routeRnd.length - 1);
+  return u;
+}
+
+export const routeKernel: Kernel<DeploymentRoute<RouteTarget>> = (route, rnd, picks) => {
+  routeRnd = rnd;
+  let acc = 0;
+  for (let i = 0; i < picks; i++) acc += (route.pick(nextUniform) as RouteTarget).region.length;
   return acc;
 };
