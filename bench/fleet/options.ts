@@ -20,6 +20,8 @@ export interface FleetBenchOptions {
   /** Written to a file of its own when measuring another build. */
   readonly label: string;
   readonly seed: number;
+  /** Rewrite RESULTS.md and the chart from results.json without running anything. */
+  readonly reportOnly: boolean;
 }
 
 export const USAGE = `usage: npm run bench:fleet [-- options]
@@ -33,7 +35,8 @@ export const USAGE = `usage: npm run bench:fleet [-- options]
   --switchyard-dir D   measure the build in D (a checkout with dist/) instead of this one
   --label NAME         name of that build's results (default "before"; written to bench/fleet/NAME.json)
   --out DIR            where results go (default bench/fleet)
-  --seed N             load generator seed (default 1)`;
+  --seed N             load generator seed (default 1)
+  --report-only        rewrite RESULTS.md and shares.svg from results.json`;
 
 function list<T>(value: string | undefined, fallback: readonly T[], parse: (s: string) => T): readonly T[] {
   if (value === undefined) return fallback;
@@ -61,6 +64,7 @@ export function parseFleetOptions(argv: readonly string[]): FleetBenchOptions {
       label: { type: 'string' },
       out: { type: 'string' },
       seed: { type: 'string' },
+      'report-only': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -91,5 +95,6 @@ export function parseFleetOptions(argv: readonly string[]): FleetBenchOptions {
     switchyardDir: values['switchyard-dir'] ?? null,
     label: values.label ?? 'before',
     seed: Math.round(Number(values.seed ?? '1')),
+    reportOnly: values['report-only'] === true,
   };
 }

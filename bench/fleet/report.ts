@@ -92,6 +92,7 @@ function fleetTable(rows: readonly FleetRow[], fleet: FleetName): string {
     r.backend429,
     r.status5xx,
     r.goodput.toFixed(3),
+    r.servedPerCapacity === undefined ? '-' : r.servedPerCapacity.toFixed(3),
     r.shareSwing.toFixed(3),
     r.utilisation.map((u) => `${u.mean.toFixed(2)}±${u.std.toFixed(2)}`).join(' '),
     pct(r.erlangPooled),
@@ -108,6 +109,7 @@ function fleetTable(rows: readonly FleetRow[], fleet: FleetName): string {
       'backend 429',
       '5xx',
       'goodput',
+      'served/s per capacity',
       'share swing',
       'utilisation per region (mean±sd)',
       'Erlang pooled',
@@ -163,8 +165,11 @@ router processes reading it, and open-loop Poisson clients split evenly between 
 routers (non-streaming chat, 0.5 s of service: 100 ms to first token + 16 tokens x 25 ms).
 ${results.warmupSeconds} s of warm-up, then ${results.seconds} s measured. "failed" is
 every non-2xx answer after the router's own retries; "router-rejected" are answers the
-router gave itself; "share swing" is the mean fraction of traffic the plan moved between
-two samples 250 ms apart. Every policy runs through the same router (same retries,
+router gave itself; "goodput" is the fraction served times the offered load (what the
+fleet served per second relative to its capacity, had the clients sent exactly the
+nominal rate; "served/s per capacity" is the raw figure, which also moves with the size
+of the Poisson sample, about ±1% in 30 s); "share swing" is the mean fraction of traffic
+the plan moved between two samples 250 ms apart. Every policy runs through the same router (same retries,
 budget and resilience): \`switchyard\` is the telemetry loop, \`round-robin\` and
 \`static\` (fixed weights equal to each region's true free slots) ignore telemetry. Erlang
 B gives the loss of the same traffic without retries, as one pooled region and as a

@@ -165,7 +165,8 @@ async function oneRun(
     backend429: counts.backend429,
     status5xx: counts.status5xx,
     transportErrors: counts.errors,
-    goodput: counts.ok / opts.seconds / capacityRate(spec.fleet),
+    goodput: (counts.ok / Math.max(1, counts.sent)) * spec.load,
+    servedPerCapacity: counts.ok / opts.seconds / capacityRate(spec.fleet),
     shareSwing: stability.shareSwing,
     longestIdleZeroShareMs: stability.longestIdleZeroShareMs,
     utilisation: stability.utilisation,
@@ -184,6 +185,14 @@ async function oneRun(
       }
     : null;
   return { row, series };
+}
+
+function readBefore(dir: string): FleetResults | null {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, 'before.json'), 'utf8')) as FleetResults;
+  } catch {
+    return null;
+  }
 }
 
 function pct(x: number): string {
@@ -212,6 +221,12 @@ async function main(): Promise<void> {
   const log = (msg: string): void => {
     process.stdout.write(`${msg}\n`);
   };
+  if (opts.reportOnly) {
+    const results = JSON.parse(readFileSync(path.join(opts.out, 'results.json'), 'utf8')) as FleetResults;
+    writeFleetReport(opts.out, results, readBefore(opts.out));
+    log(`rewrote ${opts.out}/RESULTS.md and shares.svg from results.json`);
+    return;
+  }
   const quiet = await waitForQuiet(120_000, log);
   const runs = plan(opts);
   const perRun = opts.seconds + opts.warmupSeconds + 4;
@@ -263,13 +278,7 @@ async function main(): Promise<void> {
     return;
   }
   writeFileSync(path.join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  let before: FleetResults | null = null;
-  try {
-    before = JSON.parse(readFileSync(path.join(opts.out, 'before.json'), 'utf8')) as FleetResults;
-  } catch {
-    before = null;
-  }
-  writeFleetReport(opts.out, results, before);
+  writeFleetReport(opts.out, results, readBefore(opts.out));
   log(`wrote ${opts.out}/results.json, RESULTS.md and shares.svg`);
 }
 

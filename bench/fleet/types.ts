@@ -17,8 +17,14 @@ export interface FleetRow {
   readonly backend429: number;
   readonly status5xx: number;
   readonly transportErrors: number;
-  /** Completed requests per second over the fleet's capacity for the clients. */
+  /**
+   * The fraction of requests served times the offered load: requests served per second
+   * over the fleet's capacity had the clients sent exactly the nominal rate (so the size
+   * of the Poisson sample does not move it).
+   */
   readonly goodput: number;
+  /** Requests served per second over the fleet's capacity, as measured. */
+  readonly servedPerCapacity?: number;
   /** Mean fraction of traffic moved between consecutive plans (router 0, every 250 ms). */
   readonly shareSwing: number;
   readonly longestIdleZeroShareMs: number;

@@ -1,6 +1,6 @@
 // `npm run bench:model`: the routing loop's mechanisms, one switched off at a time, on
 // the fleet model (the real planner, selector and resilience code on a simulated clock;
-// see src/sim/loop-model). Deterministic for a seed and quick (about a minute), so it
+// see src/sim/loop-model). Deterministic for a seed and quick (about 10 s), so it
 // can be rerun whenever a constant changes. Writes bench/model/RESULTS.md.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -98,13 +98,15 @@ export interface CooldownConfig {
   readonly min429Rate: number;
 }
 
-export type RoutingPolicy = 'adaptive' | 'static' | 'round-robin';
+export type RoutingPolicy = 'adaptive' | 'static' | 'round-robin' | 'reported-headroom';
 
 export interface RoutingConfig {
   /**
-   * adaptive: the telemetry-driven loop. static: fixed weights per region, telemetry
-   * ignored. round-robin: every region in turn, telemetry ignored. The last two are
-   * baselines for benchmarks and incident replays, and a fallback for operators.
+   * adaptive: the telemetry-driven loop. The others are baselines for benchmarks and
+   * incident replays (and a fallback for operators): static, fixed weights per region;
+   * round-robin, every region in turn; reported-headroom, shares proportional to the
+   * reported headroom as it is, a region without fresh data counted as zero, never
+   * conservative (the naive telemetry router).
    */
   readonly policy: RoutingPolicy;
   /** How many telemetry units one of this router's requests in flight adds to inUse; 0 turns the correction off. */

@@ -141,7 +141,12 @@ const COOLDOWN: Schema<CooldownConfig> = {
   min429Rate: { check: fraction, fallback: DEFAULT_COOLDOWN.min429Rate },
 };
 
-const POLICIES: Readonly<Record<RoutingPolicy, true>> = { adaptive: true, static: true, 'round-robin': true };
+const POLICIES: Readonly<Record<RoutingPolicy, true>> = {
+  adaptive: true,
+  static: true,
+  'round-robin': true,
+  'reported-headroom': true,
+};
 
 /** region -> positive weight; the regions are checked against the backends afterwards. */
 const weightMap: Check<Readonly<Record<string, number>>> = {

@@ -15,6 +15,12 @@ import type {
   RoutingMode,
 } from './types.js';
 
+const BASELINE_REASON: Readonly<Record<Exclude<PlannerInput['settings']['policy'], 'adaptive'>, string>> = {
+  static: 'policy static: fixed weights, telemetry is not used',
+  'round-robin': 'policy round-robin: every region in turn, telemetry is not used',
+  'reported-headroom': 'policy reported-headroom: shares follow the reported headroom; no fresh data counts as zero',
+};
+
 interface Observed {
   region: string;
   kind: 'failure' | 'status400' | null;
@@ -132,10 +138,18 @@ function decideMode(
   };
 }
 
-/** The baselines ignore telemetry altogether: their plans are the same in every mode. */
-function fixedWeights(active: Observed[], input: PlannerInput): Weights {
+/**
+ * The baselines. static and round-robin ignore telemetry; reported-headroom trusts it
+ * blindly: the reported headroom as it is, a region without fresh data as zero.
+ */
+function baselineWeights(active: Observed[], input: PlannerInput): Weights {
   const { policy, staticWeights } = input.settings;
-  const weights = active.map((o) => (policy === 'static' ? (staticWeights[o.region] ?? 1) : 1) * o.weightFactor);
+  const weights = active.map((o) => {
+    if (policy === 'static') return (staticWeights[o.region] ?? 1) * o.weightFactor;
+    if (policy !== 'reported-headroom') return o.weightFactor;
+    const r = o.load.report;
+    return o.fresh && r !== undefined ? Math.max(r.capacity - r.inUse, 0) * o.weightFactor : 0;
+  });
   return { weights, rooms: weights, note: '' };
 }
 
@@ -193,7 +207,16 @@ function capWeights(weights: readonly number[], active: Observed[], ratio: numbe
   });
 }
 
-function rejectionFor(observed: readonly Observed[], input: PlannerInput, nowMs: number): Rejection {
+function rejectionFor(observed: readonly Observed[], input: PlannerInput, nowMs: number, serving: number): Rejection {
+  if (serving > 0) {
+    // Only the reported-headroom baseline gets here: it refuses what the table calls full.
+    return {
+      status: 429,
+      code: 'NoCapacity',
+      message: 'every eligible region reports no headroom',
+      retryAfterS: 1,
+    };
+  }
   const cooling = observed.filter((o) => o.state === 'cooldown' && o.untilMs !== null);
   const timed = (cooling.length > 0 ? cooling : observed).filter((o) => o.untilMs !== null);
   const earliest = timed.length === 0 ? null : Math.min(...timed.map((o) => o.untilMs as number));
@@ -254,7 +277,7 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
   const adaptive = policy === 'adaptive';
   const decided = adaptive
     ? decideMode(input, coverage, unseen, nowMs)
-    : { mode: 'normal' as const, reason: `policy ${policy}: telemetry is not used` };
+    : { mode: 'normal' as const, reason: BASELINE_REASON[policy] };
   const mode = decided.mode;
 
   const active = servable.filter((o) => o.state === 'active' || o.state === 'slow-start');
@@ -262,7 +285,7 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
   let rooms: number[] = [];
   let note = '';
   if (active.length > 0) {
-    const w = adaptive ? weightsFor(active, mode, input, dep.model) : fixedWeights(active, input);
+    const w = adaptive ? weightsFor(active, mode, input, dep.model) : baselineWeights(active, input);
     rooms = w.rooms;
     note = w.note;
     if (mode === 'conservative') {
@@ -295,6 +318,6 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
     routable,
     shares: routable.map((r) => shareOf.get(r) as number),
     rooms: routable.map((r) => roomOf.get(r) as number),
-    rejection: routable.length === 0 ? rejectionFor(observed, input, nowMs) : null,
+    rejection: routable.length === 0 ? rejectionFor(observed, input, nowMs, active.length) : null,
   };
 }
