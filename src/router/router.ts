@@ -15,6 +15,7 @@ import { TelemetryStore } from '../telemetry/store.js';
 import { buildTopology, type Topology } from '../topology/topology.js';
 import { DeploymentRuntime } from './deployment-runtime.js';
 import { RouteState } from './route-state.js';
+import { RoutingHistory } from './routing-history.js';
 
 // Reports cross the staleness line between polls; re-plan often enough to notice.
 const MAX_TICK_MS = 250;
@@ -50,6 +51,8 @@ export class Router {
   readonly upstreams: ReadonlyMap<string, RegionUpstream>;
   readonly state: RouteState;
   readonly resilience: Resilience;
+  /** The last minutes of shares, modes and request rates, for the dashboard. */
+  readonly history: RoutingHistory;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly poller: TelemetryPoller;
@@ -102,6 +105,7 @@ export class Router {
       resilience: this.resilience,
     });
     this.state.rebuild(this.now());
+    this.history = new RoutingHistory(this.deployments.values(), this.now());
 
     this.poller = new TelemetryPoller({
       url: config.telemetry.url,
@@ -135,6 +139,7 @@ export class Router {
     this.adminServer = createServer(
       adminHandler({
         capacity: () => this.capacity(),
+        history: (sinceMs) => this.history.since(sinceMs),
         registry: this.metrics.registry,
         beforeScrape: () => this.refreshScrapeGauges(),
         isReady: () => this.ready,
@@ -183,6 +188,7 @@ export class Router {
     this.poller.start();
     const tickMs = Math.min(MAX_TICK_MS, this.config.telemetry.intervalMs);
     this.tick = setInterval(() => this.replan(), tickMs);
+    this.history.start(this.now);
     this.ready = true;
     return { data, admin };
   }
@@ -200,6 +206,7 @@ export class Router {
     this.draining = true;
     this.ready = false;
     if (this.tick !== null) clearInterval(this.tick);
+    this.history.stop();
     const closed = new Promise<void>((resolve) => this.dataServer.close(() => resolve()));
     this.dataServer.closeIdleConnections();
     const deadline = this.now() + this.config.shutdown.drainMs;
