@@ -203,8 +203,8 @@ export const DASHBOARD_SCRIPT = String.raw`
       td('region', '', [h('span', { class: 'region-name' }, [dot(r.region), r.region]), extras(r)]),
       td('share', 'num share', [pct(r.share), bar(r.share)]),
       td('req/s', 'num', perSecond(rate)),
-      td('headroom', 'num', headroomCell(r)),
-      td('telemetry', '', telemetryCell(r)),
+      td('headroom', '', headroomCell(r)),
+      td('telemetry', 'num', telemetryCell(r)),
       td('state', '', stateCell(r)),
       td('in flight', 'num', backendsCell(r)),
     ]);
@@ -227,7 +227,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       h('div', { class: 'coverage' }, ['coverage ', h('b', null, pct(d.coverage)), bar(d.coverage)]),
       rej ? h('p', { class: 'rejection' }, 'clients get ' + generic(rej.status) + ' ' + generic(rej.code) +
         (num(rej.retryAfterS) ? ' with Retry-After ' + rej.retryAfterS + ' s' : '') + (rej.message ? ': ' + rej.message : '')) : null,
-      h('table', null, [
+      h('div', { class: 'table-wrap' }, h('table', null, [
         h('thead', null, h('tr', null, ['region', 'share', 'req/s', 'headroom', 'telemetry', 'state', 'in flight'].map(function (x) {
           return h('th', null, x);
         }))),
@@ -235,7 +235,7 @@ export const DASHBOARD_SCRIPT = String.raw`
           var i = series ? series.regions.indexOf(r.region) : -1;
           return regionRow(r, lastRates && i >= 0 ? lastRates[i] : null);
         })),
-      ]),
+      ])),
       series ? charts(series) : h('p', { class: 'sub' }, 'charts appear once the history has two samples'),
     ]);
   }
@@ -273,7 +273,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     var W = 600, H = 100;
     var samples = series.samples;
     var t1 = samples[samples.length - 1].at;
-    var t0 = Math.min(samples[0].at, t1 - 60000);
+    // The chart spans what the history holds (up to its five minutes), at least 10 s.
+    var t0 = Math.min(samples[0].at, t1 - 10000);
     var x = function (t) { return ((t - t0) / (t1 - t0)) * W; };
     function frame() {
       return svg('svg', { viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', role: 'img' });

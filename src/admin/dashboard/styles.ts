@@ -56,7 +56,9 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .region-name { white-space: nowrap; font-weight: 600; }
 .dot { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
 .share .bar { margin-top: 3px; }
-.sub { display: block; color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
+.sub { display: block; color: var(--muted); font-size: 12px; overflow-wrap: anywhere; white-space: normal; }
+/* A safety net: a table wider than its card scrolls inside the card, never the page. */
+.table-wrap { overflow-x: auto; }
 .stale-text { color: var(--warn); font-weight: 600; }
 tr.state-no-backend td { color: var(--muted); }
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; margin-top: 10px; }
@@ -71,6 +73,7 @@ tr.state-no-backend td { color: var(--muted); }
   .card { padding: 10px; }
   .charts { grid-template-columns: 1fr; }
   /* Each region becomes a small two-column block: name, then label/value pairs. */
+  .table-wrap { overflow-x: visible; }
   table, tbody { display: block; }
   thead { display: none; }
   tr { display: grid; grid-template-columns: 1fr 1fr; gap: 2px 12px; padding: 6px 0; border-bottom: 1px solid var(--line); }
