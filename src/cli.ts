@@ -1,14 +1,14 @@
 // The command line: start | validate | demo | capacity | health. The composition root
 // for a process: config in, router (and for the demo, a simulated fleet) up, signals
 // wired to drain.
+//
+// The router and the demo are imported when their command runs: `switchyard health`
+// runs as a container probe every few seconds and should cost little more than
+// starting Node, not load the data plane, metrics and the simulator each time.
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from './config/load.js';
-import { createLogger } from './logger.js';
-import { Router } from './router/router.js';
-import { runDemo } from './demo.js';
 import { stopOnSignals } from './cli-signals.js';
-import { runCapacity } from './operator/capacity-command.js';
-import { runHealth } from './operator/health-command.js';
+import type { Router } from './router/router.js';
 
 const USAGE = `usage:
   switchyard start --config FILE      run the router from a YAML or JSON config
@@ -59,6 +59,7 @@ async function start(args: string[]): Promise<void> {
     process.exit(EXIT_BAD_INPUT);
   }
   const config = await loadOrExit(path);
+  const [{ createLogger }, { Router }] = await Promise.all([import('./logger.js'), import('./router/router.js')]);
   const logger = createLogger(config.log.level);
   log = (msg) => logger.info({ reason: msg }, 'shutdown requested');
   router = new Router({ config, logger });
@@ -92,11 +93,11 @@ async function main(argv: string[]): Promise<void> {
       case 'validate':
         return await validate(rest);
       case 'demo':
-        return await runDemo(rest);
+        return await (await import('./demo.js')).runDemo(rest);
       case 'capacity':
-        return await runCapacity(rest);
+        return await (await import('./operator/capacity-command.js')).runCapacity(rest);
       case 'health':
-        return await runHealth(rest);
+        return await (await import('./operator/health-command.js')).runHealth(rest);
       case '--help':
       case '-h':
       case 'help':
