@@ -163,6 +163,7 @@ test('the dashboard shows the demo live and explains a drop to conservative mode
   await phone.goto(`${demo.adminUrl}/`);
   await phone.waitForSelector('[data-deployment="chat-eu"] [data-mode]', { timeout: WAIT_MS });
   await assertFitsWidth(phone);
+  await phone.$eval('[data-deployment="chat-eu"]', (card) => card.scrollIntoView());
   await phone.screenshot({ path: join(artifacts, 'dashboard-phone.png') });
   await phone.close();
 
