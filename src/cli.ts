@@ -1,17 +1,25 @@
-// The command line: start | validate | demo. The composition root for a process:
-// config in, router (and for the demo, a simulated fleet) up, signals wired to drain.
+// The command line: start | validate | demo | capacity | health. The composition root
+// for a process: config in, router (and for the demo, a simulated fleet) up, signals
+// wired to drain.
+//
+// The router and the demo are imported when their command runs: `switchyard health`
+// runs as a container probe every few seconds and should cost little more than
+// starting Node, not load the data plane, metrics and the simulator each time.
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from './config/load.js';
-import { createLogger } from './logger.js';
-import { Router } from './router/router.js';
-import { runDemo } from './demo.js';
 import { stopOnSignals } from './cli-signals.js';
+import type { Router } from './router/router.js';
 
 const USAGE = `usage:
   switchyard start --config FILE      run the router from a YAML or JSON config
   switchyard validate FILE            check a config (also --config FILE); exit 0, or 2 listing every problem
   switchyard demo [--port N] [--admin-port N]
-                                      a simulated seven-region fleet with the router in front (npm start)`;
+                                      a simulated seven-region fleet with the router in front (npm start)
+  switchyard capacity [--admin URL] [--watch] [--json]
+                                      a running router's routing state; exit 0 normal, 1 conservative, 2 unreachable
+  switchyard health [--config FILE] [--ready]
+                                      exit 0 when the admin listener's /healthz (/readyz) answers 200 (health checks)
+FILE defaults to $SWITCHYARD_CONFIG when it is set.`;
 
 /** Exit code for a bad config or bad usage. */
 export const EXIT_BAD_INPUT = 2;
@@ -23,7 +31,7 @@ function configPath(args: string[]): string | null {
     allowPositionals: true,
     strict: true,
   });
-  return values.config ?? positionals[0] ?? null;
+  return values.config ?? positionals[0] ?? (process.env.SWITCHYARD_CONFIG || null);
 }
 
 async function loadOrExit(path: string): Promise<import('./config/types.js').Config> {
@@ -37,14 +45,24 @@ async function loadOrExit(path: string): Promise<import('./config/types.js').Con
 }
 
 async function start(args: string[]): Promise<void> {
+  // Signal handlers come first: a SIGTERM while the config loads or the listeners bind
+  // (a container stopped during start-up) still ends in an orderly exit 0.
+  let router: Router | null = null;
+  let log = (msg: string): void => void process.stderr.write(`switchyard: ${msg}\n`);
+  stopOnSignals(
+    async () => router?.stop(),
+    (msg) => log(msg),
+  );
   const path = configPath(args);
   if (path === null) {
     process.stderr.write(`switchyard start: --config FILE is required\n${USAGE}\n`);
     process.exit(EXIT_BAD_INPUT);
   }
   const config = await loadOrExit(path);
+  const [{ createLogger }, { Router }] = await Promise.all([import('./logger.js'), import('./router/router.js')]);
   const logger = createLogger(config.log.level);
-  const router = new Router({ config, logger });
+  log = (msg) => logger.info({ reason: msg }, 'shutdown requested');
+  router = new Router({ config, logger });
   try {
     await router.start();
   } catch (err) {
@@ -52,10 +70,6 @@ async function start(args: string[]): Promise<void> {
     await router.stop();
     process.exit(1);
   }
-  stopOnSignals(
-    () => router.stop(),
-    (msg) => logger.info({ reason: msg }, 'shutdown requested'),
-  );
 }
 
 async function validate(args: string[]): Promise<void> {
@@ -79,7 +93,11 @@ async function main(argv: string[]): Promise<void> {
       case 'validate':
         return await validate(rest);
       case 'demo':
-        return await runDemo(rest);
+        return await (await import('./demo.js')).runDemo(rest);
+      case 'capacity':
+        return await (await import('./operator/capacity-command.js')).runCapacity(rest);
+      case 'health':
+        return await (await import('./operator/health-command.js')).runHealth(rest);
       case '--help':
       case '-h':
       case 'help':

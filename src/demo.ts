@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { validateConfig } from './config/validate.js';
 import type { Config } from './config/types.js';
 import { createLogger } from './logger.js';
+import { demoLog } from './demo-log.js';
 import { Router } from './router/router.js';
 import { stopOnSignals } from './cli-signals.js';
 import { startSimFleet, type SimFleet, type SimRegionOptions } from './sim/index.js';
@@ -108,12 +109,14 @@ export async function runDemo(args: string[]): Promise<void> {
     throw new Error(`embedded demo config is invalid:\n${checked.errors.join('\n')}`);
   }
   const config: Config = checked.config;
-  const logger = createLogger(config.log.level);
+  const log = demoLog();
+  const logger = createLogger(config.log.level, log.destination);
   const router = new Router({ config, logger });
   let addresses;
   try {
     addresses = await router.start();
   } catch (err) {
+    log.open();
     await fleet.close();
     process.stderr.write(
       `switchyard demo: could not listen (${(err as Error).message}); free the port or pass --port/--admin-port (0 picks a free one)\n`,
@@ -128,12 +131,14 @@ export async function runDemo(args: string[]): Promise<void> {
       'switchyard demo: 7 simulated regions in 3 data zones (us, apac, eu), telemetry every 500 ms',
       `  router (data plane)  ${data}`,
       `  admin                ${admin}/capacity  ${admin}/metrics`,
+      `  dashboard            ${admin}/`,
       `  simulator control    ${fleet.controlUrl}`,
       '',
       'try:',
       `  curl -s ${data}/openai/deployments/chat-eu/chat/completions?api-version=2024-10-21 -H 'content-type: application/json' -d '{"messages":[{"role":"user","content":"hi"}]}' -i`,
       `  curl -sN ${data}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"chat-global","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
       `  curl -s ${admin}/capacity`,
+      `  npx switchyard capacity --admin ${admin} --watch`,
       `  curl -s -X POST ${fleet.controlUrl}/regions/swedencentral/telemetry/drop   # chat-eu turns conservative`,
       `  curl -s -X POST ${fleet.controlUrl}/regions/swedencentral/telemetry/restore`,
       '',
@@ -141,6 +146,7 @@ export async function runDemo(args: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
+  log.open();
   stopOnSignals(
     async () => {
       await router.stop();

@@ -1,18 +1,22 @@
-// The admin listener's request handler: /capacity, /metrics, /healthz, /readyz.
-// Kept apart from the data plane so scrapes never queue behind inference traffic.
+// The admin listener's request handler: the dashboard (/), /capacity, /history,
+// /metrics, /healthz, /readyz. Kept apart from the data plane so scrapes never queue
+// behind inference traffic.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { sendDashboard } from './dashboard/page.js';
 
 export interface AdminHandlers {
   readonly capacity: () => unknown;
+  /** The dashboard's chart data: routing samples taken after sinceMs (epoch ms). */
+  readonly history: (sinceMs: number) => unknown;
   readonly registry: Registry;
   /** Refreshes gauges that are only meaningful at scrape time (ages). */
   readonly beforeScrape: () => void;
   readonly isReady: () => boolean;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, null, 2);
+function json(res: ServerResponse, status: number, body: unknown, indent = 2): void {
+  const text = JSON.stringify(body, null, indent);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
@@ -23,7 +27,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 export function adminHandler(h: AdminHandlers): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const [path, query = ''] = (req.url ?? '/').split('?', 2);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       json(res, 405, {
         error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on the admin listener; use GET` },
@@ -31,6 +35,15 @@ export function adminHandler(h: AdminHandlers): (req: IncomingMessage, res: Serv
       return;
     }
     switch (path) {
+      case '/':
+        sendDashboard(res);
+        return;
+      case '/history': {
+        // Polled every few seconds by every open dashboard: compact, and only what is new.
+        const since = Number(new URLSearchParams(query).get('since') ?? 0);
+        json(res, 200, h.history(Number.isFinite(since) ? since : 0), 0);
+        return;
+      }
       case '/healthz':
         json(res, 200, { status: 'ok' });
         return;
@@ -55,7 +68,7 @@ export function adminHandler(h: AdminHandlers): (req: IncomingMessage, res: Serv
         json(res, 404, {
           error: {
             code: 'NotFound',
-            message: `no admin endpoint ${path}; try /capacity, /metrics, /healthz or /readyz`,
+            message: `no admin endpoint ${path}; try / (dashboard), /capacity, /history, /metrics, /healthz or /readyz`,
           },
         });
     }

@@ -41,7 +41,9 @@ export const DEFAULT_UPSTREAM: UpstreamConfig = Object.freeze({
   maxConnectionsPerBackend: 0,
 });
 
-export const DEFAULT_SHUTDOWN: ShutdownConfig = Object.freeze({ drainMs: 10_000 });
+// Below the 10 s that `docker stop` (and a compose stop) waits before SIGKILL, so a
+// default drain ends before the kill instead of at the same instant.
+export const DEFAULT_SHUTDOWN: ShutdownConfig = Object.freeze({ drainMs: 8_000 });
 
 export const DEFAULT_LOG: LogConfig = Object.freeze({ level: 'info', requests: false });
 

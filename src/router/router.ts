@@ -16,6 +16,7 @@ import { TelemetryStore } from '../telemetry/store.js';
 import { buildTopology, type Topology } from '../topology/topology.js';
 import { DeploymentRuntime } from './deployment-runtime.js';
 import { RouteState } from './route-state.js';
+import { RoutingHistory } from './routing-history.js';
 
 // Reports cross the staleness line between polls; re-plan often enough to notice.
 const MAX_TICK_MS = 250;
@@ -52,6 +53,8 @@ export class Router {
   readonly state: RouteState<RegionTarget>;
   readonly resilience: Resilience;
   readonly ownLoad: OwnLoad;
+  /** The last minutes of shares, modes and request rates, for the dashboard. */
+  readonly history: RoutingHistory;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly poller: TelemetryPoller;
@@ -111,6 +114,7 @@ export class Router {
       resilience: this.resilience,
     });
     this.state.rebuild(this.now());
+    this.history = new RoutingHistory(this.deployments.values(), this.now());
 
     this.poller = new TelemetryPoller({
       url: config.telemetry.url,
@@ -144,6 +148,7 @@ export class Router {
     this.adminServer = createServer(
       adminHandler({
         capacity: () => this.capacity(),
+        history: (sinceMs) => this.history.since(sinceMs),
         registry: this.metrics.registry,
         beforeScrape: () => this.refreshScrapeGauges(),
         isReady: () => this.ready,
@@ -194,6 +199,7 @@ export class Router {
     this.tick = setInterval(() => this.replan(), tickMs);
     this.sampler = setInterval(() => this.ownLoad.sample(this.now()), OWN_LOAD_SAMPLE_MS);
     this.sampler.unref();
+    this.history.start(this.now);
     this.ready = true;
     return { data, admin };
   }
@@ -212,6 +218,7 @@ export class Router {
     this.ready = false;
     if (this.tick !== null) clearInterval(this.tick);
     if (this.sampler !== null) clearInterval(this.sampler);
+    this.history.stop();
     const closed = new Promise<void>((resolve) => this.dataServer.close(() => resolve()));
     this.dataServer.closeIdleConnections();
     const deadline = this.now() + this.config.shutdown.drainMs;

@@ -83,7 +83,7 @@ describe('a valid config', () => {
         keepAliveTimeoutMs: 10000,
         maxConnectionsPerBackend: 0,
       },
-      shutdown: { drainMs: 10000 },
+      shutdown: { drainMs: 8000 },
       log: { level: 'info', requests: false },
       outlier: DEFAULT_OUTLIER,
       retry: DEFAULT_RETRY,

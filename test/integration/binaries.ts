@@ -1,0 +1,17 @@
+// Integration tests drive programs from Debian packages (chromium, promtool). CI
+// installs them (.ci/run), so there a missing one is a failure; on a developer's
+// machine the test is skipped with the command that installs it.
+import { accessSync, constants } from 'node:fs';
+import type { TestContext } from 'node:test';
+
+export function haveBinary(t: TestContext, path: string, debianPackage: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    const message = `${path} is missing: apt-get install -y --no-install-recommends ${debianPackage}`;
+    if (process.env.CI === 'true') throw new Error(`${message} (CI must have it; .ci/run installs it)`);
+    t.skip(`skipped: ${message}`);
+    return false;
+  }
+}
