@@ -8,19 +8,50 @@ export const DURATION_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
 ];
 
-/** One (deployment, region) pair's requests by status code, and their durations. */
+// OpenTelemetry's GenAI semantic conventions recommend these buckets for time to first
+// token (gen_ai.server.time_to_first_token); the router's time to first byte is its view of it.
+export const TTFB_BUCKETS: readonly number[] = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
+
+/** A histogram in plain numbers: one array write and two additions per observation. */
+export class PlainHistogram {
+  /** Non-cumulative: bucketCounts[i] counts values in (bound[i-1], bound[i]]; the last is +Inf. */
+  readonly bucketCounts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(readonly bounds: readonly number[]) {
+    this.bucketCounts = new Float64Array(bounds.length + 1);
+  }
+
+  observe(value: number): void {
+    const bounds = this.bounds;
+    let b = 0;
+    while (b < bounds.length && value > (bounds[b] as number)) b++;
+    this.bucketCounts[b] = (this.bucketCounts[b] as number) + 1;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+/** One (deployment, region) pair's requests by status code, their durations and times to first byte. */
 export class RouteCounters {
   readonly codes: number[] = [];
   readonly counts: number[] = [];
-  /** Non-cumulative: bucketCounts[i] counts durations in (bound[i-1], bound[i]]; the last is +Inf. */
-  readonly bucketCounts = new Float64Array(DURATION_BUCKETS.length + 1);
-  sum = 0;
-  count = 0;
+  readonly duration = new PlainHistogram(DURATION_BUCKETS);
+  /** Request received to the first body byte relayed to the client. */
+  readonly firstByte = new PlainHistogram(TTFB_BUCKETS);
 
   constructor(
     readonly deployment: string,
     readonly region: string,
   ) {}
+
+  /** Requests answered on this route. */
+  get count(): number {
+    return this.duration.count;
+  }
 
   record(status: number, seconds: number): void {
     const codes = this.codes;
@@ -32,11 +63,7 @@ export class RouteCounters {
     } else {
       this.counts[i] = (this.counts[i] as number) + 1;
     }
-    let b = 0;
-    while (b < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[b] as number)) b++;
-    this.bucketCounts[b] = (this.bucketCounts[b] as number) + 1;
-    this.sum += seconds;
-    this.count++;
+    this.duration.observe(seconds);
   }
 }
 
@@ -67,8 +94,35 @@ function registerFamily(
 }
 
 const DURATION = 'switchyard_request_duration_seconds';
+const FIRST_BYTE = 'switchyard_time_to_first_byte_seconds';
 
-/** The two families, as custom collectors on a prom-client registry. */
+function registerHistogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  routes: readonly RouteCounters[],
+  of: (r: RouteCounters) => PlainHistogram,
+): void {
+  registerFamily(registry, name, help, 'histogram', () => {
+    const values: SeriesValue[] = [];
+    for (const r of routes) {
+      const h = of(r);
+      if (h.count === 0) continue;
+      const labels = { deployment: r.deployment, region: r.region };
+      let cumulative = 0;
+      h.bounds.forEach((le, i) => {
+        cumulative += h.bucketCounts[i] as number;
+        values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${name}_bucket` });
+      });
+      values.push({ value: h.count, labels: { ...labels, le: '+Inf' }, metricName: `${name}_bucket` });
+      values.push({ value: h.sum, labels, metricName: `${name}_sum` });
+      values.push({ value: h.count, labels, metricName: `${name}_count` });
+    }
+    return values;
+  });
+}
+
+/** The per-request families, as custom collectors on a prom-client registry. */
 export class RequestSeries {
   private readonly routes: RouteCounters[] = [];
 
@@ -89,27 +143,19 @@ export class RequestSeries {
         return values;
       },
     );
-    registerFamily(
+    registerHistogram(
       registry,
       DURATION,
       'Time from request received to response end (streams included), by deployment and region.',
-      'histogram',
-      () => {
-        const values: SeriesValue[] = [];
-        for (const r of routes) {
-          if (r.count === 0) continue;
-          const labels = { deployment: r.deployment, region: r.region };
-          let cumulative = 0;
-          DURATION_BUCKETS.forEach((le, i) => {
-            cumulative += r.bucketCounts[i] as number;
-            values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${DURATION}_bucket` });
-          });
-          values.push({ value: r.count, labels: { ...labels, le: '+Inf' }, metricName: `${DURATION}_bucket` });
-          values.push({ value: r.sum, labels, metricName: `${DURATION}_sum` });
-          values.push({ value: r.count, labels, metricName: `${DURATION}_count` });
-        }
-        return values;
-      },
+      routes,
+      (r) => r.duration,
+    );
+    registerHistogram(
+      registry,
+      FIRST_BYTE,
+      "Time from request received to the first response body byte sent to the client (the router's view of time to first token), by deployment and region.",
+      routes,
+      (r) => r.firstByte,
     );
   }
 

@@ -72,6 +72,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private retryAfterMs: number | null = null;
   private headersSeconds: number | null = null;
   private responded = false;
+  /** Whether a body byte has reached the client (time to first byte is taken once). */
+  private firstByteSent = false;
   private clientGone = false;
   private done = false;
   private attempts = 0;
@@ -197,9 +199,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       }
       return true;
     }
+    if (!this.firstByteSent) this.recordFirstByte();
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', onResponseDrain);
     return ok;
+  }
+
+  private recordFirstByte(): void {
+    this.firstByteSent = true;
+    const region = (this.region as RegionTarget).region;
+    this.deployment.statsFor(region).firstByte.observe((performance.now() - this.startedAt) / 1000);
   }
 
   onComplete(): void {

@@ -74,3 +74,18 @@ test('a client that disconnects mid-stream aborts the upstream request', async (
     /switchyard_inflight_requests\{region="r1",backend="[^"]+"\} 0/.test(await s.router.metrics()),
   );
 });
+
+test('time to first byte is the first token, not the headers: one observation per stream', async (t) => {
+  const s = await setup(t);
+  const res = await openStream(s.router.url, 'chat', 3);
+  for await (const _ of res) {
+    // read to the end
+  }
+  const metrics = await waitFor('the stream counted', async () => {
+    const text = await s.router.metrics();
+    return /switchyard_time_to_first_byte_seconds_count\{deployment="chat",region="r1"\} 1\b/.test(text) ? text : null;
+  });
+  // The simulator sends its headers at once and its first token after ttftMs (20 ms).
+  assert.match(metrics, /switchyard_time_to_first_byte_seconds_bucket\{deployment="chat",region="r1",le="0.01"\} 0/);
+  assert.match(metrics, /switchyard_time_to_first_byte_seconds_bucket\{deployment="chat",region="r1",le="10"\} 1/);
+});
