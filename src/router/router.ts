@@ -142,6 +142,11 @@ export class Router {
     );
   }
 
+  /** Requests accepted by the data plane and not yet answered (streams included). */
+  get requestsInFlight(): number {
+    return this.dataPlane.active;
+  }
+
   /** Re-plan now (telemetry arrived, a passive signal changed a region's state). */
   replan(): void {
     this.state.rebuild(this.now());
