@@ -9,6 +9,7 @@ import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
 import { DataPlane } from '../proxy/data-plane.js';
 import { Backend, RegionUpstream } from '../proxy/upstream.js';
+import { redactUrl } from '../redact-url.js';
 import { Resilience } from '../resilience/resilience.js';
 import { TelemetryPoller } from '../telemetry/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
@@ -61,6 +62,8 @@ export class Router {
   private draining = false;
   private stopping: Promise<void> | null = null;
   private replanPending = false;
+  /** telemetry.url as /capacity shows it: credentials redacted. */
+  private readonly telemetryUrlShown: string;
 
   constructor(opts: RouterOptions) {
     const { config, logger } = opts;
@@ -69,6 +72,7 @@ export class Router {
     this.now = opts.now ?? Date.now;
     const random = opts.random ?? Math.random;
     this.topology = buildTopology(config);
+    this.telemetryUrlShown = redactUrl(config.telemetry.url);
     this.store = new TelemetryStore(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
 
     const upstreams = new Map<string, RegionUpstream>();
@@ -107,6 +111,7 @@ export class Router {
       url: config.telemetry.url,
       intervalMs: config.telemetry.intervalMs,
       timeoutMs: config.telemetry.timeoutMs,
+      maxBodyBytes: config.telemetry.maxBodyBytes,
       store: this.store,
       metrics: this.metrics,
       logger,
@@ -169,7 +174,7 @@ export class Router {
       config: this.config,
       nowMs: this.now(),
       plannedAtMs: this.state.plannedAtMs,
-      telemetryUrl: this.config.telemetry.url,
+      telemetryUrl: this.telemetryUrlShown,
       sourceStatus: this.state.sourceStatus,
       store: this.store,
       deployments: this.deployments.values(),
