@@ -13,6 +13,10 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { DeploymentRuntime } from '../router/deployment-runtime.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
 import type { Backend, RegionUpstream } from './upstream.js';
+import { redactUrl } from '../redact-url.js';
+import { UNREACHABLE_RETRY_AFTER_S, attemptFailureOf } from './attempt-failure.js';
+import type { DeadlineEntry, DeadlineList } from './deadline-list.js';
+import { echoTarget } from './echo.js';
 import { clientResponseHeaders } from './headers.js';
 import { sendError, type RouterErrorCode } from './errors.js';
 import { CONNECT_ERRORS, MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
@@ -22,6 +26,9 @@ import { CONNECT_ERRORS, MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf 
  * arguments, so reporting an attempt makes no object on the hot path.
  * status: HTTP status, or 0 when the attempt failed before a response.
  * headersSeconds: time to response headers, null without a response.
+ * written: undici had begun writing the request to the backend (see attempt-failure.ts);
+ * a failure before that is either a connect failure or no backend outcome at all.
+ * Undefined (callers that cannot tell) judges a failure by its error code alone.
  */
 export type OutcomeSink = (
   model: string,
@@ -30,6 +37,7 @@ export type OutcomeSink = (
   errorCode: string | null,
   retryAfterMs: number | null,
   headersSeconds: number | null,
+  written?: boolean,
 ) => void;
 
 export interface ForwardEnv {
@@ -47,6 +55,8 @@ export interface ForwardEnv {
   readonly requestsInFlight: () => number;
   /** Called once per request when it is over, whatever the outcome. */
   readonly onDone: () => void;
+  /** Clients whose socket is full: cut when they drain nothing for limits.clientReadTimeoutMs. */
+  readonly readStalls: DeadlineList;
 }
 
 function errorCodeOf(err: Error): string {
@@ -76,7 +86,11 @@ function onResponseClose(this: CallResponse): void {
   this[kCall]?.clientClosed();
 }
 
-export class ProxyCall implements Dispatcher.DispatchHandler {
+export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
+  deadlineAt = 0;
+  deadlinePrev: DeadlineEntry | null = null;
+  deadlineNext: DeadlineEntry | null = null;
+  deadlineListed = false;
   private backend: Backend | null = null;
   private region: RegionUpstream | null = null;
   private abortUpstream: ((err?: Error) => void) | null = null;
@@ -85,6 +99,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private retryAfterMs: number | null = null;
   private headersSeconds: number | null = null;
   private responded = false;
+  /** The current attempt's request has begun to be written to its backend. */
+  private written = false;
   private clientGone = false;
   private done = false;
   private attempts = 0;
@@ -114,7 +130,20 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
 
   /** The client's socket drained: let undici read the upstream again. */
   resume(): void {
+    this.env.readStalls.remove(this);
     this.resumeUpstream?.();
+  }
+
+  /**
+   * The client drained nothing for limits.clientReadTimeoutMs. Closing its connection
+   * runs the client-gone path: the upstream request is aborted and the slot freed.
+   */
+  onDeadline(): void {
+    this.env.logger.debug(
+      { deployment: this.deployment.name, region: this.region?.region ?? null, reason: 'client stopped reading' },
+      'client disconnected',
+    );
+    this.res.destroy();
   }
 
   clientClosed(): void {
@@ -145,6 +174,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.attemptIsRetry = this.pendingToken;
     this.pendingToken = false;
     this.status = 0;
+    this.written = false;
     this.retryAfterMs = null;
     this.headersSeconds = null;
     this.abortUpstream = null;
@@ -163,6 +193,9 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
+    // undici calls this right before it writes the request: from here on, a failure
+    // may follow a request the backend received.
+    this.written = true;
     this.abortUpstream = abort;
     if (this.clientGone) abort(new Error(CLIENT_CLOSED));
   }
@@ -203,15 +236,36 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (this.clientGone) return false;
     const held = this.held;
     if (held !== null) {
-      if (held.bytes < MAX_HELD_BODY_BYTES) {
+      if (held.bytes + chunk.length <= MAX_HELD_BODY_BYTES) {
         held.chunks.push(chunk);
         held.bytes += chunk.length;
+        return true;
       }
-      return true;
+      // Too large to hold: give up the retry and relay the answer as it comes, so that
+      // an endless error body can neither fill memory nor keep the client waiting.
+      if (!this.relayHeld(held)) return false;
     }
     const ok = this.res.write(chunk);
-    if (!ok) this.res.once('drain', onResponseDrain);
+    if (!ok) {
+      this.res.once('drain', onResponseDrain);
+      this.env.readStalls.add(this, performance.now());
+    }
     return ok;
+  }
+
+  /** Sends a held answer's head and body so far; false when the client is gone. */
+  private relayHeld(held: { status: number; raw: Buffer[]; chunks: Buffer[] }): boolean {
+    this.held = null;
+    this.dropPendingToken();
+    try {
+      this.res.writeHead(held.status, clientResponseHeaders(held.raw, (this.region as RegionUpstream).region));
+    } catch (err) {
+      this.abortUpstream?.(err as Error);
+      return false;
+    }
+    this.responded = true;
+    for (const c of held.chunks) this.res.write(c);
+    return true;
   }
 
   onComplete(): void {
@@ -234,6 +288,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     }
     this.finishAttempt(this.status, code);
     const region = this.region as RegionUpstream;
+    const failure = attemptFailureOf(code, this.written);
     if (this.responded) {
       // Headers are out: the only honest signal left is a broken stream.
       this.env.logger.warn(
@@ -250,13 +305,37 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       this.finish(this.status);
       return;
     }
+    if (failure === 'refused-request' || failure === 'not-sent') {
+      // No backend saw anything: not an upstream error, and for a refused request the
+      // client's to fix.
+      this.held = null;
+      this.dropPendingToken();
+      const refused = failure === 'refused-request';
+      this.env.logger.debug(
+        { deployment: this.deployment.name, region: region.region, err: code, reason: 'request not sent' },
+        'upstream request not sent',
+      );
+      this.finish(
+        sendError(
+          this.res,
+          refused ? 'InvalidRequest' : 'UpstreamError',
+          refused ? `the request cannot be forwarded: ${err.message}` : `the request was not sent: ${code}`,
+        ),
+      );
+      return;
+    }
     this.env.metrics.upstreamErrors.labels(region.region, code).inc();
-    if (this.held === null && CONNECT_ERRORS.has(code) && this.mayRetry()) {
+    // Only a request that provably never reached a backend is sent again.
+    if (this.held === null && failure === 'unreachable' && this.mayRetry()) {
       this.retryLater('connect-error');
       return;
     }
     this.held = null;
     this.dropPendingToken();
+    if (failure === 'unreachable' && code !== 'UND_ERR_CONNECT_TIMEOUT') {
+      this.unreachable(`region ${region.region} refused the connection (${code})`);
+      return;
+    }
     const routerCode = mapUpstreamError(code);
     this.env.logger.warn(
       {
@@ -316,9 +395,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const held = this.held;
     const region = (this.region as RegionUpstream).region;
     if (held === null) {
-      this.finish(
-        sendError(this.res, 'UpstreamUnavailable', `no region of the boundary could be reached (last: ${region})`),
-      );
+      this.unreachable(`no region of the boundary could be reached (last: ${region})`);
       return;
     }
     this.held = null;
@@ -332,6 +409,15 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     for (const chunk of held.chunks) this.res.write(chunk);
     this.res.end();
     this.finish(held.status);
+  }
+
+  /**
+   * Every region tried refused the connection: nothing reached a backend, and no
+   * eligible region can take the request now. The contract's answer for that is 503
+   * with Retry-After, not a gateway error.
+   */
+  private unreachable(message: string): void {
+    this.finish(sendError(this.res, 'NoRegionAvailable', message, UNREACHABLE_RETRY_AFTER_S));
   }
 
   private shedAt(region: RegionUpstream): void {
@@ -375,12 +461,14 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       errorCode,
       this.retryAfterMs,
       this.headersSeconds,
+      this.written,
     );
   }
 
   private finish(status: number): void {
     if (this.done) return;
     this.done = true;
+    this.env.readStalls.remove(this);
     this.res.removeListener('close', onResponseClose);
     const seconds = (performance.now() - this.startedAt) / 1000;
     const region = this.region;
@@ -394,7 +482,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
           attempts: this.attempts,
           ms: Math.round(seconds * 1000),
           method: this.req.method,
-          path: this.req.url,
+          path: echoTarget(redactUrl(this.req.url ?? '')),
         },
         'request',
       );

@@ -122,6 +122,8 @@ export class Router {
     this.dataPlane = new DataPlane({
       deployments: this.deployments,
       maxBodyBytes: config.limits.maxBodyBytes,
+      requestBodyTimeoutMs: config.limits.requestBodyTimeoutMs,
+      clientReadTimeoutMs: config.limits.clientReadTimeoutMs,
       env: {
         metrics: this.metrics,
         logger,
@@ -137,6 +139,8 @@ export class Router {
       isDraining: () => this.draining,
     });
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
+    // Without this listener Node answers 100 Continue before the handler sees the request.
+    this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
     this.adminServer = createServer(
       adminHandler({
         capacity: () => this.capacity(),
@@ -226,6 +230,7 @@ export class Router {
       this.logger.warn({ inFlight: this.dataPlane.active }, 'drain time over; closing remaining requests');
     this.dataServer.closeAllConnections();
     await closed;
+    this.dataPlane.close();
     await this.poller.stop();
     this.resilience.close();
     await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
