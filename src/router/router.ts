@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { Metrics } from '../metrics/metrics.js';
+import { withAdminToken } from '../admin/admin-auth.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
 import { DataPlane } from '../proxy/data-plane.js';
@@ -142,12 +143,15 @@ export class Router {
     // Without this listener Node answers 100 Continue before the handler sees the request.
     this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
     this.adminServer = createServer(
-      adminHandler({
-        capacity: () => this.capacity(),
-        registry: this.metrics.registry,
-        beforeScrape: () => this.refreshScrapeGauges(),
-        isReady: () => this.ready,
-      }),
+      withAdminToken(
+        config.admin.token,
+        adminHandler({
+          capacity: () => this.capacity(),
+          registry: this.metrics.registry,
+          beforeScrape: () => this.refreshScrapeGauges(),
+          isReady: () => this.ready,
+        }),
+      ),
     );
   }
 
