@@ -61,6 +61,13 @@ const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
 
+// Bytes that end a run of plain string content: the quote, the backslash, and control
+// characters (invalid in a JSON string). One table load per byte in the hot loop.
+const STRING_STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
+STRING_STOP[0x22] = 1;
+STRING_STOP[0x5c] = 1;
+
 function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -117,11 +124,7 @@ export class JsonModelScan {
           if (this.stringKind === STR_OTHER || this.stringKind === STR_MODEL) {
             // Plain content: skip to the next byte that means something.
             let j = i;
-            while (j < n) {
-              const d = chunk[j] as number;
-              if (d === 0x22 || d === 0x5c || d < 0x20) break;
-              j++;
-            }
+            while (j < n && STRING_STOP[chunk[j] as number] === 0) j++;
             if (j === n) {
               i = n;
               continue;
