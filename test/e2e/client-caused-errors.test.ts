@@ -3,7 +3,8 @@
 // Expect: 100-continue, forwarded without the header) and no region is ejected.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawRequest } from '../helpers/raw-http.js';
+import { once } from 'node:events';
+import { openRaw, rawRequest } from '../helpers/raw-http.js';
 import { settled, startRecordingFleet } from '../helpers/recording-fleet.js';
 
 const ZONES = { z: ['r1', 'r2'] };
@@ -69,5 +70,24 @@ test('an HTTP/1.0 request with Expect (no 100 Continue is due) is forwarded with
   assert.equal(answer.status, 200, answer.body);
   const received = [...(fleet.received.r1 ?? []), ...(fleet.received.r2 ?? [])];
   assert.equal(received[0]?.headers.expect, undefined);
+  await settled(fleet);
+});
+
+test('a request refused on its head alone gets no 100 Continue: the client never uploads its body', async (t) => {
+  const fleet = await startRecordingFleet(t, {
+    zones: ZONES,
+    deployments: DEPLOYMENTS,
+    extra: { limits: { maxBodyBytes: 1024 } },
+  });
+  const socket = await openRaw(
+    fleet.port,
+    'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 50000000\r\n\r\n',
+  );
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  await once(socket, 'close');
+  const text = Buffer.concat(chunks).toString('latin1');
+  assert.match(text, /^HTTP\/1\.1 413 /, 'the first thing the client hears is the 413, not 100 Continue');
+  assert.match(text, /connection: close/i);
   await settled(fleet);
 });
