@@ -32,7 +32,11 @@ export interface SoakResults {
 
 export const HEAP_GROWTH_TARGET = 0.05;
 
-const handleTotal = (s: RouterSample): number => Object.values(s.handles).reduce((a, b) => a + b, 0);
+// Operations in progress (a write, a shutdown, a lookup) are not resources: leave them out.
+const isOperation = (kind: string): boolean => /ReqWrap$|ShutdownWrap$|WriteWrap$/.test(kind);
+const handleTotal = (s: RouterSample): number =>
+  Object.entries(s.handles).reduce((a, [kind, n]) => a + (isOperation(kind) ? 0 : n), 0);
+const sockets = (s: RouterSample): number => s.handles.TCPSocketWrap ?? 0;
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 export function renderSoakResults(r: SoakResults): { markdown: string; json: unknown; verdict: string } {
@@ -75,9 +79,14 @@ export function renderSoakResults(r: SoakResults): { markdown: string; json: unk
       `running ${r.final.pool.running}, pending ${r.final.pool.pending}`,
     ],
     [
-      'open handles back to idle + pooled connections',
-      handleTotal(r.final) <= handleTotal(r.idle) + r.final.pool.connected,
-      `${handleTotal(r.final)} (idle ${handleTotal(r.idle)}, pooled connections ${r.final.pool.connected})`,
+      'open sockets back to idle + pooled upstream connections',
+      sockets(r.final) <= sockets(r.idle) + r.final.pool.connected,
+      `${sockets(r.final)} (idle ${sockets(r.idle)}, pooled connections ${r.final.pool.connected})`,
+    ],
+    [
+      'other handles (servers, timers, pipes) back to idle',
+      handleTotal(r.final) - sockets(r.final) <= handleTotal(r.idle) - sockets(r.idle),
+      `${handleTotal(r.final) - sockets(r.final)} (idle ${handleTotal(r.idle) - sockets(r.idle)})`,
     ],
     ['every answer has a documented status', undocumented === 0, String(undocumented)],
     ['no answer from outside its boundary', outside === 0, String(outside)],
@@ -94,6 +103,7 @@ export function renderSoakResults(r: SoakResults): { markdown: string; json: unk
       'min',
       'RSS MB',
       'heap after GC MB',
+      'of which code MB',
       'heap total MB',
       'in flight',
       'attempts',
@@ -108,6 +118,7 @@ export function renderSoakResults(r: SoakResults): { markdown: string; json: unk
         'idle',
         r.idle.rssMB,
         r.idle.heapUsedMB,
+        codeMB(r.idle),
         r.idle.heapTotalMB,
         r.idle.requestsInFlight,
         r.idle.attemptsInFlight,
@@ -121,6 +132,7 @@ export function renderSoakResults(r: SoakResults): { markdown: string; json: unk
         row.minute,
         row.sample.rssMB,
         row.sample.heapUsedMB,
+        codeMB(row.sample),
         row.sample.heapTotalMB,
         row.sample.requestsInFlight,
         row.sample.attemptsInFlight,
@@ -134,6 +146,7 @@ export function renderSoakResults(r: SoakResults): { markdown: string; json: unk
         'end',
         r.final.rssMB,
         r.final.heapUsedMB,
+        codeMB(r.final),
         r.final.heapTotalMB,
         r.final.requestsInFlight,
         r.final.attemptsInFlight,
@@ -184,9 +197,12 @@ flaps between a malformed and a good body every second (15-25 s), hangs (25-30 s
 region us1 stops (30-45 s), region eu2 stops (45-52 s). The telemetry URL carries an
 \`access_token\`; the router's warn lines are checked for it.
 
-Each minute the router collects garbage twice and reports its memory, requests and
-backend attempts in flight, undici pool counts summed over backends, and open handles
-(\`process.getActiveResourcesInfo()\`). After the last minute the load stops and the
+Each minute the router collects garbage twice and reports its memory (heap used, and
+of it the compiled code that V8 keeps in its code space), requests and backend attempts
+in flight, undici pool counts summed over backends, and open handles
+(\`process.getActiveResourcesInfo()\`). The bad requests are as many distinct ones as
+go by in 50 s, repeated: every minute after the first sees the same mix, so heap growth
+means retained data rather than code compiled for a request first seen late. After the last minute the load stops and the
 router is sampled until it is at rest (at most 30 s).
 
 ## Per minute
@@ -234,6 +250,11 @@ ${
     answers: Object.fromEntries(outcomes),
   };
   return { markdown, json, verdict };
+}
+
+/** Compiled code (code space): grows while V8 optimises paths first taken late. */
+function codeMB(s: RouterSample): number {
+  return Math.round(((s.spacesMB.code_space ?? 0) + (s.spacesMB.code_large_object_space ?? 0)) * 100) / 100;
 }
 
 function poolCell(s: RouterSample): string {

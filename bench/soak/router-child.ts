@@ -1,6 +1,7 @@
 // The router under soak, in its own process so that its heap is its own: started with
 // --expose-gc by run.ts, configured by a JSON argument, and sampled over IPC. A sample
 // collects garbage first, so heap figures are what is still alive.
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { validateConfig } from '../../src/config/validate.js';
 import { createLogger } from '../../src/logger.js';
 import { Router } from '../../src/router/router.js';
@@ -10,6 +11,8 @@ export interface RouterSample {
   readonly heapUsedMB: number;
   readonly heapTotalMB: number;
   readonly externalMB: number;
+  /** Heap used per V8 space: code growing while old space holds still is compiled code, not data. */
+  readonly spacesMB: Record<string, number>;
   readonly requestsInFlight: number;
   /** Backend attempts in flight, summed over backends. */
   readonly attemptsInFlight: number;
@@ -55,11 +58,14 @@ function sample(): RouterSample {
   const handles: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
   const mb = (n: number): number => Math.round((n / 1048576) * 100) / 100;
+  const spacesMB: Record<string, number> = {};
+  for (const space of getHeapSpaceStatistics()) spacesMB[space.space_name] = mb(space.space_used_size);
   return {
     rssMB: mb(m.rss),
     heapUsedMB: mb(m.heapUsed),
     heapTotalMB: mb(m.heapTotal),
     externalMB: mb(m.external),
+    spacesMB,
     requestsInFlight: router.requestsInFlight,
     attemptsInFlight: attempts,
     pool,
@@ -68,8 +74,13 @@ function sample(): RouterSample {
   };
 }
 
-process.on('message', (msg: { type: string; id: number }) => {
+process.on('message', (msg: { type: string; id: number; path?: string }) => {
   if (msg.type === 'sample') process.send?.({ type: 'sample', id: msg.id, sample: sample() });
+  if (msg.type === 'snapshot' && msg.path !== undefined) {
+    gc?.();
+    writeHeapSnapshot(msg.path);
+    process.send?.({ type: 'snapshot', id: msg.id });
+  }
   if (msg.type === 'stop') {
     void router.stop().then(() => process.exit(0));
   }

@@ -50,6 +50,20 @@ class RouterChild {
     createInterface({ input: proc.stderr! }).on('line', (line) => process.stderr.write(`router: ${line}\n`));
   }
 
+  /** Writes a heap snapshot of the router (for --snapshots); resolves once it is on disk. */
+  snapshot(path: string): Promise<void> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const onMessage = (msg: { type: string; id?: number }): void => {
+        if (msg.type !== 'snapshot' || msg.id !== id) return;
+        this.proc.off('message', onMessage);
+        resolve();
+      };
+      this.proc.on('message', onMessage);
+      this.proc.send({ type: 'snapshot', id, path });
+    });
+  }
+
   sample(): Promise<RouterSample> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -97,6 +111,12 @@ async function startRouterChild(fleet: SimFleet): Promise<{ child: RouterChild; 
   return { child, port };
 }
 
+function outDirOf(given: string | null): string {
+  const dir = given ?? join(REPO_ROOT, 'bench', 'soak');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 function waitMs(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -131,6 +151,9 @@ async function main(): Promise<void> {
     await waitMs(startedAt + minute * 60_000 - Date.now());
     if (routerExited !== null) break;
     const sample = await child.sample();
+    if (opts.snapshots && (minute === 1 || minute === opts.minutes)) {
+      await child.snapshot(join(outDirOf(opts.outDir), `router-minute-${minute}.heapsnapshot`));
+    }
     const tally = load.tally;
     load.newMinute();
     rows.push({ minute, sample, tally, startedTotal: load.started });
@@ -145,15 +168,18 @@ async function main(): Promise<void> {
   // Wait (bounded) for the router to come back to rest: nothing in flight, idle pools.
   let final = await child.sample();
   const restDeadline = Date.now() + 30_000;
-  while (
-    (final.requestsInFlight > 0 || final.attemptsInFlight > 0 || final.pool.running > 0) &&
-    Date.now() < restDeadline
-  ) {
+  const busy = (x: RouterSample): boolean =>
+    x.requestsInFlight > 0 ||
+    x.attemptsInFlight > 0 ||
+    x.pool.running > 0 ||
+    Object.keys(x.handles).some((kind) => /ShutdownWrap$|WriteWrap$/.test(kind));
+  while (busy(final) && Date.now() < restDeadline) {
     await waitMs(250);
     final = await child.sample();
   }
   const results: SoakResults = {
-    command: `npm run bench:soak -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command:
+      process.argv.length > 2 ? `npm run bench:soak -- ${process.argv.slice(2).join(' ')}` : 'npm run bench:soak',
     seed: opts.seed,
     minutes: opts.minutes,
     rate: opts.rate,
@@ -168,8 +194,7 @@ async function main(): Promise<void> {
     warnCount: child.warnCount,
     faultTransitions: faults.transitions.slice(0, 12),
   };
-  const outDir = opts.outDir ?? join(REPO_ROOT, 'bench', 'soak');
-  mkdirSync(outDir, { recursive: true });
+  const outDir = outDirOf(opts.outDir);
   const { markdown, json, verdict } = renderSoakResults(results);
   writeFileSync(join(outDir, 'RESULTS.md'), markdown);
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
