@@ -1,7 +1,7 @@
 // The /capacity document: the current plans as the data plane uses them, plus what an
 // operator needs to understand them (telemetry source state, backends, why a region
 // is out).
-import type { DeploymentRuntime } from '../router/deployment-runtime.js';
+import type { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import type { RegionUpstream } from '../proxy/upstream.js';
 import type { SourceStatus, TelemetryStore } from '../telemetry/store.js';
 import type { Resilience } from '../resilience/resilience.js';

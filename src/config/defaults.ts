@@ -2,6 +2,7 @@
 // topology (zones, backends, deployments) have no default: they describe the fleet.
 
 import type {
+  AdminConfig,
   ConservativeConfig,
   CooldownConfig,
   OutlierConfig,
@@ -19,7 +20,7 @@ import type {
 
 export const DEFAULT_LISTEN: ListenConfig = Object.freeze({ host: '127.0.0.1', port: 8080 });
 
-export const DEFAULT_ADMIN: ListenConfig = Object.freeze({ host: '127.0.0.1', port: 8081 });
+export const DEFAULT_ADMIN: AdminConfig = Object.freeze({ host: '127.0.0.1', port: 8081, token: null });
 
 export const DEFAULT_TELEMETRY: Omit<TelemetryConfig, 'url'> = Object.freeze({
   intervalMs: 500,
@@ -27,11 +28,21 @@ export const DEFAULT_TELEMETRY: Omit<TelemetryConfig, 'url'> = Object.freeze({
   staleAfterMs: 3000,
   minCoverage: 0.75,
   estimateMaxAgeMs: 30_000,
+  // About 10,000 reports. Parsing costs the event loop ~20-30 ms per MiB, which every
+  // request in flight waits for; raise it only for a fleet that needs more.
+  maxBodyBytes: 1024 * 1024,
 });
 
 export const DEFAULT_CONSERVATIVE: ConservativeConfig = Object.freeze({ maxShareFactor: 1.5, passiveCapacity: true });
 
-export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({ maxBodyBytes: 16 * 1024 * 1024 });
+// requestBodyTimeoutMs: a 16 MiB body needs ~4.5 Mbit/s to arrive in time. A client
+// slower than that holds a slot (shedding.maxInFlight) for no one's benefit.
+// clientReadTimeoutMs: as long as a backend may stay silent (upstream.bodyTimeoutMs).
+export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({
+  maxBodyBytes: 16 * 1024 * 1024,
+  requestBodyTimeoutMs: 30_000,
+  clientReadTimeoutMs: 60_000,
+});
 
 export const DEFAULT_UPSTREAM: UpstreamConfig = Object.freeze({
   connectTimeoutMs: 2000,

@@ -9,6 +9,14 @@ export interface ListenConfig {
   readonly port: number;
 }
 
+export interface AdminConfig extends ListenConfig {
+  /**
+   * When set, every admin path but /healthz and /readyz requires
+   * `Authorization: Bearer <token>`; ${NAME} is expanded from the environment at load.
+   */
+  readonly token: string | null;
+}
+
 export interface BackendConfig {
   readonly region: string;
   /** Origin only (scheme://host:port), no path; validated as http(s). */
@@ -37,6 +45,8 @@ export interface TelemetryConfig {
    * report has gone stale; after that the median of the fresh regions is used.
    */
   readonly estimateMaxAgeMs: number;
+  /** A telemetry body larger than this, counted while it arrives, fails the poll as too_large. */
+  readonly maxBodyBytes: number;
 }
 
 export interface ConservativeConfig {
@@ -140,6 +150,13 @@ export interface SlowStartConfig {
 
 export interface LimitsConfig {
   readonly maxBodyBytes: number;
+  /** A request body not fully received this long after the request arrived gets 408. */
+  readonly requestBodyTimeoutMs: number;
+  /**
+   * A client that drains nothing of a response for this long while the router has data
+   * waiting for it is disconnected, and its upstream request aborted.
+   */
+  readonly clientReadTimeoutMs: number;
 }
 
 export interface UpstreamConfig {
@@ -168,7 +185,7 @@ export interface LogConfig {
 
 export interface Config {
   readonly listen: ListenConfig;
-  readonly admin: ListenConfig;
+  readonly admin: AdminConfig;
   /** Data zone -> its regions (a region is in at most one zone). */
   readonly zones: Readonly<Record<string, readonly string[]>>;
   readonly backends: readonly BackendConfig[];

@@ -18,6 +18,7 @@ import {
   DEFAULT_UPSTREAM,
 } from './defaults.js';
 import type {
+  AdminConfig,
   Config,
   ConservativeConfig,
   CooldownConfig,
@@ -54,6 +55,7 @@ import {
   readSection,
 } from './validate-fields.js';
 import { readBackends, readDeployments, readZones } from './validate-topology.js';
+import { bearerToken, type Environment } from './env-text.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
@@ -79,6 +81,13 @@ function listenSchema(defaults: ListenConfig): Schema<ListenConfig> {
   return { host: { check: host, fallback: defaults.host }, port: { check: port, fallback: defaults.port } };
 }
 
+function adminSchema(env: Environment): Schema<AdminConfig> {
+  return {
+    ...listenSchema(DEFAULT_ADMIN),
+    token: { check: bearerToken(env, 'admin.token'), fallback: DEFAULT_ADMIN.token },
+  };
+}
+
 const TELEMETRY: Schema<TelemetryConfig> = {
   url: { check: httpUrl },
   intervalMs: { check: durationMs, fallback: DEFAULT_TELEMETRY.intervalMs },
@@ -86,6 +95,10 @@ const TELEMETRY: Schema<TelemetryConfig> = {
   staleAfterMs: { check: durationMs, fallback: DEFAULT_TELEMETRY.staleAfterMs },
   minCoverage: { check: numberIn(0, 1, 'a number from 0 to 1'), fallback: DEFAULT_TELEMETRY.minCoverage },
   estimateMaxAgeMs: { check: durationMs, fallback: DEFAULT_TELEMETRY.estimateMaxAgeMs },
+  maxBodyBytes: {
+    check: integerIn(1, Number.MAX_SAFE_INTEGER, 'a positive integer number of bytes'),
+    fallback: DEFAULT_TELEMETRY.maxBodyBytes,
+  },
 };
 
 const CONSERVATIVE: Schema<ConservativeConfig> = {
@@ -200,6 +213,8 @@ const LIMITS: Schema<LimitsConfig> = {
     check: integerIn(1, Number.MAX_SAFE_INTEGER, 'a positive integer number of bytes'),
     fallback: DEFAULT_LIMITS.maxBodyBytes,
   },
+  requestBodyTimeoutMs: { check: durationMs, fallback: DEFAULT_LIMITS.requestBodyTimeoutMs },
+  clientReadTimeoutMs: { check: durationMs, fallback: DEFAULT_LIMITS.clientReadTimeoutMs },
 };
 
 const UPSTREAM: Schema<UpstreamConfig> = {
@@ -241,18 +256,19 @@ const ROOT_KEYS: Readonly<Record<keyof Config, true>> = {
   slowStart: true,
 };
 
-export function validateConfig(raw: unknown): ConfigResult {
+/** env: where "${NAME}" in secret-bearing keys (admin.token) is looked up. */
+export function validateConfig(raw: unknown, env: Environment = process.env): ConfigResult {
   const problems = new Problems();
   const root = readMapping(problems, ROOT, raw, Object.keys(ROOT_KEYS));
-  const config = root === undefined ? undefined : readConfig(problems, root);
+  const config = root === undefined ? undefined : readConfig(problems, root, env);
   if (problems.messages.length > 0) return { ok: false, errors: problems.messages };
   if (config === undefined) throw new Error('config rejected without a recorded problem');
   return { ok: true, config: deepFreeze(config) };
 }
 
-function readConfig(problems: Problems, root: Mapping): Config | undefined {
+function readConfig(problems: Problems, root: Mapping, env: Environment): Config | undefined {
   const listen = readSection(problems, root, 'listen', listenSchema(DEFAULT_LISTEN));
-  const admin = readSection(problems, root, 'admin', listenSchema(DEFAULT_ADMIN));
+  const admin = readSection(problems, root, 'admin', adminSchema(env));
   if (listen !== undefined && admin !== undefined) checkListenersDiffer(problems, listen, admin);
   const zones = readZones(problems, root);
   const backends = readBackends(problems, root, zones);

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { adminTarget } from './admin-url.js';
 import { anyConservative, asCapacityDoc, type CapacityDocView } from './capacity-doc.js';
 import { renderCapacityTable } from './capacity-table.js';
-import { getAdmin } from './fetch-admin.js';
+import { ADMIN_TOKEN_ENV, getAdmin } from './fetch-admin.js';
 
 export const CAPACITY_USAGE = `usage: switchyard capacity [--admin URL | --config FILE] [--watch [--interval MS]] [--json]
   --admin URL      the router's admin listener (default http://127.0.0.1:8081)
@@ -24,6 +24,9 @@ type Snapshot = { readonly doc: CapacityDocView; readonly raw: unknown } | { rea
 async function snapshot(adminUrl: string): Promise<Snapshot> {
   const answer = await getAdmin(`${adminUrl}/capacity`);
   if (!answer.ok) return { error: `cannot reach ${adminUrl}: ${answer.reason}` };
+  if (answer.status === 401) {
+    return { error: `${adminUrl}/capacity answered 401: the router has admin.token set; put it in ${ADMIN_TOKEN_ENV}` };
+  }
   if (answer.status !== 200) return { error: `${adminUrl}/capacity answered ${answer.status}` };
   const doc = asCapacityDoc(answer.body);
   if (doc === null) return { error: `${adminUrl}/capacity did not answer a capacity document` };

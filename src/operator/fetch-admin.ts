@@ -6,10 +6,19 @@ export type AdminAnswer =
 
 export const ADMIN_TIMEOUT_MS = 3000;
 
-export async function getAdmin(url: string, timeoutMs = ADMIN_TIMEOUT_MS): Promise<AdminAnswer> {
+/** The router's admin.token, when it has one: read from the environment, never from a flag (shell history). */
+export const ADMIN_TOKEN_ENV = 'SWITCHYARD_ADMIN_TOKEN';
+
+export async function getAdmin(
+  url: string,
+  timeoutMs = ADMIN_TIMEOUT_MS,
+  token: string | undefined = process.env[ADMIN_TOKEN_ENV],
+): Promise<AdminAnswer> {
   let res: Response;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError') return { ok: false, reason: `no answer within ${timeoutMs} ms` };

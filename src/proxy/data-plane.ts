@@ -1,23 +1,38 @@
-// The data-plane request handler: find the deployment, read the body, pick a region
-// from the current route, forward. Everything it reads was prepared off this path.
+// The data-plane request handler: normalise the target, find the deployment, read the
+// body, pick a region from the current route, forward. Everything it reads was
+// prepared off this path.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NO_REGION, type DeploymentRuntime } from '../router/deployment-runtime.js';
+import { NO_REGION, type DeploymentRuntime } from './deployment-runtime.js';
 import type { RouteCounters } from '../metrics/request-series.js';
+import { redactUrl } from '../net/redact-url.js';
+import { DeadlineList } from './deadline-list.js';
+import { echoName, echoTarget } from './echo.js';
 import { sendError, type RouterErrorCode } from './errors.js';
 import { ProxyCall, type ForwardEnv } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { JsonModelScan } from './json-model-scan.js';
+import { normaliseTarget } from './normalise-target.js';
 import { readBody } from './read-body.js';
 import { deploymentFromBody, deploymentFromPath } from './request-target.js';
 
 export interface DataPlaneOptions {
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
   readonly maxBodyBytes: number;
-  readonly env: Omit<ForwardEnv, 'onDone' | 'requestsInFlight'>;
+  /** limits.requestBodyTimeoutMs: a body not fully received by then gets 408. */
+  readonly requestBodyTimeoutMs: number;
+  /** limits.clientReadTimeoutMs: a client that drains nothing for this long is cut. */
+  readonly clientReadTimeoutMs: number;
+  readonly env: Omit<ForwardEnv, 'onDone' | 'requestsInFlight' | 'readStalls'>;
   /** Router-wide bound on requests in flight; 0 = unbounded. */
   readonly maxInFlight: number;
   /** Set while the router drains: new requests get 503 ShuttingDown. */
   readonly isDraining: () => boolean;
 }
+
+// Marks a response whose client sent Expect: 100-continue and has not been told to
+// send its body yet.
+const kAwaitsContinue = Symbol('switchyard.awaitsContinue');
+type ContinueResponse = ServerResponse & { [kAwaitsContinue]?: boolean };
 
 export class DataPlane {
   /** Requests accepted and not yet answered (drain waits for this to reach 0). */
@@ -26,12 +41,36 @@ export class DataPlane {
   private readonly env: ForwardEnv;
   /** Answers to requests that named no known deployment. */
   private readonly unrouted: RouteCounters;
+  private readonly bodyDeadlines: DeadlineList;
+  private readonly readStalls: DeadlineList;
+  /** The longest a configured name can be inside a JSON string (every character escaped). */
+  private readonly maxNameBytes: number;
 
   constructor(private readonly opts: DataPlaneOptions) {
+    this.bodyDeadlines = new DeadlineList(opts.requestBodyTimeoutMs);
+    this.readStalls = new DeadlineList(opts.clientReadTimeoutMs);
     // Each request ends exactly once (ProxyCall guards it), so one shared callback does.
-    this.env = { ...opts.env, onDone: () => this.active--, requestsInFlight: () => this.active };
+    this.env = {
+      ...opts.env,
+      onDone: () => this.active--,
+      requestsInFlight: () => this.active,
+      readStalls: this.readStalls,
+    };
     this.unrouted = opts.env.metrics.requests.route(NO_REGION, NO_REGION);
+    let longest = 0;
+    for (const name of opts.deployments.keys()) longest = Math.max(longest, name.length);
+    this.maxNameBytes = longest * 6;
   }
+
+  /**
+   * Node's 'checkContinue': the client waits for 100 Continue before sending its body.
+   * It is sent only once the router means to read the body, so that a request refused
+   * on its head alone (shed, too large, bad path) costs no upload.
+   */
+  readonly handleExpectContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    (res as ContinueResponse)[kAwaitsContinue] = true;
+    this.handle(req, res);
+  };
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.active++;
@@ -49,8 +88,14 @@ export class DataPlane {
       );
       return;
     }
-    const url = req.url ?? '/';
-    const named = deploymentFromPath(url);
+    // Routing and forwarding both use the normalised target (ProxyCall forwards req.url).
+    const target = normaliseTarget(req.url ?? '/');
+    if (typeof target !== 'string') {
+      this.ownAnswer(res, null, 'InvalidPath', target.message, null, true, startedAt);
+      return;
+    }
+    if (target !== req.url) req.url = target;
+    const named = deploymentFromPath(target);
     if (this.opts.maxInFlight > 0 && this.active > this.opts.maxInFlight) {
       // Shed before reading the body: an overload must not cost memory. Node discards
       // the unread body, so the connection stays usable.
@@ -72,9 +117,16 @@ export class DataPlane {
       this.tooLarge(res, named, startedAt);
       return;
     }
-    readBody(req, this.opts.maxBodyBytes, (result) => {
+    if ((res as ContinueResponse)[kAwaitsContinue] === true) {
+      (res as ContinueResponse)[kAwaitsContinue] = false;
+      res.writeContinue();
+    }
+    // Path wins: the body is scanned for `model` only when the path names nothing.
+    const scan = named === null ? new JsonModelScan() : null;
+    readBody(req, this.opts.maxBodyBytes, scan, this.bodyDeadlines, startedAt, (result) => {
       if (!result.ok) {
-        if (result.tooLarge) this.tooLarge(res, named, startedAt);
+        if (result.reason === 'too-large') this.tooLarge(res, named, startedAt);
+        else if (result.reason === 'timeout') this.bodyTimedOut(res, named, startedAt);
         else {
           res.destroy();
           env.onDone();
@@ -82,21 +134,21 @@ export class DataPlane {
         return;
       }
       let name = named;
-      if (name === null) {
-        const target = deploymentFromBody(result.body);
-        if (!target.ok) {
-          this.ownAnswer(res, null, target.code, target.message, null, false, startedAt);
+      if (scan !== null) {
+        const found = deploymentFromBody(result.body, scan, this.maxNameBytes);
+        if (!found.ok) {
+          this.ownAnswer(res, null, found.code, found.message, null, false, startedAt);
           return;
         }
-        name = target.deployment;
+        name = found.deployment;
       }
-      const deployment = this.opts.deployments.get(name);
+      const deployment = this.opts.deployments.get(name as string);
       if (deployment === undefined) {
         this.ownAnswer(
           res,
           null,
           'DeploymentNotFound',
-          `deployment "${name}" is not configured here`,
+          `deployment "${echoName(name as string)}" is not configured here`,
           null,
           false,
           startedAt,
@@ -130,6 +182,12 @@ export class DataPlane {
     });
   };
 
+  /** Stops the deadline sweeps; the router calls it once its listener is closed. */
+  close(): void {
+    this.bodyDeadlines.close();
+    this.readStalls.close();
+  }
+
   private tooLarge(res: ServerResponse, named: string | null, startedAt: number): void {
     const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
     this.ownAnswer(
@@ -143,7 +201,24 @@ export class DataPlane {
     );
   }
 
-  /** Answers the request itself (an error, a rejection) and ends it. */
+  private bodyTimedOut(res: ServerResponse, named: string | null, startedAt: number): void {
+    const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
+    this.ownAnswer(
+      res,
+      deployment,
+      'RequestTimeout',
+      `request body not received within limits.requestBodyTimeoutMs (${this.opts.requestBodyTimeoutMs} ms)`,
+      null,
+      true,
+      startedAt,
+    );
+  }
+
+  /**
+   * Answers the request itself (an error, a rejection) and ends it. close: the body was
+   * not (all) read, so the connection cannot be reused safely; a client still waiting
+   * for 100 Continue gets a closed connection too, since it may never send the body.
+   */
   private ownAnswer(
     res: ServerResponse,
     deployment: DeploymentRuntime | null,
@@ -153,7 +228,13 @@ export class DataPlane {
     close: boolean,
     startedAt: number,
   ): void {
-    const status = sendError(res, code, message, retryAfterS, close);
+    const status = sendError(
+      res,
+      code,
+      message,
+      retryAfterS,
+      close || (res as ContinueResponse)[kAwaitsContinue] === true,
+    );
     const seconds = (performance.now() - startedAt) / 1000;
     if (this.env.accessLog) {
       this.env.logger.info(
@@ -164,7 +245,7 @@ export class DataPlane {
           code,
           ms: Math.round(seconds * 1000),
           method: res.req.method,
-          path: res.req.url,
+          path: echoTarget(redactUrl(res.req.url ?? '')),
         },
         'request',
       );

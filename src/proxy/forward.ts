@@ -6,18 +6,46 @@
 // It implements undici's callback handler (onConnect/onHeaders/onData/onComplete/
 // onError) because that is what undici 7's core calls; the newer controller API is
 // adapted onto it by a wrapper that also parses headers into an object we don't need.
+//
+// A request is in exactly one phase; every event handler starts from it:
+//
+//   phase        event                                        next
+//   idle         start, a backend has room                    attempting
+//                start, every backend of the boundary shed    done       429 Overloaded
+//   attempting   headers, retryable status, retry allowed     holding    (answer held back)
+//                headers, otherwise                           streaming  (head sent)
+//                headers that cannot be relayed               done       502 (upstream aborted)
+//                error, backend unreachable, retry allowed    backoff
+//                error, otherwise                             done       JSON error (503 if unreachable)
+//   holding      chunk that fits the hold limit               holding
+//                chunk over the hold limit                    streaming  (retry given up, answer relayed)
+//                complete                                     backoff
+//                error                                        done       JSON error
+//   streaming    complete                                     done
+//                error                                        done       client connection destroyed
+//   backoff      timer, another region                        attempting
+//                timer, none left                             done       held answer, or 503
+//   any live     client closed, or stopped reading            aborting   (backoff: done 499 at once)
+//   aborting     error or complete                            done       499
+//
+// An attempt (one dispatch to one backend) ends with exactly one onComplete or onError
+// from undici, whatever the request's phase; its books (backend and load counts, the
+// retry token it ran on, the outcome for resilience) are closed there and only there.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { Metrics } from '../metrics/metrics.js';
-import type { DeploymentRuntime } from '../router/deployment-runtime.js';
+import { errorCodeOf, isTimeoutError, UNREACHABLE_RETRY_AFTER_S, attemptFailureOf } from '../net/undici-errors.js';
+import { redactUrl } from '../net/redact-url.js';
 import type { OutcomeSink } from '../resilience/outcome.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
-import type { Backend, RegionTarget } from './upstream.js';
+import type { DeadlineEntry, DeadlineList } from './deadline-list.js';
+import type { DeploymentRuntime } from './deployment-runtime.js';
+import { echoTarget } from './echo.js';
+import { type RouterErrorCode, sendError } from './errors.js';
 import { clientResponseHeaders } from './headers.js';
-import { sendError, type RouterErrorCode } from './errors.js';
-import { CONNECT_ERRORS } from '../resilience/upstream-errors.js';
 import { MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
+import type { Backend, RegionTarget } from './upstream.js';
 
 export interface ForwardEnv {
   readonly metrics: Metrics;
@@ -34,17 +62,24 @@ export interface ForwardEnv {
   readonly requestsInFlight: () => number;
   /** Called once per request when it is over, whatever the outcome. */
   readonly onDone: () => void;
+  /** Clients whose socket is full: cut when they drain nothing for limits.clientReadTimeoutMs. */
+  readonly readStalls: DeadlineList;
 }
 
-function errorCodeOf(err: Error): string {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? code : err.name;
+export type Phase = 'idle' | 'attempting' | 'holding' | 'streaming' | 'backoff' | 'aborting' | 'done';
+
+/** A 429/5xx answer held back while a retry is possible; never more than MAX_HELD_BODY_BYTES. */
+interface HeldAnswer {
+  readonly status: number;
+  readonly raw: Buffer[];
+  readonly chunks: Buffer[];
+  bytes: number;
 }
 
-function mapUpstreamError(code: string): RouterErrorCode {
+function mapUpstreamError(code: string, unreachable: boolean): RouterErrorCode {
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'UpstreamConnectTimeout';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'UpstreamTimeout';
-  if (CONNECT_ERRORS.has(code)) return 'UpstreamUnavailable';
+  if (isTimeoutError(code)) return 'UpstreamTimeout';
+  if (unreachable) return 'UpstreamUnavailable';
   return 'UpstreamError';
 }
 
@@ -63,30 +98,40 @@ function onResponseClose(this: CallResponse): void {
   this[kCall]?.clientClosed();
 }
 
-export class ProxyCall implements Dispatcher.DispatchHandler {
+function onRetryTimer(call: ProxyCall, reason: string): void {
+  call.retryNow(reason);
+}
+
+export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
+  deadlineAt = 0;
+  deadlinePrev: DeadlineEntry | null = null;
+  deadlineNext: DeadlineEntry | null = null;
+  deadlineListed = false;
+
+  private phase: Phase = 'idle';
+  /** The region answering (or last asked); null until the first attempt, or when shed at once. */
+  private target: RegionTarget | null = null;
   private backend: Backend | null = null;
-  private region: RegionTarget | null = null;
+  // The current attempt, reset by start().
   private abortUpstream: ((err?: Error) => void) | null = null;
   private resumeUpstream: (() => void) | null = null;
   private status = 0;
   private retryAfterMs: number | null = null;
   private headersSeconds: number | null = null;
-  private responded = false;
-  /** Whether a body byte has reached the client (time to first byte is taken once). */
-  private firstByteSent = false;
-  private clientGone = false;
-  private done = false;
-  private attempts = 0;
+  /** undici has begun writing the request to the backend (see net/undici-errors.ts). */
+  private written = false;
   private attemptStart = 0;
+  private held: HeldAnswer | null = null;
+  // The request as a whole.
+  private attempts = 0;
+  private firstByteSent = false;
   /** Regions already tried, made on the first retry only. */
   private tried: Set<string> | null = null;
-  /** A retry budget token taken for the next attempt, not yet handed to it. */
-  private pendingToken = false;
-  /** The current attempt runs on a budget token (released when it ends). */
-  private attemptIsRetry = false;
+  /** A retry budget token taken for the next attempt; it passes to that attempt when it starts. */
+  private reservedToken = false;
+  /** The current attempt runs on a budget token, released when the attempt ends. */
+  private attemptToken = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  /** A 429/5xx answer held back while a retry is possible. */
-  private held: { status: number; raw: Buffer[]; chunks: Buffer[]; bytes: number } | null = null;
 
   constructor(
     private readonly env: ForwardEnv,
@@ -101,46 +146,69 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     res.once('close', onResponseClose);
   }
 
+  /** For tests and logs: where the request is in its life. */
+  get currentPhase(): Phase {
+    return this.phase;
+  }
+
   /** The client's socket drained: let undici read the upstream again. */
   resume(): void {
+    this.env.readStalls.remove(this);
     this.resumeUpstream?.();
   }
 
+  /**
+   * The client drained nothing for limits.clientReadTimeoutMs. Closing its connection
+   * runs the client-gone path: the upstream request is aborted and the slot freed.
+   */
+  onDeadline(): void {
+    this.env.logger.debug(
+      { deployment: this.deployment.name, region: this.target?.region ?? null, reason: 'client stopped reading' },
+      'client disconnected',
+    );
+    this.res.destroy();
+  }
+
   clientClosed(): void {
-    if (this.res.writableFinished || this.done) return;
-    this.clientGone = true;
+    if (this.phase === 'done' || this.phase === 'aborting' || this.res.writableFinished) return;
     this.env.metrics.clientAborts.labels(this.deployment.name).inc();
-    if (this.retryTimer !== null) {
-      clearTimeout(this.retryTimer);
+    if (this.phase === 'backoff') {
+      // No attempt is running: nothing to abort upstream.
+      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
       this.retryTimer = null;
-      this.dropPendingToken();
       this.finish(499);
       return;
     }
-    // An abandoned generation keeps a GPU busy: stop it upstream too.
+    this.phase = 'aborting';
+    // An abandoned generation keeps a GPU busy: stop it upstream too. Before onConnect
+    // there is nothing to abort yet; onConnect does it.
     this.abortUpstream?.(new Error(CLIENT_CLOSED));
   }
 
-  start(region: RegionTarget): void {
-    const backend = region.upstream.pickBackend(this.env.now());
+  /** Sends the request to a region (the first attempt, or a retry). */
+  start(target: RegionTarget): void {
+    const backend = target.upstream.pickBackend(this.env.now());
     const limit = this.env.maxInFlightPerBackend;
     if (limit > 0 && backend.inFlight >= limit) {
-      this.shedAt(region);
+      this.shedAt(target);
       return;
     }
-    this.region = region;
+    this.phase = 'attempting';
+    this.target = target;
     this.backend = backend;
     this.attempts++;
-    this.attemptIsRetry = this.pendingToken;
-    this.pendingToken = false;
+    this.attemptToken = this.reservedToken;
+    this.reservedToken = false;
     this.status = 0;
+    this.written = false;
     this.retryAfterMs = null;
     this.headersSeconds = null;
     this.abortUpstream = null;
+    this.resumeUpstream = null;
     this.held = null;
     this.attemptStart = performance.now();
     backend.acquire();
-    region.load.inFlight++;
+    target.load.inFlight++;
     backend.pool.dispatch(
       {
         path: this.req.url ?? '/',
@@ -153,8 +221,11 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
+    // undici calls this right before it writes the request: from here on, a failure
+    // may follow a request the backend received.
+    this.written = true;
     this.abortUpstream = abort;
-    if (this.clientGone) abort(new Error(CLIENT_CLOSED));
+    if (this.phase === 'aborting' || this.phase === 'done') abort(new Error(CLIENT_CLOSED));
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -163,80 +234,71 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.resumeUpstream = resume;
     this.headersSeconds = (performance.now() - this.attemptStart) / 1000;
     if (statusCode === 429 || statusCode === 503) this.retryAfterMs = retryAfterMsOf(rawHeaders, this.env.now());
-    if (this.clientGone) return false;
-    if (isRetryableStatus(statusCode) && this.mayRetry()) {
+    if (this.phase !== 'attempting') return false;
+    if (isRetryableStatus(statusCode) && this.reserveRetry()) {
+      this.phase = 'holding';
       this.held = { status: statusCode, raw: rawHeaders, chunks: [], bytes: 0 };
       return true;
     }
-    try {
-      this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, (this.region as RegionTarget).region));
-    } catch (err) {
-      // Node refuses a header it cannot send (e.g. a control character): the upstream
-      // answer cannot be relayed, so the client gets a clear 502 instead.
-      this.abortUpstream?.(err as Error);
-      this.env.logger.warn(
-        {
-          deployment: this.deployment.name,
-          region: this.region?.region,
-          err: (err as Error).message,
-          reason: 'unrelayable response headers',
-        },
-        'upstream error',
-      );
-      return false;
-    }
-    this.responded = true;
-    return true;
+    return this.sendHead(statusCode, rawHeaders);
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.clientGone) return false;
-    const held = this.held;
-    if (held !== null) {
-      if (held.bytes < MAX_HELD_BODY_BYTES) {
+    if (this.phase === 'holding') {
+      const held = this.held as HeldAnswer;
+      if (held.bytes + chunk.length <= MAX_HELD_BODY_BYTES) {
         held.chunks.push(chunk);
         held.bytes += chunk.length;
+        return true;
       }
-      return true;
+      // Too large to hold: give up the retry and relay the answer as it comes, so that
+      // an endless error body can neither fill memory nor keep the client waiting.
+      this.held = null;
+      this.releaseReservedToken();
+      if (!this.sendHead(held.status, held.raw)) return false;
+      for (const c of held.chunks) this.writeBody(c);
     }
-    if (!this.firstByteSent) this.recordFirstByte();
-    const ok = this.res.write(chunk);
-    if (!ok) this.res.once('drain', onResponseDrain);
-    return ok;
-  }
-
-  private recordFirstByte(): void {
-    this.firstByteSent = true;
-    const region = (this.region as RegionTarget).region;
-    this.deployment.statsFor(region).firstByte.observe((performance.now() - this.startedAt) / 1000);
+    if (this.phase !== 'streaming') return false;
+    return this.writeBody(chunk);
   }
 
   onComplete(): void {
-    this.finishAttempt(this.status, null);
-    if (this.held !== null) {
-      this.retryLater(`status-${this.status}`);
-      return;
+    this.endAttempt(this.status, null);
+    switch (this.phase) {
+      case 'holding':
+        this.phase = 'backoff';
+        this.retrySoon(`status-${this.status}`);
+        return;
+      case 'streaming':
+        this.res.end();
+        this.finish(this.status);
+        return;
+      case 'aborting':
+        this.finish(499);
+        return;
+      default:
+        // done: the router already answered (headers it could not relay).
+        return;
     }
-    this.res.end();
-    this.finish(this.status);
   }
 
   onError(err: Error): void {
     const code = errorCodeOf(err);
-    if (this.clientGone) {
-      this.finishAttempt(0, 'ClientClosed');
-      this.dropPendingToken();
+    const phase = this.phase;
+    if (phase === 'aborting') {
+      this.endAttempt(0, 'ClientClosed');
       this.finish(499);
       return;
     }
-    this.finishAttempt(this.status, code);
-    const region = this.region as RegionTarget;
-    if (this.responded) {
+    this.endAttempt(this.status, code);
+    if (phase === 'done') return;
+    const region = (this.target as RegionTarget).region;
+    if (phase === 'streaming') {
       // Headers are out: the only honest signal left is a broken stream.
       this.env.logger.warn(
         {
           deployment: this.deployment.name,
-          region: region.region,
+          region,
           backend: this.backend?.url,
           err: code,
           reason: 'upstream failed mid-response',
@@ -247,60 +309,57 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       this.finish(this.status);
       return;
     }
-    this.env.metrics.upstreamErrors.labels(region.region, code).inc();
-    if (this.held === null && CONNECT_ERRORS.has(code) && this.mayRetry()) {
-      this.retryLater('connect-error');
+    const failure = attemptFailureOf(code, this.written);
+    if (failure === 'refused-request' || failure === 'not-sent') {
+      // No backend saw anything: not an upstream error, and for a refused request the
+      // client's to fix.
+      this.env.logger.debug(
+        { deployment: this.deployment.name, region, err: code, reason: 'request not sent' },
+        'upstream request not sent',
+      );
+      const refused = failure === 'refused-request';
+      this.answer(
+        refused ? 'InvalidRequest' : 'UpstreamError',
+        refused ? `the request cannot be forwarded: ${err.message}` : `the request was not sent: ${code}`,
+      );
       return;
     }
-    this.held = null;
-    this.dropPendingToken();
-    const routerCode = mapUpstreamError(code);
+    this.env.metrics.upstreamErrors.labels(region, code).inc();
+    // Only a request that provably never reached a backend is sent again.
+    if (phase === 'attempting' && failure === 'unreachable' && this.reserveRetry()) {
+      this.phase = 'backoff';
+      this.retrySoon('connect-error');
+      return;
+    }
+    if (failure === 'unreachable' && code !== 'UND_ERR_CONNECT_TIMEOUT') {
+      this.unreachable(`region ${region} refused the connection (${code})`);
+      return;
+    }
+    const routerCode = mapUpstreamError(code, failure === 'unreachable');
     this.env.logger.warn(
-      {
-        deployment: this.deployment.name,
-        region: region.region,
-        backend: this.backend?.url,
-        err: code,
-        status: routerCode,
-      },
+      { deployment: this.deployment.name, region, backend: this.backend?.url, err: code, status: routerCode },
       'upstream request failed',
     );
-    this.finish(sendError(this.res, routerCode, `upstream in region ${region.region} failed: ${code}`));
+    this.answer(routerCode, `upstream in region ${region} failed: ${code}`);
   }
 
-  /** Takes a budget token for one more attempt, when one is allowed and useful. */
-  private mayRetry(): boolean {
-    const retry = this.env.retry;
-    if (!retry.enabled || this.attempts >= retry.maxAttempts) return false;
-    const tried = (this.tried ??= new Set()).add((this.region as RegionTarget).region);
-    const route = this.deployment.route;
-    if (route === null || !route.hasOther(tried)) return false;
-    if (!retry.budget.tryAcquire(this.env.requestsInFlight())) {
-      this.env.metrics.retryBudgetExhausted.labels(this.deployment.name).inc();
-      return false;
-    }
-    this.pendingToken = true;
-    return true;
-  }
-
-  private retryLater(reason: string): void {
+  /** Runs a retry after the jittered backoff (no timer when it is 0). Phase backoff. */
+  private retrySoon(reason: string): void {
     const delay = this.env.retry.budget.backoffMs(this.attempts, this.env.random());
     if (delay <= 0) {
       this.retryNow(reason);
       return;
     }
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.retryNow(reason);
-    }, delay);
+    this.retryTimer = setTimeout(onRetryTimer, delay, this, reason);
   }
 
-  private retryNow(reason: string): void {
-    if (this.clientGone) return;
+  /** The backoff is over: another region, or the last answer. (Called by the retry timer.) */
+  retryNow(reason: string): void {
+    this.retryTimer = null;
+    if (this.phase !== 'backoff') return;
     // The current route: a cooldown or ejection from the failed attempt counts already.
     const other = this.deployment.route?.pickOther(this.tried as Set<string>, this.env.random) ?? null;
     if (other === null) {
-      this.dropPendingToken();
       this.giveUp();
       return;
     }
@@ -308,64 +367,127 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.start(other);
   }
 
-  /** No attempt left: the client gets the last upstream answer, or a router error. */
+  /** No attempt left: the client gets the held upstream answer, or a 503. */
   private giveUp(): void {
     const held = this.held;
-    const region = (this.region as RegionTarget).region;
+    this.held = null;
     if (held === null) {
-      this.finish(
-        sendError(this.res, 'UpstreamUnavailable', `no region of the boundary could be reached (last: ${region})`),
-      );
+      this.unreachable(`no region of the boundary could be reached (last: ${this.target?.region ?? 'none'})`);
       return;
     }
-    this.held = null;
-    const headers = clientResponseHeaders(held.raw, region);
-    // The held body may have been cut at MAX_HELD_BODY_BYTES: let Node frame it anew.
-    for (let i = headers.length - 2; i >= 0; i -= 2) {
-      if ((headers[i] as string).toLowerCase() === 'content-length') headers.splice(i, 2);
-    }
-    this.responded = true;
-    this.res.writeHead(held.status, headers);
-    for (const chunk of held.chunks) this.res.write(chunk);
+    // Held answers are whole (an answer too large to hold is relayed instead), so their
+    // own framing, Content-Length included, still holds.
+    if (!this.sendHead(held.status, held.raw)) return;
+    for (const chunk of held.chunks) this.writeBody(chunk);
     this.res.end();
     this.finish(held.status);
   }
 
-  private shedAt(region: RegionTarget): void {
-    (this.tried ??= new Set()).add(region.region);
+  /**
+   * Sends the upstream's status and headers. Node refuses a header it cannot send (a
+   * control character, say): then the answer cannot be relayed, the client gets a 502,
+   * and the upstream request is stopped. False in that case.
+   */
+  private sendHead(status: number, raw: Buffer[]): boolean {
+    const region = (this.target as RegionTarget).region;
+    try {
+      this.res.writeHead(status, clientResponseHeaders(raw, region));
+    } catch (err) {
+      this.env.logger.warn(
+        {
+          deployment: this.deployment.name,
+          region,
+          err: (err as Error).message,
+          reason: 'unrelayable response headers',
+        },
+        'upstream error',
+      );
+      this.answer('UpstreamError', `the answer of region ${region} cannot be relayed: ${(err as Error).message}`);
+      this.abortUpstream?.(err as Error);
+      return false;
+    }
+    this.phase = 'streaming';
+    return true;
+  }
+
+  private writeBody(chunk: Buffer): boolean {
+    if (!this.firstByteSent) {
+      this.firstByteSent = true;
+      const region = (this.target as RegionTarget).region;
+      this.deployment.statsFor(region).firstByte.observe((performance.now() - this.startedAt) / 1000);
+    }
+    const ok = this.res.write(chunk);
+    if (!ok) {
+      this.res.once('drain', onResponseDrain);
+      this.env.readStalls.add(this, performance.now());
+    }
+    return ok;
+  }
+
+  /** Takes a budget token for one more attempt, when one is allowed and useful. */
+  private reserveRetry(): boolean {
+    const retry = this.env.retry;
+    if (!retry.enabled || this.attempts >= retry.maxAttempts) return false;
+    const tried = (this.tried ??= new Set()).add((this.target as RegionTarget).region);
+    const route = this.deployment.route;
+    if (route === null || !route.hasOther(tried)) return false;
+    if (!retry.budget.tryAcquire(this.env.requestsInFlight())) {
+      this.env.metrics.retryBudgetExhausted.labels(this.deployment.name).inc();
+      return false;
+    }
+    this.reservedToken = true;
+    return true;
+  }
+
+  /** Idempotent: a reserved token no attempt will use goes back to the budget. */
+  private releaseReservedToken(): void {
+    if (!this.reservedToken) return;
+    this.reservedToken = false;
+    this.env.retry.budget.release();
+  }
+
+  /**
+   * Every region tried refused the connection: nothing reached a backend, and no
+   * eligible region can take the request now. The contract's answer for that is 503
+   * with Retry-After, not a gateway error.
+   */
+  private unreachable(message: string): void {
+    this.answer('NoRegionAvailable', message, UNREACHABLE_RETRY_AFTER_S);
+  }
+
+  private shedAt(target: RegionTarget): void {
+    (this.tried ??= new Set()).add(target.region);
     const other = this.deployment.route?.pickOther(this.tried, this.env.random) ?? null;
     if (other !== null) {
       this.start(other);
       return;
     }
-    this.dropPendingToken();
     this.env.metrics.shed.labels('backend').inc();
-    this.region = region;
-    this.finish(
-      sendError(
-        this.res,
-        'Overloaded',
-        `every backend of the boundary is at shedding.maxInFlightPerBackend (${this.env.maxInFlightPerBackend})`,
-        this.env.shedRetryAfterS,
-      ),
+    this.target = target;
+    this.answer(
+      'Overloaded',
+      `every backend of the boundary is at shedding.maxInFlightPerBackend (${this.env.maxInFlightPerBackend})`,
+      this.env.shedRetryAfterS,
     );
   }
 
-  private dropPendingToken(): void {
-    if (this.pendingToken) {
-      this.pendingToken = false;
-      this.env.retry.budget.release();
-    }
+  /** The router's own answer (a JSON error), which ends the request. */
+  private answer(code: RouterErrorCode, message: string, retryAfterS: number | null = null): void {
+    this.held = null;
+    this.finish(sendError(this.res, code, message, retryAfterS));
   }
 
-  private finishAttempt(status: number, errorCode: string | null): void {
+  /** Closes the books of the attempt undici has just ended. Called once per attempt. */
+  private endAttempt(status: number, errorCode: string | null): void {
     const backend = this.backend as Backend;
     backend.release();
-    (this.region as RegionTarget).load.inFlight--;
-    if (this.attemptIsRetry) {
-      this.attemptIsRetry = false;
+    (this.target as RegionTarget).load.inFlight--;
+    if (this.attemptToken) {
+      this.attemptToken = false;
       this.env.retry.budget.release();
     }
+    this.abortUpstream = null;
+    this.resumeUpstream = null;
     this.env.onOutcome?.(
       this.deployment.topology.model,
       backend,
@@ -373,15 +495,19 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       errorCode,
       this.retryAfterMs,
       this.headersSeconds,
+      this.written,
     );
   }
 
+  /** Ends the request once: counts it, logs it, and gives its slot back. */
   private finish(status: number): void {
-    if (this.done) return;
-    this.done = true;
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.releaseReservedToken();
+    this.env.readStalls.remove(this);
     this.res.removeListener('close', onResponseClose);
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const region = this.region;
+    const region = this.target;
     (region === null ? this.deployment.ownAnswers : this.deployment.statsFor(region.region)).record(status, seconds);
     if (this.env.accessLog) {
       this.env.logger.info(
@@ -392,7 +518,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
           attempts: this.attempts,
           ms: Math.round(seconds * 1000),
           method: this.req.method,
-          path: this.req.url,
+          path: echoTarget(redactUrl(this.req.url ?? '')),
         },
         'request',
       );

@@ -31,8 +31,9 @@ function connectionTokens(value: string): Set<string> | null {
 
 /**
  * Upstream request headers from the client's raw headers: drops hop-by-hop ones, Host
- * (undici sets the backend's), Content-Length (set from the buffered body), and
- * appends the client address to X-Forwarded-For.
+ * (undici sets the backend's), Content-Length (set from the buffered body), Expect
+ * (the router has already said 100 Continue and holds the whole body; undici refuses
+ * to send the header anyway), and appends the client address to X-Forwarded-For.
  */
 export function upstreamRequestHeaders(raw: readonly string[], clientIp: string, bodyLength: number | null): string[] {
   let extra: Set<string> | null = null;
@@ -46,7 +47,7 @@ export function upstreamRequestHeaders(raw: readonly string[], clientIp: string,
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length') continue;
+    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length' || lower === 'expect') continue;
     if (extra !== null && extra.has(lower)) continue;
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === null ? (raw[i + 1] as string) : `${forwardedFor}, ${raw[i + 1] as string}`;

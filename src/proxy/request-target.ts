@@ -1,11 +1,28 @@
 // Which deployment a request names: the Azure-style path first, else the OpenAI-style
 // `model` field of its JSON body.
+import { echoName } from './echo.js';
+import { type JsonModelScan, SCAN_INVALID, SCAN_OK } from './json-model-scan.js';
 
 const AZURE_PREFIX = '/openai/deployments/';
 
-/** The deployment named in the path, or null when the path is not Azure style. */
+/** ASCII case-insensitive startsWith, without allocating: backends differ on path case. */
+function startsWithCaseless(text: string, lowerPrefix: string): boolean {
+  if (text.length < lowerPrefix.length) return false;
+  for (let i = 0; i < lowerPrefix.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lowerPrefix.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The deployment named in a normalised path, or null when the path is not Azure style.
+ * The prefix matches in any case: a backend that ignores case would otherwise serve
+ * `/OpenAI/Deployments/x` as deployment x while the router routed the body's model.
+ */
 export function deploymentFromPath(url: string): string | null {
-  if (!url.startsWith(AZURE_PREFIX)) return null;
+  if (!startsWithCaseless(url, AZURE_PREFIX)) return null;
   const start = AZURE_PREFIX.length;
   let end = start;
   while (end < url.length) {
@@ -25,9 +42,18 @@ export function deploymentFromPath(url: string): string | null {
 
 export type BodyTarget =
   | { readonly ok: true; readonly deployment: string }
-  | { readonly ok: false; readonly code: 'InvalidJson' | 'MissingDeployment'; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: 'InvalidJson' | 'MissingDeployment' | 'DeploymentNotFound';
+      readonly message: string;
+    };
 
-export function deploymentFromBody(body: Buffer): BodyTarget {
+/**
+ * The deployment an OpenAI-style body names, from a finished scan of it. maxNameBytes:
+ * the longest a configured name can be in the body (escapes included); a longer value
+ * names nothing and is not decoded whole.
+ */
+export function deploymentFromBody(body: Buffer, scan: JsonModelScan, maxNameBytes: number): BodyTarget {
   if (body.length === 0) {
     return {
       ok: false,
@@ -35,22 +61,21 @@ export function deploymentFromBody(body: Buffer): BodyTarget {
       message: 'no deployment: use /openai/deployments/{name}/... or a JSON body with a "model" field',
     };
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (err) {
+  const outcome = scan.finish();
+  if (outcome === SCAN_INVALID) return { ok: false, code: 'InvalidJson', message: scan.message };
+  if (outcome !== SCAN_OK) return { ok: false, code: 'MissingDeployment', message: scan.message };
+  const { modelStart: start, modelEnd: end } = scan;
+  if (end - start > maxNameBytes) {
+    const shown = body.toString('utf8', start, Math.min(end, start + 64));
     return {
       ok: false,
-      code: 'InvalidJson',
-      message: `request body is not valid JSON (${(err as Error).message}); send a JSON object with a "model" field`,
+      code: 'DeploymentNotFound',
+      message: `deployment "${echoName(shown)}..." (${end - start} bytes) is not configured here`,
     };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, code: 'InvalidJson', message: 'request body must be a JSON object with a "model" field' };
-  }
-  const model = (parsed as { model?: unknown }).model;
-  if (typeof model !== 'string' || model === '') {
-    return { ok: false, code: 'MissingDeployment', message: 'request body has no "model" field naming a deployment' };
-  }
-  return { ok: true, deployment: model };
+  // With escapes, the value is decoded as the JSON string it is; a short one, bounded above.
+  const name = scan.modelEscaped
+    ? (JSON.parse(body.toString('utf8', start - 1, end + 1)) as string)
+    : body.toString('utf8', start, end);
+  return { ok: true, deployment: name };
 }

@@ -17,6 +17,9 @@ export interface BackendHealth {
  * attempt makes no object on the hot path.
  * status: HTTP status, or 0 when the attempt failed before a response.
  * headersSeconds: time to response headers, null without a response.
+ * written: undici had begun writing the request to the backend (see net/undici-errors.ts);
+ * a failure before that is either a connect failure or no backend outcome at all.
+ * Undefined (callers that cannot tell) judges a failure by its error code alone.
  */
 export type OutcomeSink = (
   model: string,
@@ -25,4 +28,5 @@ export type OutcomeSink = (
   errorCode: string | null,
   retryAfterMs: number | null,
   headersSeconds: number | null,
+  written?: boolean,
 ) => void;

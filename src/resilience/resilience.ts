@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RegionAvailability } from '../planner/types.js';
 import { median } from '../planner/estimate.js';
 import type { BackendHealth, OutcomeSink } from './outcome.js';
-import { CONNECT_ERRORS } from './upstream-errors.js';
+import { CONNECT_ERRORS, isBackendOutcome } from '../net/undici-errors.js';
 import type { OwnLoadView } from '../telemetry/own-load.js';
 import type { TelemetryView } from '../telemetry/store.js';
 import { Cooldowns } from './cooldowns.js';
@@ -34,9 +34,19 @@ const key = (model: string, region: string): string => `${model}\u0000${region}`
 // A region that turns nearly everything away without saying for how long rests this long.
 const DEFAULT_RATE_REST_MS = 1000;
 
-/** How an attempt counts for outlier detection. A client that went away counts as nothing. */
-export function classify(status: number, errorCode: string | null, retryAfterMs: number | null): OutcomeClass | null {
+/**
+ * How an attempt counts for outlier detection. A client that went away counts as
+ * nothing, and so does a request that never reached a backend for a reason other than
+ * the network (undici refused it, the pool was closing): see net/undici-errors.ts.
+ */
+export function classify(
+  status: number,
+  errorCode: string | null,
+  retryAfterMs: number | null,
+  written?: boolean,
+): OutcomeClass | null {
   if (errorCode === 'ClientClosed') return null;
+  if (written === false && !isBackendOutcome(status, errorCode, false)) return null;
   if (status === 0) return 'failure';
   if (status === 429) return 'status429';
   // A 503 with Retry-After is a deliberate "back off", handled by a cooldown.
@@ -61,13 +71,14 @@ export class Resilience {
     this.budget = new RetryBudget(opts.config.retry);
   }
 
-  readonly onOutcome: OutcomeSink = (model, backend, status, errorCode, retryAfterMs, headersSeconds) => {
-    const cls = classify(status, errorCode, retryAfterMs);
+  readonly onOutcome: OutcomeSink = (model, backend, status, errorCode, retryAfterMs, headersSeconds, written) => {
+    const cls = classify(status, errorCode, retryAfterMs, written);
     if (cls === null) return;
     const { config, metrics, logger } = this.opts;
     const now = this.opts.now();
     const region = backend.region;
-    this.trackBackend(backend, status, errorCode, now);
+    // A failure after the request was written is no connect failure, whatever its code.
+    this.trackBackend(backend, status, written === true ? null : errorCode, now);
     const detail = status === 0 ? (errorCode ?? 'error') : String(status);
     const ejection = this.detector.record(this.detector.health(model, region), cls, headersSeconds, detail, now);
     if (ejection !== null) {

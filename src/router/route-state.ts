@@ -60,6 +60,8 @@ const STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cool
 export class RouteState<T extends RouteTarget> {
   private readonly settings: PlannerSettings;
   private readonly models: ReadonlySet<string>;
+  /** Per model, every region of its deployments' boundaries (those without a backend included). */
+  private readonly boundaryRegions: ReadonlyMap<string, ReadonlySet<string>>;
   /** The other clients' load per (model, region) as last smoothed, carried to the next re-plan. */
   private smoothing = new Map<string, SmoothingState>();
   sourceStatus: SourceStatus = 'stale';
@@ -68,6 +70,13 @@ export class RouteState<T extends RouteTarget> {
   constructor(private readonly opts: RouteStateOptions<T>) {
     this.settings = plannerSettingsOf(opts.config);
     this.models = new Set(opts.topology.deployments.map((d) => d.model));
+    const boundaryRegions = new Map<string, Set<string>>();
+    for (const d of opts.topology.deployments) {
+      const regions = boundaryRegions.get(d.model) ?? new Set<string>();
+      for (const r of d.boundary) regions.add(r);
+      boundaryRegions.set(d.model, regions);
+    }
+    this.boundaryRegions = boundaryRegions;
   }
 
   rebuild(nowMs: number): void {
@@ -149,8 +158,8 @@ export class RouteState<T extends RouteTarget> {
     const { store, ownLoad, config } = this.opts;
     const loads = new Map<string, RegionLoad>();
     const smoothing = new Map<string, SmoothingState>();
-    for (const model of this.models) {
-      for (const region of this.opts.topology.regions) {
+    for (const [model, regions] of this.boundaryRegions) {
+      for (const region of regions) {
         const key = `${model}\u0000${region}`;
         const report = store.report(model, region);
         const cell = ownLoad.cellOf(model, region);

@@ -5,16 +5,18 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { Metrics } from '../metrics/metrics.js';
+import { withAdminToken } from '../admin/admin-auth.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
 import { DataPlane } from '../proxy/data-plane.js';
 import { Backend, type RegionTarget, RegionUpstream } from '../proxy/upstream.js';
+import { redactUrl } from '../net/redact-url.js';
 import { Resilience } from '../resilience/resilience.js';
 import { OWN_LOAD_SAMPLE_MS, OwnLoad } from '../telemetry/own-load.js';
 import { TelemetryPoller } from '../telemetry/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
 import { buildTopology, type Topology } from '../topology/topology.js';
-import { DeploymentRuntime } from './deployment-runtime.js';
+import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import { RouteState } from './route-state.js';
 import { RoutingHistory } from './routing-history.js';
 
@@ -67,6 +69,8 @@ export class Router {
   private draining = false;
   private stopping: Promise<void> | null = null;
   private replanPending = false;
+  /** telemetry.url as /capacity shows it: credentials redacted. */
+  private readonly telemetryUrlShown: string;
 
   constructor(opts: RouterOptions) {
     const { config, logger } = opts;
@@ -75,6 +79,7 @@ export class Router {
     this.now = opts.now ?? Date.now;
     const random = opts.random ?? Math.random;
     this.topology = buildTopology(config);
+    this.telemetryUrlShown = redactUrl(config.telemetry.url);
     this.store = new TelemetryStore(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
 
     const upstreams = new Map<string, RegionUpstream>();
@@ -120,6 +125,7 @@ export class Router {
       url: config.telemetry.url,
       intervalMs: config.telemetry.intervalMs,
       timeoutMs: config.telemetry.timeoutMs,
+      maxBodyBytes: config.telemetry.maxBodyBytes,
       store: this.store,
       metrics: this.metrics,
       logger,
@@ -130,6 +136,8 @@ export class Router {
     this.dataPlane = new DataPlane({
       deployments: this.deployments,
       maxBodyBytes: config.limits.maxBodyBytes,
+      requestBodyTimeoutMs: config.limits.requestBodyTimeoutMs,
+      clientReadTimeoutMs: config.limits.clientReadTimeoutMs,
       env: {
         metrics: this.metrics,
         logger,
@@ -145,15 +153,25 @@ export class Router {
       isDraining: () => this.draining,
     });
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
+    // Without this listener Node answers 100 Continue before the handler sees the request.
+    this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
     this.adminServer = createServer(
-      adminHandler({
-        capacity: () => this.capacity(),
-        history: (sinceMs) => this.history.since(sinceMs),
-        registry: this.metrics.registry,
-        beforeScrape: () => this.refreshScrapeGauges(),
-        isReady: () => this.ready,
-      }),
+      withAdminToken(
+        config.admin.token,
+        adminHandler({
+          capacity: () => this.capacity(),
+          history: (sinceMs) => this.history.since(sinceMs),
+          registry: this.metrics.registry,
+          beforeScrape: () => this.refreshScrapeGauges(),
+          isReady: () => this.ready,
+        }),
+      ),
     );
+  }
+
+  /** Requests accepted by the data plane and not yet answered (streams included). */
+  get requestsInFlight(): number {
+    return this.dataPlane.active;
   }
 
   /** Re-plan now (telemetry arrived, a passive signal changed a region's state). */
@@ -178,7 +196,7 @@ export class Router {
       config: this.config,
       nowMs: this.now(),
       plannedAtMs: this.state.plannedAtMs,
-      telemetryUrl: this.config.telemetry.url,
+      telemetryUrl: this.telemetryUrlShown,
       sourceStatus: this.state.sourceStatus,
       store: this.store,
       deployments: this.deployments.values(),
@@ -235,6 +253,7 @@ export class Router {
       this.logger.warn({ inFlight: this.dataPlane.active }, 'drain time over; closing remaining requests');
     this.dataServer.closeAllConnections();
     await closed;
+    this.dataPlane.close();
     await this.poller.stop();
     await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
     await new Promise<void>((resolve) => {

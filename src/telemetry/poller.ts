@@ -5,10 +5,10 @@
 import { Client } from 'undici';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
+import { redactUrl } from '../net/redact-url.js';
 import { MalformedTelemetryError, parseTelemetryBody } from './parse.js';
+import { readLimitedText } from './read-limited.js';
 import type { TelemetryStore } from './store.js';
-
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
 // While a failure repeats, say so at most this often instead of every interval.
 const REPEAT_LOG_MS = 30_000;
 
@@ -16,6 +16,8 @@ export interface PollerOptions {
   readonly url: string;
   readonly intervalMs: number;
   readonly timeoutMs: number;
+  /** Bytes of body read at most; counted while reading, whatever Content-Length says. */
+  readonly maxBodyBytes: number;
   readonly store: TelemetryStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -38,6 +40,8 @@ class PollFailure extends Error {
 export class TelemetryPoller {
   private readonly client: Client;
   private readonly path: string;
+  /** The source as logs show it: credentials and token-like query values redacted. */
+  private readonly source: string;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: AbortController | null = null;
   private stopped = false;
@@ -52,6 +56,7 @@ export class TelemetryPoller {
       connectTimeout: opts.timeoutMs,
     });
     this.path = url.pathname + url.search;
+    this.source = redactUrl(opts.url);
   }
 
   start(): void {
@@ -93,7 +98,7 @@ export class TelemetryPoller {
         this.lastRejectLogAt = receivedAt;
         this.opts.logger.warn(
           {
-            source: this.opts.url,
+            source: this.source,
             rejected: parsed.rejected.length,
             examples: parsed.rejected.slice(0, 3),
             reason: 'invalid report',
@@ -102,10 +107,7 @@ export class TelemetryPoller {
         );
       }
       if (this.lastFailure !== null) {
-        this.opts.logger.info(
-          { source: this.opts.url, failures: this.lastFailure.repeats },
-          'telemetry polls recovered',
-        );
+        this.opts.logger.info({ source: this.source, failures: this.lastFailure.repeats }, 'telemetry polls recovered');
         this.lastFailure = null;
       }
     } catch (err) {
@@ -140,16 +142,23 @@ export class TelemetryPoller {
         await res.body.dump();
         throw new PollFailure('http_status', `telemetry source answered HTTP ${res.statusCode}`);
       }
+      const limit = this.opts.maxBodyBytes;
       const declared = Number(res.headers['content-length'] ?? 0);
-      if (declared > MAX_BODY_BYTES) {
-        await res.body.dump();
-        throw new PollFailure('too_large', `telemetry body of ${declared} bytes exceeds ${MAX_BODY_BYTES}`);
+      if (declared > limit) {
+        res.body.destroy();
+        throw new PollFailure(
+          'too_large',
+          `telemetry body of ${declared} bytes exceeds telemetry.maxBodyBytes ${limit}`,
+        );
       }
+      let read;
       try {
-        return await res.body.text();
+        read = await readLimitedText(res.body, limit);
       } catch (err) {
         throw this.transportFailure(err as Error, controller);
       }
+      if (!read.ok) throw new PollFailure('too_large', `telemetry body exceeds telemetry.maxBodyBytes ${limit}`);
+      return read.text;
     } catch (err) {
       if (err instanceof PollFailure) throw err;
       throw new PollFailure('malformed', (err as Error).message);
@@ -184,7 +193,7 @@ export class TelemetryPoller {
       this.lastFailure = { key, loggedAt: at, repeats: 1 };
     }
     this.opts.logger.warn(
-      { source: this.opts.url, reason: failure.reason, err: failure.message, failures: this.lastFailure?.repeats ?? 1 },
+      { source: this.source, reason: failure.reason, err: failure.message, failures: this.lastFailure?.repeats ?? 1 },
       'telemetry poll failed; keeping last good data',
     );
   }

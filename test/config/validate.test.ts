@@ -55,7 +55,7 @@ describe('a valid config', () => {
     const config = accepted(example());
     assert.deepEqual(config, {
       listen: { host: '127.0.0.1', port: 8080 },
-      admin: { host: '127.0.0.1', port: 8081 },
+      admin: { host: '127.0.0.1', port: 8081, token: null },
       zones: { us: ['eastus2', 'centralus'], eu: ['swedencentral', 'norwayeast'] },
       backends: [
         { region: 'eastus2', url: 'http://127.0.0.1:9001' },
@@ -73,9 +73,10 @@ describe('a valid config', () => {
         staleAfterMs: 3000,
         minCoverage: 0.75,
         estimateMaxAgeMs: 30000,
+        maxBodyBytes: 1048576,
       },
       conservative: { maxShareFactor: 1.5, passiveCapacity: true },
-      limits: { maxBodyBytes: 16777216 },
+      limits: { maxBodyBytes: 16777216, requestBodyTimeoutMs: 30000, clientReadTimeoutMs: 60000 },
       upstream: {
         connectTimeoutMs: 2000,
         headersTimeoutMs: 60000,
@@ -183,7 +184,7 @@ describe('structure', () => {
 
   test('a mistyped nested key is an unknown key, not silently ignored', () => {
     assertErrors({ ...example(), telemetry: { ...example().telemetry, intervalMS: 500 } }, [
-      'telemetry.intervalMS: unknown key (known: estimateMaxAgeMs, intervalMs, minCoverage, staleAfterMs, timeoutMs, url)',
+      'telemetry.intervalMS: unknown key (known: estimateMaxAgeMs, intervalMs, maxBodyBytes, minCoverage, staleAfterMs, timeoutMs, url)',
     ]);
   });
 

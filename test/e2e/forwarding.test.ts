@@ -194,10 +194,11 @@ test('a connection error is retried once on another region inside the boundary',
   assert.deepEqual([...regions], ['r2'], 'every request ends in r2; none leaves the zone');
   assert.match(await r.metrics(), /switchyard_retries_total\{deployment="chat",reason="connect-error"\} [1-9]/);
 
-  // A regional deployment has nowhere else to go: a JSON 502, never the other zone.
+  // A regional deployment has nowhere else to go: a JSON 503 with Retry-After, never the other zone.
   const solo = await fetch(`${r.url}/openai/deployments/solo/chat/completions`, { method: 'POST', body: '{}' });
-  assert.equal(solo.status, 502);
-  assert.equal(((await solo.json()) as { error: { code: string } }).error.code, 'UpstreamUnavailable');
+  assert.equal(solo.status, 503);
+  assert.ok(solo.headers.get('retry-after') !== null);
+  assert.equal(((await solo.json()) as { error: { code: string } }).error.code, 'NoRegionAvailable');
 });
 
 test('an upstream that never answers gives a JSON 504 after headersTimeoutMs', async (t) => {

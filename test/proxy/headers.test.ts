@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/proxy/headers.js';
+import { JsonModelScan } from '../../src/proxy/json-model-scan.js';
 import { deploymentFromBody, deploymentFromPath } from '../../src/proxy/request-target.js';
 
 test('upstream headers drop hop-by-hop ones, Host and Content-Length, and extend X-Forwarded-For', () => {
@@ -53,7 +54,14 @@ test("the deployment comes from an Azure path, else from the body's model", () =
   assert.equal(deploymentFromPath('/openai/deployments/chat%2Deu/x'), 'chat-eu');
   assert.equal(deploymentFromPath('/openai/deployments/'), null);
   assert.equal(deploymentFromPath('/v1/chat/completions'), null);
-  assert.deepEqual(deploymentFromBody(Buffer.from('{"model":"m1"}')), { ok: true, deployment: 'm1' });
-  assert.equal(deploymentFromBody(Buffer.from('[1]')).ok, false);
-  assert.equal(deploymentFromBody(Buffer.alloc(0)).ok, false);
+  assert.equal(deploymentFromPath('/OpenAI/Deployments/chat-eu/x'), 'chat-eu', 'the prefix in any case');
+  const fromBody = (text: string) => {
+    const body = Buffer.from(text);
+    const scan = new JsonModelScan();
+    scan.feed(body);
+    return deploymentFromBody(body, scan, 1000);
+  };
+  assert.deepEqual(fromBody('{"model":"m1"}'), { ok: true, deployment: 'm1' });
+  assert.equal(fromBody('[1]').ok, false);
+  assert.equal(fromBody('').ok, false);
 });

@@ -3,7 +3,7 @@
 // plan changes.
 import type { Metrics } from '../metrics/metrics.js';
 import type { RouteCounters } from '../metrics/request-series.js';
-import type { RegionTarget, RegionUpstream } from '../proxy/upstream.js';
+import type { RegionTarget, RegionUpstream } from './upstream.js';
 import type { DeploymentRoute } from '../selector/deployment-route.js';
 import type { OwnLoad } from '../telemetry/own-load.js';
 import type { DeploymentTopology } from '../topology/topology.js';

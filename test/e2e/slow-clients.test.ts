@@ -1,0 +1,72 @@
+// Slow clients cannot hold slots: a request body not fully received within
+// limits.requestBodyTimeoutMs gets a JSON 408, and a client that stops reading a
+// streamed answer is disconnected after limits.clientReadTimeoutMs, with the upstream
+// request aborted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { openRaw, rawRequest } from '../helpers/raw-http.js';
+import { settled, startRecordingFleet } from '../helpers/recording-fleet.js';
+import { waitFor } from '../helpers/wait.js';
+
+const ZONES = { z: ['r1'] };
+const DEPLOYMENTS = [{ name: 'chat', model: 'm', type: 'global' }];
+
+test('bodies trickled past requestBodyTimeoutMs get a JSON 408 and free their slots', async (t) => {
+  const fleet = await startRecordingFleet(t, {
+    zones: ZONES,
+    deployments: DEPLOYMENTS,
+    extra: { limits: { requestBodyTimeoutMs: 300 }, shedding: { maxInFlight: 3 } },
+  });
+  const head = 'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{"model":';
+  const slow = [0, 1, 2].map(() =>
+    rawRequest(fleet.port, head, {
+      trickle: Array.from({ length: 100 }, () => Buffer.from(' ')),
+      trickleMs: 50,
+    }),
+  );
+  await waitFor('three slots taken', () => fleet.router.router.requestsInFlight === 3);
+  for (const answer of await Promise.all(slow)) {
+    assert.equal(answer.status, 408, answer.body);
+    assert.equal(JSON.parse(answer.body).error.code, 'RequestTimeout');
+    assert.equal(answer.headers.connection, 'close');
+  }
+  await settled(fleet);
+  const res = await fetch(`${fleet.router.url}/v1/chat/completions`, { method: 'POST', body: '{"model":"chat"}' });
+  assert.equal(res.status, 200, 'the slots are free again');
+  await res.text();
+});
+
+test('a client that stops reading a stream is cut after clientReadTimeoutMs, and so is the upstream', async (t) => {
+  const piece = Buffer.alloc(64 * 1024, 0x61);
+  let upstreamClosed = false;
+  const endless = (_req: unknown, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.on('close', () => {
+      upstreamClosed = true;
+    });
+    const more = (): void => {
+      while (!res.destroyed && res.write(piece));
+      if (!res.destroyed) res.once('drain', more);
+    };
+    more();
+  };
+  const fleet = await startRecordingFleet(t, {
+    zones: ZONES,
+    deployments: DEPLOYMENTS,
+    handlers: { r1: endless },
+    extra: { limits: { clientReadTimeoutMs: 300 } },
+  });
+  const socket = await openRaw(
+    fleet.port,
+    'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 16\r\n\r\n{"model":"chat"}',
+  );
+  socket.pause();
+  t.after(() => socket.destroy());
+  await waitFor('the stream started', () => fleet.received.r1?.length === 1);
+  await waitFor('the upstream request was aborted', () => upstreamClosed, 5000);
+  await settled(fleet);
+  socket.resume();
+  await once(socket, 'close');
+});
