@@ -121,6 +121,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   /** undici has begun writing the request to the backend (see net/undici-errors.ts). */
   private written = false;
   private attemptStart = 0;
+  /** Between start() and undici's onComplete/onError: an attempt ends once, whatever a dispatcher does. */
+  private attemptOpen = false;
   private held: HeldAnswer | null = null;
   // The request as a whole.
   private attempts = 0;
@@ -207,6 +209,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.resumeUpstream = null;
     this.held = null;
     this.attemptStart = performance.now();
+    this.attemptOpen = true;
     backend.acquire();
     target.load.inFlight++;
     backend.pool.dispatch(
@@ -263,6 +266,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   }
 
   onComplete(): void {
+    if (!this.attemptOpen) return;
     this.endAttempt(this.status, null);
     switch (this.phase) {
       case 'holding':
@@ -283,6 +287,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   }
 
   onError(err: Error): void {
+    if (!this.attemptOpen) return;
     const code = errorCodeOf(err);
     const phase = this.phase;
     if (phase === 'aborting') {
@@ -479,6 +484,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
 
   /** Closes the books of the attempt undici has just ended. Called once per attempt. */
   private endAttempt(status: number, errorCode: string | null): void {
+    this.attemptOpen = false;
     const backend = this.backend as Backend;
     backend.release();
     (this.target as RegionTarget).load.inFlight--;
