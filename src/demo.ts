@@ -112,7 +112,7 @@ export async function runDemo(args: string[]): Promise<void> {
   const log = demoLog();
   const logger = createLogger(config.log.level, log.destination);
   const router = new Router({ config, logger });
-  let addresses;
+  let addresses: Awaited<ReturnType<Router['start']>>;
   try {
     addresses = await router.start();
   } catch (err) {

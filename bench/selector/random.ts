@@ -21,7 +21,7 @@ export function prng(seed: number): () => number {
  */
 export function zipfWeights(n: number, s: number, seed: number): Float64Array {
   const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) w[i] = 1 / Math.pow(i + 1, s);
+  for (let i = 0; i < n; i++) w[i] = 1 / (i + 1) ** s;
   const rnd = prng(seed);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));

@@ -122,7 +122,7 @@ function waitMs(ms: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let opts;
+  let opts: ReturnType<typeof parseSoakOptions>;
   try {
     opts = parseSoakOptions(process.argv.slice(2));
   } catch (err) {

@@ -136,9 +136,9 @@ export class RequestSeries {
       () => {
         const values: SeriesValue[] = [];
         for (const r of routes) {
-          r.codes.forEach((code, i) =>
-            values.push({ value: r.counts[i] as number, labels: { deployment: r.deployment, region: r.region, code } }),
-          );
+          r.codes.forEach((code, i) => {
+            values.push({ value: r.counts[i] as number, labels: { deployment: r.deployment, region: r.region, code } });
+          });
         }
         return values;
       },

@@ -48,7 +48,7 @@ export function upstreamRequestHeaders(raw: readonly string[], clientIp: string,
     const name = raw[i] as string;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length' || lower === 'expect') continue;
-    if (extra !== null && extra.has(lower)) continue;
+    if (extra?.has(lower)) continue;
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === null ? (raw[i + 1] as string) : `${forwardedFor}, ${raw[i + 1] as string}`;
       continue;

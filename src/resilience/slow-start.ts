@@ -10,5 +10,5 @@ export function slowStartFactor(elapsedMs: number, config: SlowStartConfig, wind
   if (!config.enabled || elapsedMs >= windowMs) return 1;
   const min = config.minWeightPercent / 100;
   const t = Math.max(0, elapsedMs) / windowMs;
-  return Math.max(min, Math.pow(t, 1 / config.aggression));
+  return Math.max(min, t ** (1 / config.aggression));
 }

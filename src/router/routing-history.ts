@@ -173,7 +173,9 @@ export class RoutingHistory {
 
   private readCounts(counts: Float64Array, own: Float64Array): void {
     this.columns.forEach((col, d) => {
-      col.counters.forEach((c, i) => (counts[col.offset + i] = c?.count ?? 0));
+      col.counters.forEach((c, i) => {
+        counts[col.offset + i] = c?.count ?? 0;
+      });
       own[d] = col.deployment.ownAnswers.count;
     });
   }

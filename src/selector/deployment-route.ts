@@ -83,7 +83,7 @@ export class DeploymentRoute<T extends RouteTarget> {
     for (let k = 0; k < steps; k++) {
       let i = start + k;
       if (i >= n) i -= n;
-      if (exclude !== null && exclude.has((this.targets[i] as T).region)) continue;
+      if (exclude?.has((this.targets[i] as T).region)) continue;
       const f = this.free(i);
       if (f > bestFree || best < 0) {
         best = i;

@@ -34,7 +34,9 @@ export function resolveFleetOptions(opts: SimFleetOptions): ResolvedFleetOptions
   if (!Array.isArray(opts.models) || opts.models.length === 0) {
     throw new TypeError('models: must be a non-empty array of model names');
   }
-  opts.models.forEach((m, i) => assertName(m, `models[${i}]`));
+  opts.models.forEach((m, i) => {
+    assertName(m, `models[${i}]`);
+  });
   assertUnique(opts.models, 'models');
 
   const defaultTokens = opts.defaultTokens ?? DEFAULT_TOKENS;

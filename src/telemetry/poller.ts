@@ -2,7 +2,7 @@
 // interval after the previous one started, or at once if it overran. A poll that fails
 // in any way keeps the last good data in the store; it is logged and counted, never
 // thrown.
-import { Client } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import { redactUrl } from '../net/redact-url.js';
@@ -127,7 +127,7 @@ export class TelemetryPoller {
     this.inFlight = controller;
     const deadline = setTimeout(() => controller.abort(), this.opts.timeoutMs);
     try {
-      let res;
+      let res: Dispatcher.ResponseData;
       try {
         res = await this.client.request({
           path: this.path,
@@ -151,7 +151,7 @@ export class TelemetryPoller {
           `telemetry body of ${declared} bytes exceeds telemetry.maxBodyBytes ${limit}`,
         );
       }
-      let read;
+      let read: Awaited<ReturnType<typeof readLimitedText>>;
       try {
         read = await readLimitedText(res.body, limit);
       } catch (err) {

@@ -86,7 +86,7 @@ test('start serves, logs its ports, and on SIGTERM lets an in-flight stream fini
   let buffered = '';
   child.stdout!.on('data', (c: Buffer) => {
     buffered += c.toString();
-    let nl;
+    let nl: number;
     while ((nl = buffered.indexOf('\n')) >= 0) {
       lines.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
       buffered = buffered.slice(nl + 1);

@@ -96,9 +96,9 @@ test('at 80% load the loop holds: steady shares, no self-inflicted rejection, le
   assert.ok(busy.length >= 5, `sampled under load ${busy.length} times`);
   for (const x of busy) {
     // The reports count the router's own requests; net of them, other clients' load is ~0.
-    REGIONS.forEach((r, i) =>
-      assert.ok((x.othersLoad[i] as number) <= 0.25 * r.capacity, `${r.region}: others' load ${x.othersLoad[i]}`),
-    );
+    REGIONS.forEach((r, i) => {
+      assert.ok((x.othersLoad[i] as number) <= 0.25 * r.capacity, `${r.region}: others' load ${x.othersLoad[i]}`);
+    });
   }
   for (let i = 1; i < samples.length; i++) {
     const moved = samples[i]!.shares.reduce((a, v, k) => a + Math.abs(v - samples[i - 1]!.shares[k]!), 0) / 2;

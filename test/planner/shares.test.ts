@@ -14,7 +14,9 @@ test('proportional shares sum to 1 and follow the weights', () => {
       if (sum(weights) === 0) return assert.equal(shares, null);
       assert.ok(shares !== null);
       assert.ok(Math.abs(sum(shares) - 1) < EPS);
-      weights.forEach((w, i) => assert.ok(Math.abs(shares[i]! - w / sum(weights)) < EPS));
+      weights.forEach((w, i) => {
+        assert.ok(Math.abs(shares[i]! - w / sum(weights)) < EPS);
+      });
     }),
   );
 });

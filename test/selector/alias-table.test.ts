@@ -50,7 +50,9 @@ test('random picks over many draws match skewed weights within a tolerance', () 
   const table = new AliasTable(weights);
   const counts = [0, 0, 0, 0];
   for (let k = 0; k < 200_000; k++) counts[table.pick(Math.random())]!++;
-  weights.forEach((w, i) => assert.ok(Math.abs(counts[i]! / 200_000 - w / 100) < 0.01));
+  weights.forEach((w, i) => {
+    assert.ok(Math.abs(counts[i]! / 200_000 - w / 100) < 0.01);
+  });
 });
 
 test('rejects weights that cannot form a distribution', () => {

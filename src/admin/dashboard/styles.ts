@@ -1,7 +1,7 @@
 // The dashboard's stylesheet, inlined into the page (no external fonts or files). System
 // fonts, light and dark schemes, and a region table that turns into stacked rows on a
 // phone instead of scrolling sideways.
-export const DASHBOARD_CSS = String.raw`
+export const DASHBOARD_CSS = `
 :root {
   --bg: #f5f6f8; --card: #ffffff; --text: #1d2330; --muted: #5d6678; --line: #dde1e8;
   --ok: #1f7a3a; --ok-bg: #e3f4e8; --warn: #8a5a00; --warn-bg: #fff1d0; --bad: #a8261d; --bad-bg: #fde4e1;

@@ -312,10 +312,11 @@ class Observer {
 
   record(t: number, util: readonly number[]): void {
     const shares = this.sharesOf(this.routers[0] as ModelRouter);
-    if (this.previous !== null) {
+    const previous = this.previous;
+    if (previous !== null) {
       let moved = 0;
       shares.forEach((s, i) => {
-        moved += Math.abs(s - (this.previous as number[])[i]!);
+        moved += Math.abs(s - (previous[i] as number));
       });
       this.swingSum += moved / 2;
       this.swingMax = Math.max(this.swingMax, moved / 2);
@@ -334,9 +335,9 @@ class Observer {
       });
     });
     util.forEach((u, i) => {
-      this.utilSum[i]! += u;
-      this.utilSq[i]! += u * u;
-      this.shareSum[i]! += shares[i] as number;
+      this.utilSum[i] = (this.utilSum[i] as number) + u;
+      this.utilSq[i] = (this.utilSq[i] as number) + u * u;
+      this.shareSum[i] = (this.shareSum[i] as number) + (shares[i] as number);
     });
     this.samples++;
     if (this.keepSeries) this.series.push({ t, shares, utilisation: [...util] });
