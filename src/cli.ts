@@ -66,7 +66,7 @@ async function start(args: string[]): Promise<void> {
   try {
     await router.start();
   } catch (err) {
-    logger.fatal({ err: (err as Error).message }, 'could not listen');
+    logger.fatal({ err }, 'could not listen');
     await router.stop();
     process.exit(1);
   }

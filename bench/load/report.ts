@@ -1,5 +1,5 @@
 // bench/RESULTS.md from a run's results: machine, command, one table per workload,
-// issue 3's targets judged against this run's ratios, and room for the profile note.
+// the data plane's goals judged against this run's ratios, and room for the profile note.
 import { markdownTable, num, type Cell } from '../table.js';
 import { SSE_PACING_MS } from './fleets.js';
 import { find, type Results, type Summary } from './summary.js';
@@ -11,7 +11,7 @@ import { WORKLOADS, type WorkloadId } from './workloads.js';
 const PROFILE_PLACEHOLDER = `## Profile before/after
 
 _To be filled in: top frames of \`node --cpu-prof\` for switchyard under workload A,
-before and after the hot-path work of issue 3._
+before and after the first hot-path work._
 `;
 
 function rowsFor(r: Results, w: WorkloadId): Summary[] {
@@ -226,7 +226,7 @@ The load generator (autocannon, in the orchestrating process), the simulated bac
 ![workload A req/s and CPU per request, workload B p99](results.svg)
 `);
   parts.push(
-    `## Issue 3 targets (this run's ratios)\n\n${markdownTable(
+    `## Goals (this run's ratios)\n\n${markdownTable(
       ['workload', 'target', 'measured', 'result'],
       v.map((x) => [x.area, x.target, x.measured, verdictCell(x)]),
     )}\n`,

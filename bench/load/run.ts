@@ -1,4 +1,4 @@
-// npm run bench: the load benchmark of issue 3 in one command. Starts the simulated
+// npm run bench: the data plane's load benchmark in one command. Starts the simulated
 // backends, the peers (http-proxy, a minimal undici proxy) and switchyard as child
 // processes on 127.0.0.1, runs workloads A, A-rate, C, B (200 and 2,000 streams) and
 // the dropped-client phase with the targets interleaved, and writes bench/RESULTS.md,
@@ -260,7 +260,7 @@ async function main(): Promise<number> {
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ ...results, verdicts: v }, null, 2)}\n`);
   writeFileSync(join(outDir, 'results.svg'), renderChart(results));
   writeFileSync(mdPath, keepProfileSection(renderResults(results, v), previous));
-  log(`\nissue 3 targets`);
+  log(`\ngoals`);
   log(
     formatTable(
       ['workload', 'target', 'measured', 'result'],

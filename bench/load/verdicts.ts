@@ -1,4 +1,4 @@
-// The targets of issue 3, judged against the ratios measured in this run.
+// The data plane's goals, judged against the ratios measured in this run.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { num } from '../table.js';
@@ -46,7 +46,7 @@ export function verdicts(r: Results): Verdict[] {
     },
     {
       area: 'A',
-      target: 'stricter, not in issue 3: the same against http-proxy with a keep-alive agent',
+      target: 'stricter, not a goal: the same against http-proxy with a keep-alive agent',
       measured: `${num(syA?.proxyCpuUsPerReq)} vs ${num(hpKaA?.proxyCpuUsPerReq)} us = ${num(cpuVsHttpProxyKa)}x`,
       pass: judge(cpuVsHttpProxyKa, (v) => v <= 0.6),
     },

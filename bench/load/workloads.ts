@@ -1,4 +1,4 @@
-// The workloads of issue 3: request bodies, paths and load shapes.
+// The load benchmark's workloads: request bodies, paths and load shapes.
 import { FLEETS, MODEL, SSE_TOKENS, type FleetKey } from './fleets.js';
 
 export type WorkloadId = 'A' | 'A-rate' | 'B200' | 'B2000' | 'C';

@@ -6,6 +6,7 @@ import type { RegionUpstream } from '../proxy/upstream.js';
 import type { SourceStatus, TelemetryStore } from '../telemetry/store.js';
 import type { Resilience } from '../resilience/resilience.js';
 import type { Config } from '../config/types.js';
+import type { CapacityDocument } from './capacity-document.js';
 
 export interface CapacityViewInput {
   readonly nowMs: number;
@@ -22,11 +23,11 @@ export interface CapacityViewInput {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function renderCapacity(input: CapacityViewInput): unknown {
+export function renderCapacity(input: CapacityViewInput): CapacityDocument {
   const source = input.store.source;
   return {
-    generatedAt: iso(input.nowMs),
-    plannedAt: iso(input.plannedAtMs),
+    generatedAt: new Date(input.nowMs).toISOString(),
+    plannedAt: new Date(input.plannedAtMs).toISOString(),
     telemetry: {
       url: input.telemetryUrl,
       status: input.sourceStatus,

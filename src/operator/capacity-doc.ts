@@ -1,46 +1,11 @@
 // The /capacity document as the terminal tools read it: every field optional, because
 // they may talk to a router of another version. What is missing shows as "-"; what is
 // unknown is left to --json.
+import type { CapacityDeployment, CapacityDocument, CapacityRegion, DeepPartial } from '../admin/capacity-document.js';
 
-export interface CapacityRegionView {
-  readonly region?: string;
-  readonly share?: number;
-  readonly fresh?: boolean;
-  readonly ageMs?: number | null;
-  readonly capacity?: number | null;
-  readonly inUse?: number | null;
-  readonly headroom?: number | null;
-  readonly room?: number | null;
-  readonly estimate?: unknown;
-  readonly state?: string;
-  readonly stateReason?: string | null;
-  readonly stateUntil?: string | null;
-  readonly weightFactor?: number;
-}
-
-export interface CapacityDeploymentView {
-  readonly name?: string;
-  readonly model?: string;
-  readonly type?: string;
-  readonly boundary?: readonly string[];
-  readonly mode?: string;
-  readonly reason?: string;
-  readonly coverage?: number;
-  readonly rejection?: { readonly status?: number; readonly code?: string; readonly retryAfterS?: number } | null;
-  readonly regions?: readonly CapacityRegionView[];
-}
-
-export interface CapacityDocView {
-  readonly generatedAt?: string;
-  readonly telemetry?: {
-    readonly status?: string;
-    readonly ageMs?: number | null;
-    readonly lastError?: string | null;
-    readonly polls?: number;
-    readonly failures?: number;
-  };
-  readonly deployments?: readonly CapacityDeploymentView[];
-}
+export type CapacityDocView = DeepPartial<CapacityDocument>;
+export type CapacityDeploymentView = DeepPartial<CapacityDeployment>;
+export type CapacityRegionView = DeepPartial<CapacityRegion>;
 
 /** Accepts anything that looks like a /capacity answer; null for anything else. */
 export function asCapacityDoc(body: unknown): CapacityDocView | null {

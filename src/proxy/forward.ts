@@ -305,7 +305,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
           deployment: this.deployment.name,
           region,
           backend: this.backend?.url,
-          err: code,
+          code,
+          err,
           reason: 'upstream failed mid-response',
         },
         'upstream error',
@@ -319,7 +320,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
       // No backend saw anything: not an upstream error, and for a refused request the
       // client's to fix.
       this.env.logger.debug(
-        { deployment: this.deployment.name, region, err: code, reason: 'request not sent' },
+        { deployment: this.deployment.name, region, code, err, reason: 'request not sent' },
         'upstream request not sent',
       );
       const refused = failure === 'refused-request';
@@ -342,7 +343,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     }
     const routerCode = mapUpstreamError(code, failure === 'unreachable');
     this.env.logger.warn(
-      { deployment: this.deployment.name, region, backend: this.backend?.url, err: code, status: routerCode },
+      { deployment: this.deployment.name, region, backend: this.backend?.url, code, err, status: routerCode },
       'upstream request failed',
     );
     this.answer(routerCode, `upstream in region ${region} failed: ${code}`);
@@ -402,7 +403,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
         {
           deployment: this.deployment.name,
           region,
-          err: (err as Error).message,
+          err,
           reason: 'unrelayable response headers',
         },
         'upstream error',

@@ -1,5 +1,6 @@
 // The composition root of one router: topology, upstream pools, telemetry poller,
 // planner loop, data-plane and admin listeners, and an orderly drain on stop.
+import type { CapacityDocument } from '../admin/capacity-document.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -189,7 +190,7 @@ export class Router {
     });
   }
 
-  capacity(): unknown {
+  capacity(): CapacityDocument {
     return renderCapacity({
       resilience: this.resilience,
       requestsInFlight: this.dataPlane.active,

@@ -51,7 +51,7 @@ test('control: with passive capacity off, the busy region keeps an even conserva
   const seen = (await s.router.capacity()).generatedAt;
   await waitFor('two re-plans later', async () => {
     const doc = await s.router.capacity();
-    return Date.parse((doc as unknown as { plannedAt: string }).plannedAt) > Date.parse(seen) + 300;
+    return Date.parse(doc.plannedAt) > Date.parse(seen) + 300;
   });
   const busy = deploymentOf(await s.router.capacity(), 'chat').regions.find((r) => r.region === 'busy')!;
   assert.ok(Math.abs(busy.share - 0.25) < 1e-9, `busy share ${busy.share}`);

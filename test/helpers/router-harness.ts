@@ -3,6 +3,7 @@
 import { Writable } from 'node:stream';
 import { validateConfig } from '../../src/config/validate.js';
 import { createLogger } from '../../src/logger.js';
+import type { CapacityDocument, CapacityDeployment } from '../../src/admin/capacity-document.js';
 import { Router } from '../../src/router/router.js';
 
 export interface RunningRouter {
@@ -15,41 +16,9 @@ export interface RunningRouter {
   stop(): Promise<void>;
 }
 
-export interface CapacityRegion {
-  region: string;
-  share: number;
-  fresh: boolean;
-  ageMs: number | null;
-  capacity: number | null;
-  inUse: number | null;
-  ownInFlight: number;
-  othersLoad: number | null;
-  room: number | null;
-  headroom: number | null;
-  state: string;
-  stateReason: string | null;
-  stateUntil: string | null;
-  weightFactor: number;
-}
-export interface CapacityDeployment {
-  name: string;
-  type: string;
-  boundary: string[];
-  mode: 'normal' | 'conservative';
-  reason: string;
-  coverage: number;
-  regions: CapacityRegion[];
-}
-export interface CapacityDoc {
-  generatedAt: string;
-  telemetry: {
-    status: 'ok' | 'error' | 'stale';
-    lastSuccessAt: string | null;
-    ageMs: number | null;
-    lastError: string | null;
-  };
-  deployments: CapacityDeployment[];
-}
+// The document's own type: a field the router adds is one the tests can read.
+export type { CapacityDeployment, CapacityRegion } from '../../src/admin/capacity-document.js';
+export type CapacityDoc = CapacityDocument;
 
 export function baseConfig(overrides: Record<string, unknown>): Record<string, unknown> {
   return {

@@ -18,6 +18,7 @@ import { DeploymentRoute } from '../../src/selector/deployment-route.js';
 import { seededRandom } from '../../src/sim/loop-model/random.js';
 import { OwnLoad } from '../../src/telemetry/own-load.js';
 import { NOW, input, report, view } from '../helpers/planner-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PATH = '/v1/chat/completions';
 
@@ -188,20 +189,12 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
   };
 }
 
-async function until(what: string, probe: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 test('attempting -> streaming -> done: the answer is relayed as it is, with the region', async (t) => {
   const s = setup();
   t.after(s.close);
   s.intercept('a').reply(200, '{"ok":true}', { headers: { 'content-type': 'application/json' } });
   s.start('a');
-  await until('done', () => s.done() === 1);
+  await waitFor('done', () => s.done() === 1, 2000, 1);
   assert.equal(s.res.status, 200);
   assert.equal(s.res.body, '{"ok":true}');
   assert.equal(s.res.headers['x-switchyard-region'], 'a');
@@ -217,7 +210,7 @@ test('attempting -> holding -> backoff -> attempting elsewhere -> streaming: a 4
   s.intercept('a').reply(429, '{"error":"full"}', { headers: { 'retry-after': '1' } });
   s.intercept('b').reply(200, '{"ok":true}');
   s.start('a');
-  await until('done', () => s.done() === 1);
+  await waitFor('done', () => s.done() === 1, 2000, 1);
   assert.equal(s.res.status, 200);
   assert.equal(s.res.headers['x-switchyard-region'], 'b');
   assert.deepEqual(
@@ -240,10 +233,10 @@ test('backoff with no region left: the held answer goes out whole, with its own 
   const body = JSON.stringify({ error: { message: 'try later' } });
   s.intercept('a').reply(503, body, { headers: { 'retry-after': '2', 'content-length': String(body.length) } });
   s.start('a');
-  await until('backoff', () => s.call.currentPhase === 'backoff');
+  await waitFor('backoff', () => s.call.currentPhase === 'backoff', 2000, 1);
   // Meanwhile b is ejected: the route the retry reads has nothing else.
   s.deployment.route = s.routeWith(['a']);
-  await until('done', () => s.done() === 1);
+  await waitFor('done', () => s.done() === 1, 2000, 1);
   assert.equal(s.res.status, 503);
   assert.equal(s.res.body, body);
   assert.equal(s.res.headers['content-length'], String(body.length));
@@ -257,7 +250,7 @@ test('holding -> streaming: an answer over the hold limit is relayed whole and t
   const big = 'x'.repeat(100 * 1024);
   s.intercept('a').reply(503, big, { headers: { 'content-length': String(big.length) } });
   s.start('a');
-  await until('done', () => s.done() === 1);
+  await waitFor('done', () => s.done() === 1, 2000, 1);
   assert.equal(s.res.status, 503);
   assert.equal(s.res.body.length, big.length, 'every byte, not the first 64 KiB');
   assert.equal(s.res.headers['content-length'], String(big.length));
@@ -271,7 +264,7 @@ test('attempting, client closes: the upstream request is aborted and the request
   s.intercept('a').reply(200, 'late').delay(500);
   s.start('a');
   s.res.destroy();
-  await until('done', () => s.done() === 1);
+  await waitFor('done', () => s.done() === 1, 2000, 1);
   assert.equal(s.res.status, 0, 'nothing was written');
   assert.deepEqual(s.outcomes, [{ region: 'a', status: 0, errorCode: 'ClientClosed', written: true }]);
   assert.match(
@@ -287,7 +280,7 @@ test('streaming, client closes mid-answer: aborted, 499, and the attempt is clos
   s.intercept('a').reply(200, 'some tokens');
   s.res.closeOnWrite = 0;
   s.start('a');
-  await until('done', () => s.done() === 1);
+  await waitFor('done', () => s.done() === 1, 2000, 1);
   assert.equal(s.res.status, 200);
   assert.equal(s.outcomes.length, 1, 'one outcome although the mock completes after the abort');
   s.settled();
@@ -298,7 +291,7 @@ test('backoff, client closes: the retry timer is dropped and its token returned'
   t.after(s.close);
   s.intercept('a').reply(429, 'full', { headers: { 'retry-after': '1' } });
   s.start('a');
-  await until('backoff', () => s.call.currentPhase === 'backoff');
+  await waitFor('backoff', () => s.call.currentPhase === 'backoff', 2000, 1);
   assert.equal(s.budget.inFlight, 1, 'a token is reserved for the retry');
   s.res.destroy();
   assert.equal(s.call.currentPhase, 'done');
@@ -313,7 +306,7 @@ test('unreachable region: retried elsewhere; every region unreachable: 503 with 
   s.intercept('a').replyWithError(refused);
   s.intercept('b').replyWithError(refused);
   s.start('a');
-  await until('done', () => s.done() === 1);
+  await waitFor('done', () => s.done() === 1, 2000, 1);
   assert.equal(s.res.status, 503);
   assert.equal(s.res.headers['retry-after'], '1');
   assert.match(s.res.body, /"code":"NoRegionAvailable"/);
@@ -342,7 +335,7 @@ test('headers that cannot be relayed: one 502 from the router, logged once, upst
     return origWriteHead(status, headers);
   };
   s.start('a');
-  await until('done', () => s.done() === 1);
+  await waitFor('done', () => s.done() === 1, 2000, 1);
   assert.equal(s.res.status, 502);
   assert.match(s.res.body, /"code":"UpstreamError"/);
   assert.equal(s.outcomes.length, 1);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { SimFleet } from '../../src/sim/index.js';
 import { fleetFor } from './fixture.js';
 import { openPost, postJson, request } from './client.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 function urlOf(fleet: SimFleet, region: string): string {
   return fleet.region(region).url;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { startSimFleet } from '../../src/sim/index.js';
 import { collectReads, openPost, postJson, request } from './client.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('stop() cuts open streams and refuses connections; start() serves again on the same port', async (t) => {
   const fleet = await startSimFleet({ regions: [{ region: 'a', capacity: 2, perTokenMs: 20 }], models: ['m'] });

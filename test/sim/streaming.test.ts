@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fleetFor } from './fixture.js';
 import { collectReads, firePost, openPost, postJson, sseData } from './client.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Chunk {
   object: string;
