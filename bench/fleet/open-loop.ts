@@ -29,6 +29,26 @@ export interface OpenLoadOptions {
   readonly maxInFlight?: number;
 }
 
+/** Keep-alive, one request per connection at a time, as many connections as the load needs. */
+export function openLoopAgent(): Agent {
+  return new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
+}
+
+/**
+ * Calls `step` with the milliseconds since the start, about every millisecond, until it
+ * returns true: the clock of an open-loop schedule (each step sends what has come due).
+ */
+export function tickUntil(step: (elapsedMs: number) => boolean): Promise<void> {
+  const t0 = performance.now();
+  return new Promise<void>((resolve) => {
+    const tick = (): void => {
+      if (step(performance.now() - t0)) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+}
+
 const PATH = '/openai/deployments/chat/chat/completions?api-version=2024-10-21';
 const BODY = JSON.stringify({ messages: [{ role: 'user', content: 'hello' }], max_tokens: TOKENS });
 const HEADERS = { 'content-type': 'application/json' };
@@ -44,7 +64,7 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadCounts> {
     errors: 0,
     byStatus: {},
   };
-  const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
+  const agent = openLoopAgent();
   const random = seededRandom(opts.seed);
   const maxInFlight = opts.maxInFlight ?? 5000;
   const perRouterMs = (1000 * opts.routers.length) / opts.ratePerSecond;
@@ -52,7 +72,6 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadCounts> {
   const next = opts.routers.map(() => exponential(random, perRouterMs));
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
-  const t0 = performance.now();
 
   const send = (origin: string, counted: boolean): void => {
     if (inFlight >= maxInFlight) {
@@ -93,20 +112,15 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadCounts> {
     pending.add(p);
   };
 
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const now = performance.now() - t0;
-      for (let i = 0; i < opts.routers.length; i++) {
-        while ((next[i] as number) <= now && (next[i] as number) < endMs) {
-          const at = next[i] as number;
-          send(opts.routers[i] as string, at >= opts.warmupMs);
-          next[i] = at + exponential(random, perRouterMs);
-        }
+  await tickUntil((now) => {
+    for (let i = 0; i < opts.routers.length; i++) {
+      while ((next[i] as number) <= now && (next[i] as number) < endMs) {
+        const at = next[i] as number;
+        send(opts.routers[i] as string, at >= opts.warmupMs);
+        next[i] = at + exponential(random, perRouterMs);
       }
-      if (next.every((t) => t >= endMs)) resolve();
-      else setTimeout(tick, 1);
-    };
-    tick();
+    }
+    return next.every((t) => t >= endMs);
   });
   // Every request sent gets its answer (bounded by the router's own timeouts).
   const deadline = setTimeout(() => agent.destroy(), 30_000);

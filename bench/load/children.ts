@@ -49,6 +49,11 @@ export class Child {
     if (typeof obj === 'object' && obj !== null) for (const l of this.listeners) l(obj as Record<string, unknown>);
   }
 
+  /** Every later stdout JSON line, until the child exits (a log of its events). */
+  onJson(listener: (obj: Record<string, unknown>) => void): void {
+    this.listeners.add(listener);
+  }
+
   /** The first stdout JSON line matching `test`, within timeoutMs. */
   waitForJson(test: (obj: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {

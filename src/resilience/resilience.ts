@@ -15,7 +15,7 @@ import { Cooldowns } from './cooldowns.js';
 import { OutlierDetector, type OutcomeClass } from './outlier-detector.js';
 import { passiveFactor } from './passive-capacity.js';
 import { RetryBudget } from './retry-budget.js';
-import { ATTEMPTS, LATENCY_COUNT, LATENCY_SUM, STATUS_429 } from './rolling-window.js';
+import { ATTEMPTS, FAILURES, LATENCY_COUNT, LATENCY_SUM, STATUS_400, STATUS_429 } from './rolling-window.js';
 import { slowStartFactor } from './slow-start.js';
 
 export interface ResilienceOptions {
@@ -192,7 +192,12 @@ export class Resilience {
     );
   }
 
-  /** Telemetry that comes back after an outage starts a slow start too. */
+  /**
+   * Telemetry that comes back after an outage starts a slow start too, unless the region
+   * kept serving this router meanwhile: then only its reports were missing, the region
+   * never left, and ramping it from minWeightPercent would push its traffic onto the
+   * regions that stayed visible (at high load, into 429s).
+   */
   observeTelemetry(
     telemetry: TelemetryView,
     models: Iterable<string>,
@@ -206,7 +211,7 @@ export class Resilience {
         const fresh = report !== undefined && now - report.atMs <= staleAfterMs;
         const k = key(model, region);
         const before = this.telemetryFresh.get(k);
-        if (before === false && fresh) {
+        if (before === false && fresh && !this.servedLately(model, region, now)) {
           this.recoverAt(k, now, this.opts.config.slowStart.windowMs);
           this.opts.logger.info({ model, region, reason: 'telemetry fresh again' }, 'region recovering');
         }
@@ -214,6 +219,14 @@ export class Resilience {
         if (fresh || before !== undefined) this.telemetryFresh.set(k, fresh);
       }
     }
+  }
+
+  /** Whether the region answered some of this router's attempts for the model, over the outlier window, without an error. */
+  private servedLately(model: string, region: string, now: number): boolean {
+    const w = this.detector.peek(model, region)?.window;
+    if (w === undefined) return false;
+    const errors = w.sum(FAILURES, now) + w.sum(STATUS_429, now) + w.sum(STATUS_400, now);
+    return w.sum(ATTEMPTS, now) - errors > 0;
   }
 
   availability(model: string, region: string, now: number): RegionAvailability | undefined {

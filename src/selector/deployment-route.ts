@@ -47,12 +47,16 @@ export class DeploymentRoute<T extends RouteTarget> {
     this.rotate = plan.pick === 'rotate';
   }
 
-  /** Free room of routable region i now, in telemetry units. */
-  private free(i: number): number {
-    const load = (this.targets[i] as T).load;
+  /** Room of routable region i for this router now (the plan's, capped after a 429), in telemetry units. */
+  private room(i: number): number {
     const room = this.rooms[i] as number;
-    const cap = load.roomCap;
-    return (room < cap ? room : cap) - load.inFlight * this.loadPerRequest;
+    const cap = (this.targets[i] as T).load.roomCap;
+    return room < cap ? room : cap;
+  }
+
+  /** Free room of routable region i now: its room less this router's load in flight there. */
+  private free(i: number): number {
+    return this.room(i) - (this.targets[i] as T).load.inFlight * this.loadPerRequest;
   }
 
   /** Null when the plan routes nowhere (see plan.rejection). */
@@ -72,20 +76,24 @@ export class DeploymentRoute<T extends RouteTarget> {
   /**
    * The routable region with the most free room among at most MAX_SCAN, starting at a
    * random one (so ties and large boundaries do not favour the same regions), skipping
-   * `exclude`; `fallback` (or -1) when every region is excluded.
+   * `exclude`; `fallback` when no region has any room. A region without room for this
+   * router at all (other clients fill it, or a 429 capped it with nothing in flight) is
+   * never "the one with the most": it turns away at once everything sent to it, so with
+   * every region overcommitted it would otherwise draw all the diverted requests.
    */
   private mostRoom(fallback: number, exclude: ReadonlySet<string> | null, u: number): number {
     const n = this.targets.length;
     const start = (u * n) | 0;
     const steps = n < MAX_SCAN ? n : MAX_SCAN;
     let best = fallback;
-    let bestFree = fallback < 0 ? Number.NEGATIVE_INFINITY : this.free(fallback);
+    let bestFree = this.room(fallback) > 0 ? this.free(fallback) : Number.NEGATIVE_INFINITY;
     for (let k = 0; k < steps; k++) {
       let i = start + k;
       if (i >= n) i -= n;
       if (exclude?.has((this.targets[i] as T).region)) continue;
+      if (this.room(i) <= 0) continue;
       const f = this.free(i);
-      if (f > bestFree || best < 0) {
+      if (f > bestFree) {
         best = i;
         bestFree = f;
       }

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { backgroundLoad, type LoadFn } from './background.js';
 import { Exchange, type Outcome, type ServeConfig } from './exchange.js';
+import { FailSharesPicker, type FailSharesRule, failSharesRule } from './fail-shares.js';
 import { closeNow, listenLocal, SIM_HOST } from './listen.js';
 import { nonNegative, type ResolvedRegionOptions } from './options.js';
 import { sendError, sendJson } from './replies.js';
@@ -17,11 +18,22 @@ export interface BackendShared {
   readonly defaultTokens: number;
   readonly responseBytes: number | null;
   readonly now: () => number;
+  /** Azure deployment name -> its model. */
+  readonly deployments: ReadonlyMap<string, string>;
 }
 
 export class SimBackend implements SimRegion, ServeConfig {
   readonly name: string;
-  readonly stats: SimRegionStats = { received: 0, served: 0, rejected429: 0, aborted: 0, status400: 0, failed: 0 };
+  readonly stats: SimRegionStats = {
+    received: 0,
+    served: 0,
+    rejected429: 0,
+    aborted: 0,
+    status400: 0,
+    failed: 0,
+    rejectedFull: 0,
+    receivedByDeployment: {},
+  };
   readonly ttftMs: number;
   readonly perTokenMs: number;
   readonly responseBytes: number | null;
@@ -33,6 +45,8 @@ export class SimBackend implements SimRegion, ServeConfig {
   private failStatus: number | null = null;
   private failModel: string | null = null;
   private retryAfterSeconds = 1;
+  private failShares: FailSharesRule | null = null;
+  private readonly sharesPicker = new FailSharesPicker();
   private last: SimRequestRecord | null = null;
   private port = 0;
   private urlValue = '';
@@ -40,7 +54,7 @@ export class SimBackend implements SimRegion, ServeConfig {
   private shutDown = false;
   // stop()/start() may be called concurrently (control endpoint, tests): run them in order.
   private transitions: Promise<void> = Promise.resolve();
-  private readonly loadFn: LoadFn;
+  private loadFn: LoadFn;
   private readonly server: Server;
   private readonly idPrefix: string;
 
@@ -85,11 +99,21 @@ export class SimBackend implements SimRegion, ServeConfig {
   }
 
   behaviour(): Required<SimBehaviour> {
-    return { failStatus: this.failStatus, failModel: this.failModel, retryAfterSeconds: this.retryAfterSeconds };
+    return {
+      failStatus: this.failStatus,
+      failModel: this.failModel,
+      retryAfterSeconds: this.retryAfterSeconds,
+      failShares: this.failShares?.shares ?? null,
+    };
   }
 
   setCapacity(n: number): void {
     this.capacityValue = nonNegative(n, `capacity of region ${this.name}`);
+  }
+
+  setBackground(load: number): void {
+    const base = nonNegative(load, `background of region ${this.name}`);
+    this.loadFn = () => base;
   }
 
   setBehaviour(b: SimBehaviour): void {
@@ -100,7 +124,10 @@ export class SimBackend implements SimRegion, ServeConfig {
     if (b.retryAfterSeconds !== undefined && !(Number.isInteger(b.retryAfterSeconds) && b.retryAfterSeconds >= 0)) {
       throw new RangeError(`retryAfterSeconds: must be an integer >= 0, got ${String(b.retryAfterSeconds)}`);
     }
+    // Validated before anything changes, so a bad call leaves the behaviour as it was.
+    const shares = b.failShares === undefined ? undefined : failSharesRule(b.failShares);
     if (status !== undefined) this.failStatus = status;
+    if (shares !== undefined) this.failShares = shares;
     if (b.failModel !== undefined) this.failModel = b.failModel;
     if (b.retryAfterSeconds !== undefined) this.retryAfterSeconds = b.retryAfterSeconds;
   }
@@ -183,12 +210,20 @@ export class SimBackend implements SimRegion, ServeConfig {
     const fields = parsed as Record<string, unknown>;
     const model = deployment ?? (typeof fields.model === 'string' && fields.model !== '' ? fields.model : null);
     if (model === null) return this.reject400(res, 'missing_model', 'request body has no "model" string');
+    const byName = this.stats.receivedByDeployment;
+    byName[model] = (byName[model] ?? 0) + 1;
 
-    if (this.failStatus !== null && (this.failModel === null || this.failModel === model)) {
-      return this.injectFailure(res, this.failStatus, model);
+    if (this.failStatus !== null || this.failShares !== null) {
+      const engineModel = this.shared.deployments.get(model) ?? model;
+      if (this.failModel === null || this.failModel === engineModel) {
+        if (this.failStatus !== null) return this.injectFailure(res, this.failStatus, model);
+        const status = this.sharesPicker.next(this.failShares as FailSharesRule);
+        if (status !== null) return this.injectFailure(res, status, model);
+      }
     }
     if (this.inFlightCount + this.loadFn() >= this.capacityValue) {
       this.stats.rejected429++;
+      this.stats.rejectedFull++;
       sendError(res, 429, 'rate_limited', `region ${this.name} is at capacity (${this.capacityValue})`, {
         ...this.regionHeader,
         'retry-after': '1',

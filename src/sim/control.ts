@@ -131,12 +131,28 @@ function resolveRoute(fleet: ControlledFleet, seg: string[], query: URLSearchPar
       },
     };
   }
-  if (action === 'fail' && arg !== undefined) {
-    const behaviour = failBehaviour(arg, query);
+  if (action === 'background' && arg !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(arg)) throw badRequest(`background must be a number >= 0, got "${arg}"`);
+    const n = Number(arg);
     return {
       method: 'POST',
       run: () => {
-        region.setBehaviour(behaviour);
+        region.setBackground(n);
+        return done();
+      },
+    };
+  }
+  if (action === 'fail' && arg !== undefined) {
+    const behaviour = failBehaviour(arg, query, region.behaviour().failShares);
+    return {
+      method: 'POST',
+      run: () => {
+        try {
+          region.setBehaviour(behaviour);
+        } catch (err) {
+          // e.g. fractions summing over 1: the caller's mistake, not the simulator's.
+          throw badRequest((err as Error).message);
+        }
         return done();
       },
     };
@@ -144,20 +160,33 @@ function resolveRoute(fleet: ControlledFleet, seg: string[], query: URLSearchPar
   throw notFound(seg);
 }
 
-/** `fail/{status}?model=m&retryAfter=s` injects failures; `fail/off` restores normal serving. */
-function failBehaviour(arg: string, query: URLSearchParams): SimBehaviour {
-  if (arg === 'off') return { failStatus: null, failModel: null };
+/**
+ * `fail/{status}?model=m&retryAfter=s` fails every request of the model;
+ * `&fraction=f` fails only that fraction with this status (other statuses' fractions
+ * stay); `fail/off` restores normal serving.
+ */
+function failBehaviour(
+  arg: string,
+  query: URLSearchParams,
+  shares: Readonly<Record<number, number>> | null,
+): SimBehaviour {
+  if (arg === 'off') return { failStatus: null, failModel: null, failShares: null };
   const status = /^\d{3}$/.test(arg) ? Number(arg) : NaN;
   if (!(status >= 400 && status <= 599)) throw badRequest(`fail status must be 400-599 or "off", got "${arg}"`);
   const retryAfter = query.get('retryAfter');
   if (retryAfter !== null && !/^\d+$/.test(retryAfter)) {
     throw badRequest(`retryAfter must be a whole number of seconds, got "${retryAfter}"`);
   }
-  return {
-    failStatus: status,
+  const fraction = query.get('fraction');
+  if (fraction !== null && !(/^(0(\.\d+)?|1(\.0+)?)$/.test(fraction) && Number(fraction) > 0)) {
+    throw badRequest(`fraction must be a number in (0, 1], got "${fraction}"`);
+  }
+  const common = {
     failModel: query.get('model'),
     ...(retryAfter === null ? {} : { retryAfterSeconds: Number(retryAfter) }),
   };
+  if (fraction === null) return { failStatus: status, ...common };
+  return { failStatus: null, failShares: { ...shares, [status]: Number(fraction) }, ...common };
 }
 
 function fleetSummary(fleet: ControlledFleet): object {

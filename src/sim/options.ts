@@ -19,6 +19,7 @@ export interface ResolvedFleetOptions {
   readonly defaultTokens: number;
   readonly responseBytes: number | null;
   readonly now: () => number;
+  readonly deployments: ReadonlyMap<string, string>;
 }
 
 export function resolveFleetOptions(opts: SimFleetOptions): ResolvedFleetOptions {
@@ -53,7 +54,17 @@ export function resolveFleetOptions(opts: SimFleetOptions): ResolvedFleetOptions
     defaultTokens,
     responseBytes,
     now: opts.now ?? Date.now,
+    deployments: resolveDeployments(opts.deployments),
   };
+}
+
+function resolveDeployments(map: SimFleetOptions['deployments']): ReadonlyMap<string, string> {
+  if (map === undefined) return new Map();
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+    throw new TypeError('deployments: must be an object of deployment name -> model');
+  }
+  for (const [name, model] of Object.entries(map)) assertName(model, `deployments.${name}`);
+  return new Map(Object.entries(map));
 }
 
 // Region names travel in a response header and in control URLs: keep them plain.

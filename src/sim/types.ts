@@ -28,6 +28,12 @@ export interface SimFleetOptions {
   responseBytes?: number;
   /** Clock for telemetry `at`, `created` and the background wave (default Date.now). */
   now?: () => number;
+  /**
+   * Azure deployment name -> the model it serves, as a real regional endpoint maps them.
+   * A failing model (SimBehaviour.failModel) then fails through every deployment of it.
+   * A name not listed (and the OpenAI path's body `model`) is its own model.
+   */
+  deployments?: Readonly<Record<string, string>>;
 }
 
 export interface SimRequestRecord {
@@ -49,17 +55,32 @@ export interface SimRegionStats {
   aborted: number;
   /** Every 400 sent: invalid JSON, missing model and injected 400s. */
   status400: number;
-  /** Answers produced by setBehaviour's failStatus, whatever the status. */
+  /** Answers produced by setBehaviour's failStatus or failShares, whatever the status. */
   failed: number;
+  /** 429s sent because the region was full (in flight + background >= capacity); injected ones excluded. */
+  rejectedFull: number;
+  /**
+   * Chat requests per name: the Azure path's deployment, else the OpenAI body's `model`
+   * (which names the deployment behind a router). Lets a test see which deployments
+   * reached this region, e.g. to check that none crossed its boundary.
+   */
+  receivedByDeployment: Record<string, number>;
 }
 
 export interface SimBehaviour {
   /** Status to answer instead of serving; null serves normally. */
   failStatus?: number | null;
-  /** Only this model fails; null means every model. */
+  /** Only this model fails (a deployment name, or a model of SimFleetOptions.deployments); null means every model. */
   failModel?: string | null;
   /** Sent as Retry-After with injected 429 and 503 (default 1). */
   retryAfterSeconds?: number;
+  /**
+   * Part of the failing model's requests fail, the rest are served: status -> fraction,
+   * e.g. `{ 400: 0.6, 429: 0.1 }` (fractions > 0, summing to at most 1). Spread evenly
+   * over the requests without randomness (0.6 fails 6 of every 10), so a replay is
+   * repeatable. Applies while failStatus is null; null (or {}) turns it off.
+   */
+  failShares?: Readonly<Record<number, number>> | null;
 }
 
 export interface SimRegion {
@@ -75,7 +96,9 @@ export interface SimRegion {
   behaviour(): Required<SimBehaviour>;
   readonly stats: Readonly<SimRegionStats>;
   setCapacity(n: number): void;
-  /** Only the keys given change; failStatus null restores normal serving. */
+  /** Other tenants' load from now on, a constant (a wave set at start-up stops). */
+  setBackground(load: number): void;
+  /** Only the keys given change; failStatus and failShares null restore normal serving. */
   setBehaviour(b: SimBehaviour): void;
   /** Closes the listener and destroys its sockets: connections are refused (an outage). */
   stop(): Promise<void>;

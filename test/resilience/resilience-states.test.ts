@@ -103,6 +103,42 @@ test('telemetry that comes back after going stale starts a slow start; the first
   assert.equal(s.r.availability('m', 'r1', T0 + 7000)?.state, 'slow-start');
 });
 
+test('telemetry that comes back after a gap in which the region kept serving starts no slow start', () => {
+  const s = setup();
+  let report: { region: string; model: string; capacity: number; inUse: number; atMs: number } | undefined = {
+    region: 'r1',
+    model: 'm',
+    capacity: 1,
+    inUse: 0,
+    atMs: T0,
+  };
+  const view = {
+    report: () => report,
+    source: { lastSuccessAtMs: T0, lastAttemptAtMs: T0, lastPollOk: true, lastError: null, polls: 1, failures: 0 },
+  };
+  s.r.observeTelemetry(view, ['m'], ['r1'], 3000, T0);
+  s.r.observeTelemetry(view, ['m'], ['r1'], 3000, T0 + 5000);
+  // Blind for the router, yet answering it: served at conservative shares meanwhile.
+  s.at(5500);
+  s.outcome(200);
+  s.outcome(429, null, 1000);
+  report = { region: 'r1', model: 'm', capacity: 1, inUse: 0, atMs: T0 + 6000 };
+  s.r.observeTelemetry(view, ['m'], ['r1'], 3000, T0 + 6000);
+  assert.equal(s.r.availability('m', 'r1', T0 + 7000), undefined, 'it never left: full weight at once');
+
+  // Answers that were all errors are no sign of serving: that region does ramp back.
+  const t = setup();
+  t.r.observeTelemetry(view, ['m'], ['r1'], 3000, T0 + 6000);
+  t.r.observeTelemetry(view, ['m'], ['r1'], 3000, T0 + 10_000);
+  t.at(10_500);
+  t.outcome(429, null, 1000);
+  t.outcome(400);
+  t.outcome(0, 'ECONNREFUSED');
+  report = { region: 'r1', model: 'm', capacity: 1, inUse: 0, atMs: T0 + 11_000 };
+  t.r.observeTelemetry(view, ['m'], ['r1'], 3000, T0 + 11_000);
+  assert.equal(t.r.availability('m', 'r1', T0 + 11_500)?.state, 'slow-start');
+});
+
 test('Retry-After is read in seconds, as an HTTP date, or as retry-after-ms', () => {
   const raw = (...pairs: string[]) => pairs.map((p) => Buffer.from(p));
   assert.equal(retryAfterMsOf(raw('Retry-After', '3'), T0), 3000);

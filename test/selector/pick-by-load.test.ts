@@ -72,6 +72,23 @@ test('with no room anywhere the pick still names a region: the least overcommitt
   assert.deepEqual(Object.keys(fractions(route, 1000)), ['r2']);
 });
 
+test('with no room anywhere, a region without any room is never the one diverted to, though nothing is in flight there', () => {
+  // r3 is full of other tenants' load: room 0, and every request sent there is turned
+  // away at once, so the router never has one in flight there. r1 and r2 are full of
+  // the router's own requests.
+  const t = view([report('r1', 100, 40), report('r2', 100, 70), report('r3', 100, 90)]);
+  const plan = planDeployment(DEP, input(t), NOW);
+  const { route, cells } = routeOf(plan);
+  (cells.get('r1') as LoadCell).inFlight = 70;
+  (cells.get('r2') as LoadCell).inFlight = 31;
+  const r3 = cells.get('r3') as LoadCell;
+  r3.capRoom(0, NOW, NOW + 1000);
+  assert.deepEqual(Object.keys(fractions(route, 1000)), ['r2'], 'the least overcommitted region with room');
+  (cells.get('r1') as LoadCell).inFlight = 200;
+  (cells.get('r2') as LoadCell).inFlight = 200;
+  assert.deepEqual(Object.keys(fractions(route, 1000)), ['r1'], 'still not r3, however overcommitted the others');
+});
+
 test('conservative mode keeps plain weighted picks, so its caps hold', () => {
   const plan = planOf({ status: 'stale' });
   assert.equal(plan.mode, 'conservative');

@@ -33,6 +33,8 @@ test('OpenAI path answers a chat.completion with the region header', async (t) =
     aborted: 0,
     status400: 0,
     failed: 0,
+    rejectedFull: 0,
+    receivedByDeployment: { 'gpt-5.2': 1 },
   });
   assert.equal(fleet.region('eastus2').inFlight(), 0);
 });
@@ -103,6 +105,7 @@ test('a request over capacity gets 429 with Retry-After, and the slot frees when
   assert.equal(rejected.headers['retry-after'], '1');
   assert.equal((JSON.parse(rejected.body) as { error: { code: string } }).error.code, 'rate_limited');
   assert.equal(region.stats.rejected429, 1);
+  assert.equal(region.stats.rejectedFull, 1);
 
   held.req.destroy();
   await waitFor('slot released', () => region.inFlight() === 0);
@@ -147,4 +150,53 @@ test('failStatus for one model fails only that model, with Retry-After on 503; n
   region.setBehaviour({ failStatus: null });
   assert.equal((await postJson(chat, { model: 'bad' })).status, 200);
   assert.throws(() => region.setBehaviour({ failStatus: 200 }), /failStatus/);
+});
+
+test('failShares fails that fraction of the model, spread evenly, and counts injected 429s apart from full ones', async (t) => {
+  const fleet = await fleetFor(t, {
+    regions: [{ region: 'a', capacity: 100 }],
+    models: ['gpt-5.2', 'mini'],
+    deployments: { 'chat-eu': 'gpt-5.2', 'chat-us': 'gpt-5.2', 'mini-eu': 'mini' },
+  });
+  const region = fleet.region('a');
+  region.setBehaviour({ failModel: 'gpt-5.2', failShares: { 400: 0.6, 429: 0.1 }, retryAfterSeconds: 2 });
+  assert.deepEqual(region.behaviour().failShares, { 400: 0.6, 429: 0.1 });
+  const azure = (name: string): string => `${region.url}/openai/deployments/${name}/chat/completions`;
+  const statuses: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const res = await postJson(azure(i % 2 === 0 ? 'chat-eu' : 'chat-us'), { max_tokens: 1 });
+    if (res.status === 429) assert.equal(res.headers['retry-after'], '2');
+    statuses.push(res.status);
+  }
+  const count = (s: number): number => statuses.filter((x) => x === s).length;
+  assert.equal(count(400), 30, 'six of every ten, through both deployments of the model');
+  assert.equal(count(429), 5);
+  assert.equal(count(200), 15);
+  // Evenly spread: no ten requests in a row without a served one.
+  for (let i = 0; i + 10 <= statuses.length; i++) assert.ok(statuses.slice(i, i + 10).includes(200), `at ${i}`);
+  assert.equal((await postJson(azure('mini-eu'), {})).status, 200, 'another model of the region is fine');
+  assert.equal(region.stats.rejected429, 5);
+  assert.equal(region.stats.rejectedFull, 0);
+  assert.equal(region.stats.failed, 35);
+  assert.deepEqual(region.stats.receivedByDeployment, { 'chat-eu': 25, 'chat-us': 25, 'mini-eu': 1 });
+
+  assert.throws(() => region.setBehaviour({ failShares: { 400: 0.7, 429: 0.4 } }), /sum/);
+  assert.throws(() => region.setBehaviour({ failShares: { 200: 0.5 } }), /400-599/);
+  assert.deepEqual(region.behaviour().failShares, { 400: 0.6, 429: 0.1 }, 'a bad call changes nothing');
+  region.setBehaviour({ failShares: null });
+  assert.equal((await postJson(azure('chat-eu'), {})).status, 200);
+});
+
+test('setBackground replaces the background load (a wave included)', async (t) => {
+  const fleet = await fleetFor(t, {
+    regions: [{ region: 'a', capacity: 3, backgroundLoad: 1, backgroundWavePeriodMs: 1000 }],
+    models: ['m'],
+  });
+  const region = fleet.region('a');
+  region.setBackground(3);
+  assert.equal(region.background(), 3);
+  assert.equal((await postJson(`${region.url}/v1/chat/completions`, { model: 'm' })).status, 429);
+  region.setBackground(0);
+  assert.equal((await postJson(`${region.url}/v1/chat/completions`, { model: 'm' })).status, 200);
+  assert.throws(() => region.setBackground(-1), /background/);
 });

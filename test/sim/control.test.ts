@@ -96,10 +96,33 @@ test('region capacity, outage and injected failures', async () => {
   assert.equal((await postJson(chat, { model: 'gpt-4o' })).status, 400);
   assert.equal((await postJson(chat, { model: 'gpt-5.2' })).status, 200);
   assert.equal((await post('/regions/eastus2/fail/503?retryAfter=9')).status, 200);
-  assert.deepEqual(fleet.region('eastus2').behaviour(), { failStatus: 503, failModel: null, retryAfterSeconds: 9 });
+  assert.deepEqual(fleet.region('eastus2').behaviour(), {
+    failStatus: 503,
+    failModel: null,
+    retryAfterSeconds: 9,
+    failShares: null,
+  });
   assert.equal((await post('/regions/eastus2/fail/off')).status, 200);
   assert.equal((await postJson(chat, { model: 'gpt-4o' })).status, 200);
   assert.equal((await post('/regions/eastus2/fail/200')).status, 400);
+});
+
+test('a fraction of a model failing, and the background load, over control', async () => {
+  assert.equal((await post('/regions/eastus2/fail/400?model=gpt-4o&fraction=0.5')).status, 200);
+  assert.equal((await post('/regions/eastus2/fail/429?model=gpt-4o&fraction=0.25')).status, 200);
+  assert.deepEqual(fleet.region('eastus2').behaviour().failShares, { 400: 0.5, 429: 0.25 });
+  const over = await post('/regions/eastus2/fail/503?model=gpt-4o&fraction=0.5');
+  assert.equal(over.status, 400, over.body);
+  assert.match(over.body, /sum/);
+  assert.equal((await post('/regions/eastus2/fail/400?fraction=1.5')).status, 400);
+  assert.equal((await post('/regions/eastus2/fail/off')).status, 200);
+  assert.equal(fleet.region('eastus2').behaviour().failShares, null);
+
+  const res = await post('/regions/swedencentral/background/2.5');
+  assert.equal(res.status, 200);
+  assert.equal((JSON.parse(res.body) as { region: { background: number } }).region.background, 2.5);
+  assert.equal((await post('/regions/swedencentral/background/-1')).status, 400);
+  assert.equal((await post('/regions/swedencentral/background/0')).status, 200);
 });
 
 test('unknown paths and regions are 404, wrong methods 405', async () => {

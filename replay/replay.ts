@@ -1,0 +1,98 @@
+// Runs incidents under every policy, one run at a time (they share two cores), and
+// collects the results. Each incident's requests are drawn once, from the seed and the
+// incident's index, and replayed unchanged for every policy.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ChildRegistry } from '../bench/load/children.js';
+import { machineInfo } from '../bench/machine.js';
+import { capacityRate, REGION_NAMES } from './fleet.js';
+import { INCIDENTS } from './incidents/index.js';
+import { ROUND_ROBIN, SWITCHYARD, TRUST_THE_TABLE } from './policies.js';
+import { runOne } from './run-one.js';
+import { buildSchedule } from './schedule.js';
+import type { Incident, IncidentName, IncidentResult, PolicySpec, ReplayResults } from './types.js';
+
+export interface ReplayOptions {
+  /** Incidents to run; all when null. */
+  readonly only: readonly IncidentName[] | null;
+  /** Policy names to run; all when null. */
+  readonly policies: readonly string[] | null;
+  readonly seed: number;
+  /** Wall seconds per incident second (1 = as documented). */
+  readonly scale: number;
+  readonly command: string;
+  readonly quiet: boolean;
+}
+
+export function policiesOf(incident: Incident): PolicySpec[] {
+  return [SWITCHYARD, ROUND_ROBIN, TRUST_THE_TABLE, ...incident.ablations];
+}
+
+/** About how long a replay takes, in seconds: the incidents plus start-up and drain per run. */
+export function estimateSeconds(opts: Pick<ReplayOptions, 'only' | 'policies' | 'scale'>): number {
+  let s = 0;
+  for (const incident of selected(opts.only)) {
+    s += chosen(incident, opts.policies).length * (incident.seconds * opts.scale + 4);
+  }
+  return Math.ceil(s);
+}
+
+function selected(only: readonly IncidentName[] | null): Incident[] {
+  return INCIDENTS.filter((i) => only === null || only.includes(i.name));
+}
+
+function chosen(incident: Incident, names: readonly string[] | null): PolicySpec[] {
+  return policiesOf(incident).filter((p) => names === null || names.includes(p.name));
+}
+
+export async function runReplay(
+  opts: ReplayOptions,
+  reg: ChildRegistry,
+  log: (msg: string) => void,
+): Promise<ReplayResults> {
+  const startedAt = new Date().toISOString();
+  const workDir = mkdtempSync(path.join(tmpdir(), 'switchyard-replay-'));
+  const incidents: IncidentResult[] = [];
+  try {
+    for (const incident of selected(opts.only)) {
+      const index = INCIDENTS.indexOf(incident);
+      const rate = incident.load * capacityRate();
+      const seed = opts.seed + index;
+      const schedule = buildSchedule(incident, rate, seed, opts.scale);
+      const policies = [];
+      for (const policy of chosen(incident, opts.policies)) {
+        const r = await runOne({ incident, policy, schedule, seed, scale: opts.scale, workDir }, reg);
+        log(
+          `${incident.name} / ${policy.name}: failed ${r.failed} of ${r.sent} (${(100 * r.failedRate).toFixed(2)}%; 429 ${r.status429}, 400 ${r.status400}, 5xx ${r.status5xx}), ` +
+            `amplification ${r.retryAmplification}, recovery ${r.recoverySeconds ?? 'none'} s, boundary violations ${r.boundaryViolations}`,
+        );
+        policies.push(r);
+      }
+      incidents.push({
+        name: incident.name,
+        title: incident.title,
+        seconds: incident.seconds,
+        fault: incident.fault,
+        load: incident.load,
+        ratePerSecond: Math.round(rate * 10) / 10,
+        client: incident.client,
+        events: incident.events.map((e) => ({ atS: e.atS, label: e.label })),
+        regions: REGION_NAMES,
+        policies,
+      });
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return {
+    command: opts.command,
+    machine: machineInfo(),
+    quiet: opts.quiet,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    seed: opts.seed,
+    scale: opts.scale,
+    incidents,
+  };
+}

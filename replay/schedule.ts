@@ -1,0 +1,71 @@
+// The clients' requests, decided before a run starts: when each is sent and for which
+// deployment. Open loop (requests go out on time whether or not earlier ones were
+// answered) and seeded, so every policy of an incident gets exactly the same requests.
+// Poisson arrivals; a surge is drawn by thinning (arrivals at the peak rate, each kept
+// with probability rate(t) / peak), so the schedule stays one seeded stream.
+import { exponential, type Random, seededRandom } from '../src/sim/loop-model/random.js';
+import { DEPLOYMENTS } from './fleet.js';
+import type { Incident } from './types.js';
+
+export interface Arrival {
+  /** Milliseconds after the load starts. */
+  readonly tMs: number;
+  readonly deployment: string;
+}
+
+/** A guard against a mistyped rate: no run sends more than this. */
+export const MAX_ARRIVALS = 100_000;
+
+/** Step for finding a surge's peak. */
+const PEAK_PROBE_S = 0.01;
+
+function peakSurge(incident: Incident): number {
+  const surge = incident.surge;
+  if (surge === undefined) return 1;
+  let peak = 0;
+  for (let t = 0; t < incident.seconds; t += PEAK_PROBE_S) peak = Math.max(peak, surge(t));
+  return peak;
+}
+
+function pickDeployment(random: Random, total: number): string {
+  let x = random() * total;
+  for (const d of DEPLOYMENTS) {
+    x -= d.weight;
+    if (x < 0) return d.name;
+  }
+  return (DEPLOYMENTS[DEPLOYMENTS.length - 1] as (typeof DEPLOYMENTS)[number]).name;
+}
+
+/**
+ * The requests of one run. `scale` shrinks the incident's clock (1 = as documented) but
+ * not the rate: a shortened run sends fewer requests, at the same pace.
+ */
+export function buildSchedule(incident: Incident, ratePerSecond: number, seed: number, scale = 1): Arrival[] {
+  const random = seededRandom(seed);
+  const total = DEPLOYMENTS.reduce((s, d) => s + d.weight, 0);
+  const peak = peakSurge(incident);
+  const meanGapMs = 1000 / (ratePerSecond * peak);
+  const endMs = incident.seconds * 1000 * scale;
+  const out: Arrival[] = [];
+  for (let t = exponential(random, meanGapMs); t < endMs; t += exponential(random, meanGapMs)) {
+    const tS = t / 1000 / scale;
+    const keep = random() < (incident.surge?.(tS) ?? 1) / peak;
+    const deployment = pickDeployment(random, total);
+    if (!keep) continue;
+    out.push({ tMs: t, deployment });
+    if (out.length > MAX_ARRIVALS) throw new Error(`${incident.name}: more than ${MAX_ARRIVALS} requests`);
+  }
+  return holdPentUp(incident, out, scale);
+}
+
+/** The pent-up deployment's requests made while its region was out go out together at the release. */
+function holdPentUp(incident: Incident, arrivals: Arrival[], scale: number): Arrival[] {
+  const p = incident.pentUp;
+  if (p === undefined) return arrivals;
+  const from = p.fromS * 1000 * scale;
+  const release = p.releaseS * 1000 * scale;
+  const held = arrivals.filter((a) => a.deployment === p.deployment && a.tMs >= from && a.tMs < release);
+  const step = held.length === 0 ? 0 : (p.spreadS * 1000 * scale) / held.length;
+  const moved = new Map(held.map((a, i) => [a, { tMs: release + i * step, deployment: a.deployment }]));
+  return arrivals.map((a) => moved.get(a) ?? a).sort((a, b) => a.tMs - b.tMs);
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEPLOYMENTS } from '../../replay/fleet.js';
+import { POWER_LOSS } from '../../replay/incidents/power-loss.js';
+import { RETRY_STORM } from '../../replay/incidents/retry-storm.js';
+import { buildSchedule } from '../../replay/schedule.js';
+import type { Incident } from '../../replay/types.js';
+
+const STEADY: Incident = {
+  name: 'engine-mismatch',
+  title: 'steady',
+  seconds: 100,
+  fault: { startS: 10, endS: 20 },
+  load: 0.5,
+  client: { maxRetries: 2, label: 'sdk' },
+  events: [],
+  ablations: [],
+};
+
+test('the same seed gives the same requests; another seed other ones', () => {
+  assert.deepEqual(buildSchedule(STEADY, 50, 7), buildSchedule(STEADY, 50, 7));
+  assert.notDeepEqual(buildSchedule(STEADY, 50, 7).slice(0, 5), buildSchedule(STEADY, 50, 8).slice(0, 5));
+});
+
+test('arrivals come at the rate asked, in order, in the deployment mix', () => {
+  const s = buildSchedule(STEADY, 50, 1);
+  assert.ok(Math.abs(s.length - 5000) < 4 * Math.sqrt(5000), `${s.length} requests for 50/s over 100 s`);
+  for (let i = 1; i < s.length; i++) assert.ok((s[i] as { tMs: number }).tMs >= (s[i - 1] as { tMs: number }).tMs);
+  const total = DEPLOYMENTS.reduce((a, d) => a + d.weight, 0);
+  for (const d of DEPLOYMENTS) {
+    const share = s.filter((a) => a.deployment === d.name).length / s.length;
+    assert.ok(Math.abs(share - d.weight / total) < 0.03, `${d.name}: ${share}`);
+  }
+});
+
+test('a surge multiplies the rate while it lasts', () => {
+  const s = buildSchedule(RETRY_STORM, 100, 3);
+  const rate = (from: number, to: number): number =>
+    s.filter((a) => a.tMs >= from * 1000 && a.tMs < to * 1000).length / (to - from);
+  const before = rate(0, 4);
+  const during = rate(4, 10);
+  assert.ok(during / before > 2.4 && during / before < 3.6, `x${(during / before).toFixed(2)}`);
+  assert.ok(Math.abs(rate(12, 22) / 100 - 1) < 0.2);
+});
+
+test('pent-up requests are held while their region is out and sent together when it returns', () => {
+  const pent = POWER_LOSS.pentUp;
+  assert.ok(pent);
+  const s = buildSchedule(POWER_LOSS, 100, 4);
+  const of = s.filter((a) => a.deployment === pent.deployment);
+  assert.equal(of.filter((a) => a.tMs >= pent.fromS * 1000 && a.tMs < pent.releaseS * 1000).length, 0);
+  const burst = of.filter((a) => a.tMs >= pent.releaseS * 1000 && a.tMs < (pent.releaseS + pent.spreadS) * 1000);
+  assert.ok(burst.length > 30, `${burst.length} held requests sent at the release`);
+  assert.ok(s.filter((a) => a.deployment !== pent.deployment && a.tMs > 4000 && a.tMs < 8000).length > 300);
+});
+
+test('a shorter time scale keeps the pace and shortens the run', () => {
+  const full = buildSchedule(STEADY, 50, 1);
+  const short = buildSchedule(STEADY, 50, 1, 0.1);
+  assert.ok((short.at(-1)?.tMs ?? 0) < 10_000);
+  assert.ok(Math.abs(short.length - full.length / 10) < 4 * Math.sqrt(full.length / 10));
+});
