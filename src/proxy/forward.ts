@@ -199,6 +199,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.target = target;
     this.backend = backend;
     this.attempts++;
+    if (this.attempts === 1) this.env.retry.budget.requests++;
     this.attemptToken = this.reservedToken;
     this.reservedToken = false;
     this.status = 0;
@@ -238,7 +239,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.headersSeconds = (performance.now() - this.attemptStart) / 1000;
     if (statusCode === 429 || statusCode === 503) this.retryAfterMs = retryAfterMsOf(rawHeaders, this.env.now());
     if (this.phase !== 'attempting') return false;
-    if (isRetryableStatus(statusCode) && this.reserveRetry()) {
+    if (isRetryableStatus(statusCode) && this.reserveRetry(true)) {
       this.phase = 'holding';
       this.held = { status: statusCode, raw: rawHeaders, chunks: [], bytes: 0 };
       return true;
@@ -332,7 +333,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     }
     this.env.metrics.upstreamErrors.labels(region, code).inc();
     // Only a request that provably never reached a backend is sent again.
-    if (phase === 'attempting' && failure === 'unreachable' && this.reserveRetry()) {
+    if (phase === 'attempting' && failure === 'unreachable' && this.reserveRetry(false)) {
       this.phase = 'backoff';
       this.retrySoon('connect-error');
       return;
@@ -430,14 +431,17 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     return ok;
   }
 
-  /** Takes a budget token for one more attempt, when one is allowed and useful. */
-  private reserveRetry(): boolean {
+  /**
+   * Takes a budget token for one more attempt, when one is allowed and useful.
+   * answered: the failed attempt reached its backend (see RetryBudget).
+   */
+  private reserveRetry(answered: boolean): boolean {
     const retry = this.env.retry;
     if (!retry.enabled || this.attempts >= retry.maxAttempts) return false;
     const tried = (this.tried ??= new Set()).add((this.target as RegionTarget).region);
     const route = this.deployment.route;
     if (route === null || !route.hasOther(tried)) return false;
-    if (!retry.budget.tryAcquire(this.env.requestsInFlight())) {
+    if (!retry.budget.tryAcquire(this.env.requestsInFlight(), answered)) {
       this.env.metrics.retryBudgetExhausted.labels(this.deployment.name).inc();
       return false;
     }

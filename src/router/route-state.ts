@@ -92,6 +92,7 @@ export class RouteState<T extends RouteTarget> {
     this.sourceStatus = status;
     metrics.sourceUp.labels(status).set(1);
     const { resilience } = this.opts;
+    resilience.budget.tick(nowMs);
     resilience.observeTelemetry(store, this.models, this.opts.topology.regions, this.settings.staleAfterMs, nowMs);
     const loads = this.estimateLoads(nowMs);
     const input = {

@@ -25,6 +25,8 @@ test('slow start ramps from the minimum to full weight over the window', () => {
 
 test('the retry budget allows budgetPercent of requests in flight, at least minConcurrent', () => {
   const b = new RetryBudget({ ...DEFAULT_RETRY, budgetPercent: 20, minConcurrent: 3 });
+  // Plenty of requests started, so only the concurrency check can bite here.
+  b.requests = 1000;
   assert.equal(b.limit(5), 3);
   assert.equal(b.limit(100), 20);
   let granted = 0;
@@ -33,6 +35,31 @@ test('the retry budget allows budgetPercent of requests in flight, at least minC
   b.release();
   assert.equal(b.tryAcquire(100), true);
   assert.equal(b.tryAcquire(100), false);
+});
+
+test('retries made over the window stay within budgetPercent of requests made, however short each one is', () => {
+  const T0 = 1_800_000_000_000;
+  const b = new RetryBudget({ ...DEFAULT_RETRY, budgetPercent: 20, minConcurrent: 3 });
+  b.tick(T0);
+  b.requests += 100;
+  let granted = 0;
+  for (let i = 0; i < 100; i++) {
+    // Each retry meets an instant 429: it is over before the next one is asked for.
+    if (b.tryAcquire(1)) {
+      granted++;
+      b.release();
+    }
+  }
+  assert.equal(granted, 20, '20% of 100 requests, although never more than one in flight');
+  for (let t = 250; t <= 10_000; t += 250) b.tick(T0 + t);
+  assert.equal(b.tryAcquire(1), true, 'the window has moved on: retries are allowed again');
+  const quiet = new RetryBudget({ ...DEFAULT_RETRY, budgetPercent: 20, minConcurrent: 3 });
+  quiet.tick(T0);
+  quiet.requests += 2;
+  assert.ok(
+    quiet.tryAcquire(1) && (quiet.release(), quiet.tryAcquire(1)),
+    'a quiet router may still retry minConcurrent times',
+  );
 });
 
 test('retry backoff is jittered and bounded', () => {

@@ -62,6 +62,8 @@ export interface FleetModelResult {
   /** Client requests that got no 2xx: router rejections plus backends' final 429s. */
   readonly failed: number;
   readonly routerRejected: number;
+  /** Of those, the ones answered while some region of the fleet had a free slot. */
+  readonly rejectedWithRoom: number;
   readonly backend429: number;
   /** Backend attempts per client request. */
   readonly attemptsPerRequest: number;
@@ -143,6 +145,7 @@ export function runFleetModel(opts: FleetModelOptions): FleetModelResult {
   let sent = 0;
   let succeeded = 0;
   let routerRejected = 0;
+  let rejectedWithRoom = 0;
   let backend429 = 0;
   let attempts = 0;
   const counting = (): boolean => clock.now >= warmupMs;
@@ -213,9 +216,11 @@ export function runFleetModel(opts: FleetModelOptions): FleetModelResult {
     const target = router.deployment.route?.pick(random) ?? null;
     if (target === null) {
       fail('router');
+      if (counting() && regions.some((r) => r.inFlight + r.background() < r.capacity - 1e-9)) rejectedWithRoom++;
       return;
     }
     router.requestsInFlight++;
+    router.resilience.budget.requests++;
     attempt({ router, attempts: 0, tried: null }, target);
   };
 
@@ -273,6 +278,7 @@ export function runFleetModel(opts: FleetModelOptions): FleetModelResult {
     succeeded,
     failed,
     routerRejected,
+    rejectedWithRoom,
     backend429,
     attemptsPerRequest: sent === 0 ? 0 : attempts / sent,
     goodput: seconds <= 0 ? 0 : succeeded / seconds / capacityRate,
