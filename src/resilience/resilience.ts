@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RegionAvailability } from '../planner/types.js';
 import { median } from '../planner/estimate.js';
 import type { BackendHealth, OutcomeSink } from './outcome.js';
-import { CONNECT_ERRORS, isBackendOutcome } from '../net/undici-errors.js';
+import { isBackendOutcome, isConnectError } from '../net/undici-errors.js';
 import type { OwnLoadView } from '../telemetry/own-load.js';
 import type { TelemetryView } from '../telemetry/store.js';
 import { Cooldowns } from './cooldowns.js';
@@ -171,7 +171,7 @@ export class Resilience {
 
   /** Inside a region: a backend that keeps refusing connections is skipped for a while. */
   private trackBackend(b: BackendHealth, status: number, errorCode: string | null, now: number): void {
-    if (status !== 0 || errorCode === null || !CONNECT_ERRORS.has(errorCode)) {
+    if (status !== 0 || errorCode === null || !isConnectError(errorCode)) {
       if (status !== 0) b.connectFailures = 0;
       return;
     }

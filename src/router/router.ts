@@ -10,6 +10,7 @@ import { withAdminToken } from '../admin/admin-auth.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
 import { DataPlane } from '../proxy/data-plane.js';
+import { ModelCatalog } from '../proxy/model-catalog.js';
 import { Backend, type RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import { redactUrl } from '../net/redact-url.js';
 import { Resilience } from '../resilience/resilience.js';
@@ -136,6 +137,10 @@ export class Router {
 
     this.dataPlane = new DataPlane({
       deployments: this.deployments,
+      catalog: new ModelCatalog(
+        config.deployments.map((d) => d.name),
+        Math.floor(this.now() / 1000),
+      ),
       maxBodyBytes: config.limits.maxBodyBytes,
       requestBodyTimeoutMs: config.limits.requestBodyTimeoutMs,
       clientReadTimeoutMs: config.limits.clientReadTimeoutMs,
