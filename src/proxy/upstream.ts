@@ -9,6 +9,8 @@ export class Backend {
   readonly region: string;
   readonly url: string;
   readonly pool: Pool;
+  /** Its entry in the config in force (a reload may change its headers and names). */
+  config: BackendConfig;
   /** Headers and deployment names of its own; null when it has none. Replaced on a reload. */
   settings: BackendSettings | null;
   inFlight = 0;
@@ -22,6 +24,7 @@ export class Backend {
   constructor(config: BackendConfig, upstream: UpstreamConfig) {
     this.region = config.region;
     this.url = config.url;
+    this.config = config;
     this.settings = BackendSettings.of(config);
     const tls = config.tls;
     this.pool = new Pool(config.url, {
@@ -42,6 +45,12 @@ export class Backend {
             },
           }),
     });
+  }
+
+  /** A reload kept the backend (same pool): new headers and names from the next attempt on. */
+  reconfigure(config: BackendConfig): void {
+    this.config = config;
+    this.settings = BackendSettings.of(config);
   }
 
   // The in-flight gauge is read from this count at scrape time, not updated per request.

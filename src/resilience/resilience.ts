@@ -65,10 +65,22 @@ export class Resilience {
   private readonly telemetryFresh = new Map<string, boolean>();
   private readonly medianLatency = new Map<string, { atMs: number; value: number | null }>();
 
-  constructor(private readonly opts: ResilienceOptions) {
+  constructor(private opts: ResilienceOptions) {
     this.detector = new OutlierDetector(opts.config.outlier);
     this.cooldowns = new Cooldowns(opts.config.cooldown.maxMs);
     this.budget = new RetryBudget(opts.config.retry);
+  }
+
+  /**
+   * A reload: new settings from the next outcome on. What the router has learnt (a
+   * region ejected or cooling down, a slow start) is kept: a config change does not
+   * make a failing region healthy.
+   */
+  reconfigure(config: Config): void {
+    this.opts = { ...this.opts, config };
+    this.detector.reconfigure(config.outlier);
+    this.cooldowns.reconfigure(config.cooldown.maxMs);
+    this.budget.reconfigure(config.retry);
   }
 
   readonly onOutcome: OutcomeSink = (model, backend, status, errorCode, retryAfterMs, headersSeconds, written) => {

@@ -6,7 +6,12 @@ import type { RetryConfig } from '../config/types.js';
 export class RetryBudget {
   inFlight = 0;
 
-  constructor(private readonly config: RetryConfig) {}
+  constructor(private config: RetryConfig) {}
+
+  /** A reload: the new budget applies from the next retry; tokens held stay counted. */
+  reconfigure(config: RetryConfig): void {
+    this.config = config;
+  }
 
   limit(requestsInFlight: number): number {
     return Math.max(this.config.minConcurrent, (this.config.budgetPercent / 100) * requestsInFlight);
