@@ -129,11 +129,12 @@ export class RouteState<T extends RouteTarget> {
       }
       metrics.mode.labels(plan.name).set(plan.mode === 'conservative' ? 1 : 0);
       metrics.coverage.labels(plan.name).set(plan.coverage);
-      // Plans of one deployment list the same boundary in the same order.
+      // Plans of one deployment list the same boundary in the same order (until a reload).
       plan.regions.forEach((r, i) => {
         metrics.share.labels(plan.name, r.region).set(r.share);
         metrics.weightFactor.labels(plan.name, r.region).set(r.weightFactor);
-        const before = previous?.regions[i];
+        // A reload may have changed the boundary: only the same region's state compares.
+        const before = previous?.regions[i]?.region === r.region ? previous.regions[i] : undefined;
         if (before !== undefined && before.state === r.state) return;
         for (const state of REGION_STATES)
           metrics.regionState.labels(plan.name, r.region, state).set(state === r.state ? 1 : 0);

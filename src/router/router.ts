@@ -124,12 +124,25 @@ export class Router {
     this.history = new RoutingHistory(this.deployments.values(), this.now());
 
     this.poller = this.makePoller(config);
+    this.warnUnverified(config);
     this.dataPlane = new DataPlane(this.dataPlaneOptions(config));
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
     // Without this listener Node answers 100 Continue before the handler sees the request.
     this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
     this.adminHandle = this.makeAdminHandler(config);
     this.adminServer = createServer((req, res) => this.adminHandle(req, res));
+  }
+
+  /** A backend whose certificate is not checked is worth a line at every load. */
+  private warnUnverified(config: Config): void {
+    for (const b of config.backends) {
+      if (b.tls !== null && !b.tls.rejectUnauthorized) {
+        this.logger.warn(
+          { region: b.region, backend: redactUrl(b.url), reason: 'tls.rejectUnauthorized is false' },
+          'backend certificate not verified',
+        );
+      }
+    }
   }
 
   private makePoller(config: Config): TelemetryPoller {
@@ -221,6 +234,7 @@ export class Router {
     const config = withRunningListeners(running, next);
     this.config = config;
     this.logger.level = config.log.level;
+    this.warnUnverified(config);
     this.topology = buildTopology(config);
     this.telemetryUrlShown = redactUrl(config.telemetry.url);
     this.store.retain(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
