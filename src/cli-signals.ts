@@ -21,3 +21,30 @@ export function stopOnSignals(stop: () => Promise<void>, log: (msg: string) => v
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+/**
+ * SIGHUP re-reads the config (reload); one reload at a time, and a SIGHUP that arrives
+ * during one runs another after it (the file may have changed again). Installed from
+ * the start: Node's default for SIGHUP is to exit.
+ */
+export function reloadOnHangup(reload: () => Promise<void>): void {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = (): void => {
+    running = reload()
+      .catch((err: unknown) => {
+        process.stderr.write(`reload failed: ${String(err)}\n`);
+      })
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+  };
+  process.on('SIGHUP', () => {
+    if (running !== null) again = true;
+    else run();
+  });
+}

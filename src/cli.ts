@@ -7,11 +7,11 @@
 // starting Node, not load the data plane, metrics and the simulator each time.
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from './config/load.js';
-import { stopOnSignals } from './cli-signals.js';
+import { reloadOnHangup, stopOnSignals } from './cli-signals.js';
 import type { Router } from './router/router.js';
 
 const USAGE = `usage:
-  switchyard start --config FILE      run the router from a YAML or JSON config
+  switchyard start --config FILE      run the router from a YAML or JSON config; SIGHUP reloads FILE
   switchyard validate FILE            check a config (also --config FILE); exit 0, or 2 listing every problem
   switchyard demo [--port N] [--admin-port N]
                                       a simulated seven-region fleet with the router in front (npm start)
@@ -58,6 +58,11 @@ async function start(args: string[]): Promise<void> {
     process.stderr.write(`switchyard start: --config FILE is required\n${USAGE}\n`);
     process.exit(EXIT_BAD_INPUT);
   }
+  // SIGHUP re-reads the same file; before the router runs there is nothing to reload.
+  reloadOnHangup(async () => {
+    if (router === null) return;
+    router.reloadWith(await loadConfigFile(path), path);
+  });
   const config = await loadOrExit(path);
   const [{ createLogger }, { Router }] = await Promise.all([import('./logger.js'), import('./router/router.js')]);
   const logger = createLogger(config.log.level);

@@ -3,7 +3,7 @@
 // turn into links.
 
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { type ConfigResult, validateConfig } from './validate.js';
 
@@ -24,7 +24,8 @@ export function parseConfigText(text: string, fileName: string): ConfigResult {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const parsed =
     extname(fileName).toLowerCase() === '.json' ? parseJson(source, fileName) : parseYaml(source, fileName);
-  return parsed.ok ? validateConfig(parsed.value) : parsed;
+  // A relative path in the file (a backend's tls.caFile) starts at the file's own folder.
+  return parsed.ok ? validateConfig(parsed.value, process.env, dirname(resolve(fileName))) : parsed;
 }
 
 function parseJson(text: string, fileName: string): Parsed {

@@ -17,10 +17,31 @@ export interface AdminConfig extends ListenConfig {
   readonly token: string | null;
 }
 
+export interface BackendTlsConfig {
+  /** The file as the config names it (for messages); null: Node's bundled roots. */
+  readonly caFile: string | null;
+  /** The PEM text of caFile, read when the config is loaded; it replaces the default roots. */
+  readonly ca: string | null;
+  /** The name sent in SNI and checked against the certificate; null: the URL's host. */
+  readonly servername: string | null;
+  /** false accepts any certificate (testing only). */
+  readonly rejectUnauthorized: boolean;
+}
+
 export interface BackendConfig {
   readonly region: string;
   /** Origin only (scheme://host:port), no path; validated as http(s). */
   readonly url: string;
+  /**
+   * Set on every request to this backend, replacing a client header of the same name.
+   * Names lower-cased, ${NAME} expanded at load. The values are secrets (api-key): never
+   * logged or shown. Empty when none.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Deployment name -> this backend's name for it (its Azure deployment name). Empty when none. */
+  readonly deploymentNames: Readonly<Record<string, string>>;
+  /** Connection settings for an https backend; null for Node's defaults (and always for http). */
+  readonly tls: BackendTlsConfig | null;
 }
 
 export interface DeploymentConfig {

@@ -3,6 +3,7 @@
 // that later sections are checked against it instead of drowning in follow-up errors.
 
 import type { BackendConfig, DeploymentConfig, DeploymentType } from './types.js';
+import { readDeploymentNames, readHeaders, readTls, type SettingsContext } from './validate-backend-settings.js';
 import {
   type Check,
   type Mapping,
@@ -81,16 +82,25 @@ export function readZones(problems: Problems, root: Mapping): Zones | undefined 
 
 export interface Backends {
   readonly list: readonly BackendConfig[];
+  /** The key path of each entry of list, for checks made once the deployments are known. */
+  readonly paths: readonly string[];
   /** Every region named by a backend entry, valid or not, so a bad URL does not also orphan its region. */
   readonly regions: ReadonlySet<string>;
 }
 
 const regionName = nonEmptyText('a region name declared under zones');
 
-export function readBackends(problems: Problems, root: Mapping, zones: Zones | undefined): Backends | undefined {
+const BACKEND_KEYS = ['deploymentNames', 'headers', 'region', 'tls', 'url'];
+
+export function readBackends(
+  problems: Problems,
+  root: Mapping,
+  zones: Zones | undefined,
+  context: SettingsContext,
+): Backends | undefined {
   const path = keyPath(root.path, 'backends');
   const raw = root.entries.get('backends');
-  const expected = 'a list of { region, url }, at least one';
+  const expected = 'a list of { region, url[, headers, deploymentNames, tls] }, at least one';
   if (raw === undefined || !Array.isArray(raw)) {
     problems.add(path, raw === undefined ? 'missing' : `got ${describe(raw)}`, `required: ${expected}`);
     return undefined;
@@ -98,10 +108,11 @@ export function readBackends(problems: Problems, root: Mapping, zones: Zones | u
   if (raw.length === 0) problems.add(path, 'empty list', `required: ${expected}`);
 
   const list: BackendConfig[] = [];
+  const paths: string[] = [];
   const regions = new Set<string>();
   const seenAt = new Map<string, string>();
   raw.forEach((entry: unknown, index) => {
-    const m = readMapping(problems, indexPath(path, index), entry, ['region', 'url']);
+    const m = readMapping(problems, indexPath(path, index), entry, BACKEND_KEYS);
     if (m === undefined) return;
     const region = readRequired(problems, m, 'region', regionName);
     if (region !== undefined) {
@@ -115,6 +126,9 @@ export function readBackends(problems: Problems, root: Mapping, zones: Zones | u
       }
     }
     const url = readRequired(problems, m, 'url', origin);
+    const headers = readHeaders(problems, m, context.env);
+    const deploymentNames = readDeploymentNames(problems, m);
+    const tls = readTls(problems, m, url, context);
     if (region === undefined || url === undefined) return;
     // JSON keeps the two parts apart whatever characters they contain.
     const pair = JSON.stringify([region, url]);
@@ -124,9 +138,11 @@ export function readBackends(problems: Problems, root: Mapping, zones: Zones | u
       return;
     }
     seenAt.set(pair, m.path);
-    list.push({ region, url });
+    if (headers === undefined || deploymentNames === undefined || tls === undefined) return;
+    list.push({ region, url, headers, deploymentNames, tls });
+    paths.push(m.path);
   });
-  return { list, regions };
+  return { list, paths, regions };
 }
 
 const DEPLOYMENT_TYPES: Readonly<Record<DeploymentType, true>> = { global: true, datazone: true, regional: true };

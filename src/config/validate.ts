@@ -56,6 +56,7 @@ import {
 } from './validate-fields.js';
 import { readBackends, readDeployments, readZones } from './validate-topology.js';
 import { bearerToken, type Environment } from './env-text.js';
+import { checkRenamedDeployments } from './validate-backend-settings.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
@@ -256,23 +257,38 @@ const ROOT_KEYS: Readonly<Record<keyof Config, true>> = {
   slowStart: true,
 };
 
-/** env: where "${NAME}" in secret-bearing keys (admin.token) is looked up. */
-export function validateConfig(raw: unknown, env: Environment = process.env): ConfigResult {
+/**
+ * env: where "${NAME}" in secret-bearing keys (admin.token, backend headers) is looked
+ * up. baseDir: where a relative file path (a backend's tls.caFile) starts; the config
+ * file's folder when loaded from a file.
+ */
+export function validateConfig(
+  raw: unknown,
+  env: Environment = process.env,
+  baseDir: string = process.cwd(),
+): ConfigResult {
   const problems = new Problems();
   const root = readMapping(problems, ROOT, raw, Object.keys(ROOT_KEYS));
-  const config = root === undefined ? undefined : readConfig(problems, root, env);
+  const config = root === undefined ? undefined : readConfig(problems, root, env, baseDir);
   if (problems.messages.length > 0) return { ok: false, errors: problems.messages };
   if (config === undefined) throw new Error('config rejected without a recorded problem');
   return { ok: true, config: deepFreeze(config) };
 }
 
-function readConfig(problems: Problems, root: Mapping, env: Environment): Config | undefined {
+function readConfig(problems: Problems, root: Mapping, env: Environment, baseDir: string): Config | undefined {
   const listen = readSection(problems, root, 'listen', listenSchema(DEFAULT_LISTEN));
   const admin = readSection(problems, root, 'admin', adminSchema(env));
   if (listen !== undefined && admin !== undefined) checkListenersDiffer(problems, listen, admin);
   const zones = readZones(problems, root);
-  const backends = readBackends(problems, root, zones);
+  const backends = readBackends(problems, root, zones, { env, baseDir });
   const deployments = readDeployments(problems, root, { zones, backends });
+  if (backends !== undefined) {
+    checkRenamedDeployments(
+      problems,
+      backends.list.map((b, i) => ({ path: backends.paths[i] as string, deploymentNames: b.deploymentNames })),
+      deploymentNamesIn(root),
+    );
+  }
   const telemetry = readSection(problems, root, 'telemetry', TELEMETRY);
   if (telemetry !== undefined) checkTelemetryTiming(problems, telemetry);
   return complete<Config>({
@@ -372,6 +388,17 @@ function checkTelemetryTiming(problems: Problems, { values, given }: Section<Tel
       `at most ${staleAfterMs}, so that a hung poll is given up before the data it would refresh goes stale`,
     );
   }
+}
+
+/** Every name the deployments list gives, valid entries or not, so a rename is not blamed for another entry's problem. */
+function deploymentNamesIn(root: Mapping): Set<string> {
+  const raw = root.entries.get('deployments');
+  const names = new Set<string>();
+  if (!Array.isArray(raw)) return names;
+  for (const entry of raw) {
+    if (isRecord(entry) && typeof entry.name === 'string') names.add(entry.name);
+  }
+  return names;
 }
 
 /** The object, once no part is missing; parts are missing exactly when a problem was recorded. */

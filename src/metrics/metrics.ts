@@ -174,6 +174,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly configReloads = new Counter({
+    name: 'switchyard_config_reloads_total',
+    help: 'Config reloads (SIGHUP), by result: ok (swapped in) or error (rejected; the running config kept).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
   }

@@ -29,6 +29,28 @@ export const CONNECT_ERRORS: ReadonlySet<string> = new Set([
   'EPIPE',
 ]);
 
+// An https backend whose certificate cannot be trusted (or that speaks no TLS): the
+// handshake fails before the request is written, so nothing reached the application,
+// and the backend is as unusable as one that refuses connections. Node's own codes for
+// certificate checks, and OpenSSL's (ERR_SSL_...) for the handshake itself.
+const TLS_ERRORS: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A connect failure: CONNECT_ERRORS, or a TLS handshake or certificate check that failed. */
+export function isConnectError(code: string): boolean {
+  return CONNECT_ERRORS.has(code) || TLS_ERRORS.has(code) || code.startsWith('ERR_SSL_');
+}
+
 const TIMEOUTS: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
@@ -48,7 +70,7 @@ const REFUSED_REQUEST: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Retry-After (s) when every region tried refused the connection. Short: a refused
+ * Retry-After (s) when no region tried could be connected to. Short: a refused
  * connection is cheap to try again and a restarting backend is often back within a
  * second; a region that keeps refusing is ejected, and the plan's own rejection (with
  * its longer Retry-After) takes over.
@@ -69,12 +91,12 @@ export function isTimeoutError(code: string): boolean {
 
 export function attemptFailureOf(code: string, written: boolean): AttemptFailure {
   if (written) return 'failed-after-send';
-  if (CONNECT_ERRORS.has(code)) return 'unreachable';
+  if (isConnectError(code)) return 'unreachable';
   if (REFUSED_REQUEST.has(code)) return 'refused-request';
   return 'not-sent';
 }
 
 /** Whether an attempt that ended with (status, errorCode) counts for the backend's health. */
 export function isBackendOutcome(status: number, errorCode: string | null, written: boolean): boolean {
-  return status !== 0 || written || (errorCode !== null && CONNECT_ERRORS.has(errorCode));
+  return status !== 0 || written || (errorCode !== null && isConnectError(errorCode));
 }

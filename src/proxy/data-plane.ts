@@ -1,6 +1,7 @@
 // The data-plane request handler: normalise the target, find the deployment, read the
 // body, pick a region from the current route, forward. Everything it reads was
-// prepared off this path.
+// prepared off this path, and a reload replaces it whole (reconfigure): a request reads
+// the settings in force when it reaches each step.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NO_REGION, type DeploymentRuntime } from './deployment-runtime.js';
 import type { RouteCounters } from '../metrics/request-series.js';
@@ -11,12 +12,15 @@ import { sendError, type RouterErrorCode } from './errors.js';
 import { ProxyCall, type ForwardEnv } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { JsonModelScan } from './json-model-scan.js';
+import type { CatalogAnswer, ModelCatalog } from './model-catalog.js';
 import { normaliseTarget } from './normalise-target.js';
 import { readBody } from './read-body.js';
 import { deploymentFromBody, deploymentFromPath } from './request-target.js';
 
 export interface DataPlaneOptions {
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
+  /** GET /v1/models (and Azure's forms): the deployments in OpenAI's list shape. */
+  readonly catalog: ModelCatalog;
   readonly maxBodyBytes: number;
   /** limits.requestBodyTimeoutMs: a body not fully received by then gets 408. */
   readonly requestBodyTimeoutMs: number;
@@ -38,29 +42,58 @@ export class DataPlane {
   /** Requests accepted and not yet answered (drain waits for this to reach 0). */
   active = 0;
 
-  private readonly env: ForwardEnv;
+  private opts: DataPlaneOptions;
+  private env: ForwardEnv;
   /** Answers to requests that named no known deployment. */
   private readonly unrouted: RouteCounters;
-  private readonly bodyDeadlines: DeadlineList;
-  private readonly readStalls: DeadlineList;
+  private bodyDeadlines: DeadlineList;
+  private readStalls: DeadlineList;
   /** The longest a configured name can be inside a JSON string (every character escaped). */
-  private readonly maxNameBytes: number;
+  private maxNameBytes = 0;
 
-  constructor(private readonly opts: DataPlaneOptions) {
+  constructor(opts: DataPlaneOptions) {
+    this.opts = opts;
     this.bodyDeadlines = new DeadlineList(opts.requestBodyTimeoutMs);
     this.readStalls = new DeadlineList(opts.clientReadTimeoutMs);
+    this.env = this.forwardEnv(opts);
+    this.unrouted = opts.env.metrics.requests.route(NO_REGION, NO_REGION);
+    this.maxNameBytes = longestName(opts.deployments);
+  }
+
+  /**
+   * A reload: new requests (and the next step of those being read) use `opts`. A
+   * request already forwarded keeps the settings it started with; a deadline list
+   * whose timeout changed keeps sweeping what it holds, then stops.
+   */
+  reconfigure(opts: DataPlaneOptions): void {
+    if (opts.requestBodyTimeoutMs !== this.bodyDeadlines.timeoutMs) {
+      this.bodyDeadlines.retire();
+      this.bodyDeadlines = new DeadlineList(opts.requestBodyTimeoutMs);
+    }
+    if (opts.clientReadTimeoutMs !== this.readStalls.timeoutMs) {
+      this.readStalls.retire();
+      this.readStalls = new DeadlineList(opts.clientReadTimeoutMs);
+    }
+    this.opts = opts;
+    this.env = this.forwardEnv(opts);
+    this.maxNameBytes = longestName(opts.deployments);
+  }
+
+  private forwardEnv(opts: DataPlaneOptions): ForwardEnv {
     // Each request ends exactly once (ProxyCall guards it), so one shared callback does.
-    this.env = {
+    return {
       ...opts.env,
-      onDone: () => this.active--,
-      requestsInFlight: () => this.active,
+      onDone: this.onDone,
+      requestsInFlight: this.requestsInFlight,
       readStalls: this.readStalls,
     };
-    this.unrouted = opts.env.metrics.requests.route(NO_REGION, NO_REGION);
-    let longest = 0;
-    for (const name of opts.deployments.keys()) longest = Math.max(longest, name.length);
-    this.maxNameBytes = longest * 6;
   }
+
+  private readonly onDone = (): void => {
+    this.active--;
+  };
+
+  private readonly requestsInFlight = (): number => this.active;
 
   /**
    * Node's 'checkContinue': the client waits for 100 Continue before sending its body.
@@ -95,6 +128,14 @@ export class DataPlane {
       return;
     }
     if (target !== req.url) req.url = target;
+    const method = req.method;
+    if (method === 'GET' || method === 'HEAD') {
+      const answer = this.opts.catalog.lookup(target);
+      if (answer !== null) {
+        this.catalogAnswer(res, answer, startedAt);
+        return;
+      }
+    }
     const named = deploymentFromPath(target);
     if (this.opts.maxInFlight > 0 && this.active > this.opts.maxInFlight) {
       // Shed before reading the body: an overload must not cost memory. Node discards
@@ -177,10 +218,50 @@ export class DataPlane {
         req.socket.remoteAddress ?? '',
         hasBody ? result.body.length : null,
       );
-      const call = new ProxyCall(env, req, res, deployment, hasBody ? result.body : null, headers, startedAt);
+      const call = new ProxyCall(
+        this.env,
+        req,
+        res,
+        deployment,
+        hasBody ? result.body : null,
+        headers,
+        startedAt,
+        scan === null ? -1 : scan.modelStart,
+        scan === null ? -1 : scan.modelEnd,
+      );
       call.start(region);
     });
   };
+
+  /** GET /v1/models and its kin: the list, one deployment, or 404 DeploymentNotFound. */
+  private catalogAnswer(res: ServerResponse, answer: CatalogAnswer, startedAt: number): void {
+    if (!answer.found) {
+      const message = `deployment "${echoName(answer.id)}" is not configured here; GET /v1/models lists them`;
+      this.ownAnswer(res, null, 'DeploymentNotFound', message, null, false, startedAt);
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': answer.body.length,
+    });
+    res.end(answer.body);
+    const seconds = (performance.now() - startedAt) / 1000;
+    this.unrouted.record(200, seconds);
+    if (this.env.accessLog) {
+      this.env.logger.info(
+        {
+          deployment: null,
+          region: null,
+          status: 200,
+          ms: Math.round(seconds * 1000),
+          method: res.req.method,
+          path: echoTarget(redactUrl(res.req.url ?? '')),
+        },
+        'request',
+      );
+    }
+    this.env.onDone();
+  }
 
   /** Stops the deadline sweeps; the router calls it once its listener is closed. */
   close(): void {
@@ -258,4 +339,11 @@ export class DataPlane {
     }
     this.env.onDone();
   }
+}
+
+/** Bytes the longest deployment name can take inside a JSON string (every character escaped). */
+function longestName(deployments: ReadonlyMap<string, unknown>): number {
+  let longest = 0;
+  for (const name of deployments.keys()) longest = Math.max(longest, name.length);
+  return longest * 6;
 }

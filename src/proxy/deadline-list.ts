@@ -22,6 +22,7 @@ export class DeadlineList {
   private head: DeadlineEntry | null = null;
   private tail: DeadlineEntry | null = null;
   private readonly timer: NodeJS.Timeout;
+  private retired = false;
 
   constructor(readonly timeoutMs: number) {
     // A tenth of the timeout keeps the overshoot at 10%; bounded so that a long timeout
@@ -61,6 +62,16 @@ export class DeadlineList {
       this.remove(e);
       e.onDeadline();
     }
+    if (this.retired && this.head === null) this.close();
+  }
+
+  /**
+   * A reload changed the timeout: a new list takes new entries, and this one keeps
+   * sweeping those it holds (each keeps the deadline it was given), then stops.
+   */
+  retire(): void {
+    this.retired = true;
+    if (this.head === null) this.close();
   }
 
   get empty(): boolean {

@@ -13,29 +13,43 @@ export const NO_REGION = 'none';
 
 export class DeploymentRuntime {
   readonly name: string;
-  readonly topology: DeploymentTopology;
+  /** Replaced by a reload, with the targets. */
+  topology: DeploymentTopology;
   /** Swapped by reference on every plan rebuild; read once per request. */
   route: DeploymentRoute<RegionTarget> | null = null;
   readonly ownAnswers: RouteCounters;
   private readonly statsByRegion = new Map<string, RouteCounters>();
-  private readonly targets = new Map<string, RegionTarget>();
+  private targets = new Map<string, RegionTarget>();
 
   constructor(
     topology: DeploymentTopology,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
     upstreams: ReadonlyMap<string, RegionUpstream>,
     ownLoad: OwnLoad,
   ) {
     this.name = topology.name;
     this.topology = topology;
     this.ownAnswers = metrics.requests.route(topology.name, NO_REGION);
+    this.reconfigure(topology, upstreams, ownLoad);
+  }
+
+  /**
+   * A reload kept the deployment (same name): its new boundary and upstreams. The
+   * runtime object stays, so a request in flight retries on the new route; the caller
+   * rebuilds the route before anything else runs.
+   */
+  reconfigure(topology: DeploymentTopology, upstreams: ReadonlyMap<string, RegionUpstream>, ownLoad: OwnLoad): void {
+    this.topology = topology;
+    const targets = new Map<string, RegionTarget>();
     for (const region of topology.servable) {
-      this.statsByRegion.set(region, metrics.requests.route(topology.name, region));
+      if (!this.statsByRegion.has(region))
+        this.statsByRegion.set(region, this.metrics.requests.route(topology.name, region));
       const upstream = upstreams.get(region);
       if (upstream === undefined) throw new Error(`no upstream for servable region ${region}`);
       // Every deployment of a model shares the model's load cell for the region.
-      this.targets.set(region, { region, upstream, load: ownLoad.cell(topology.model, region) });
+      targets.set(region, { region, upstream, load: ownLoad.cell(topology.model, region) });
     }
+    this.targets = targets;
   }
 
   /** The target of a servable region (made at start-up: a re-plan allocates none). */

@@ -10,7 +10,7 @@
 // A request is in exactly one phase; every event handler starts from it:
 //
 //   phase        event                                        next
-//   idle         start, a backend has room                    attempting
+//   idle         start, a backend has room                    attempting (sent as that backend wants it)
 //                start, every backend of the boundary shed    done       429 Overloaded
 //   attempting   headers, retryable status, retry allowed     holding    (answer held back)
 //                headers, otherwise                           streaming  (head sent)
@@ -143,6 +143,9 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     private readonly body: Buffer | null,
     private readonly headers: string[],
     private readonly startedAt: number,
+    /** Byte range of the body's "model" value when the body named the deployment; -1 when the path did. */
+    private readonly modelStart = -1,
+    private readonly modelEnd = -1,
   ) {
     (res as CallResponse)[kCall] = this;
     res.once('close', onResponseClose);
@@ -213,13 +216,20 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.attemptOpen = true;
     backend.acquire();
     target.load.inFlight++;
+    const path = this.req.url ?? '/';
+    const settings = backend.settings;
+    if (settings === null) {
+      backend.pool.dispatch(
+        { path, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.body },
+        this,
+      );
+      return;
+    }
+    // Each attempt starts from the client's request: a retry to another backend gets
+    // that backend's headers and names, never the previous one's.
+    const own = settings.apply(this.deployment.name, path, this.headers, this.body, this.modelStart, this.modelEnd);
     backend.pool.dispatch(
-      {
-        path: this.req.url ?? '/',
-        method: this.req.method as Dispatcher.HttpMethod,
-        headers: this.headers,
-        body: this.body,
-      },
+      { path: own.path, method: this.req.method as Dispatcher.HttpMethod, headers: own.headers, body: own.body },
       this,
     );
   }
@@ -339,7 +349,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
       return;
     }
     if (failure === 'unreachable' && code !== 'UND_ERR_CONNECT_TIMEOUT') {
-      this.unreachable(`region ${region} refused the connection (${code})`);
+      this.unreachable(`region ${region} could not be connected to (${code})`);
       return;
     }
     const routerCode = mapUpstreamError(code, failure === 'unreachable');
@@ -457,7 +467,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   }
 
   /**
-   * Every region tried refused the connection: nothing reached a backend, and no
+   * No region tried could be connected to: nothing reached a backend, and no
    * eligible region can take the request now. The contract's answer for that is 503
    * with Retry-After, not a gateway error.
    */

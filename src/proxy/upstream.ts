@@ -1,21 +1,32 @@
 // Long-lived per-backend and per-region state: one undici keep-alive pool per backend,
-// its in-flight count, and the backend choice inside a region.
+// its in-flight count, its request settings, and the backend choice inside a region.
 import { Pool } from 'undici';
 import type { BackendConfig, UpstreamConfig } from '../config/types.js';
 import type { RouteTarget } from '../selector/deployment-route.js';
+import { BackendSettings } from './backend-settings.js';
 
 export class Backend {
   readonly region: string;
   readonly url: string;
   readonly pool: Pool;
+  /** Its entry in the config in force (a reload may change its headers and names). */
+  config: BackendConfig;
+  /** Headers and deployment names of its own; null when it has none. Replaced on a reload. */
+  settings: BackendSettings | null;
   inFlight = 0;
   /** Connect failures in a row; at the outlier threshold the backend is skipped for a while. */
   connectFailures = 0;
   /** The backend is skipped (unless its region has no other) until then (ms since epoch). */
   ejectedUntilMs = 0;
+  /** Set once a reload removed the backend: called when its last request ends. */
+  private onIdle: (() => void) | null = null;
+
   constructor(config: BackendConfig, upstream: UpstreamConfig) {
     this.region = config.region;
     this.url = config.url;
+    this.config = config;
+    this.settings = BackendSettings.of(config);
+    const tls = config.tls;
     this.pool = new Pool(config.url, {
       connections: upstream.maxConnectionsPerBackend === 0 ? null : upstream.maxConnectionsPerBackend,
       connectTimeout: upstream.connectTimeoutMs,
@@ -23,7 +34,23 @@ export class Backend {
       bodyTimeout: upstream.bodyTimeoutMs,
       keepAliveTimeout: upstream.keepAliveTimeoutMs,
       pipelining: 1,
+      // undici hands these to tls.connect for every connection of the pool.
+      ...(tls === null
+        ? {}
+        : {
+            connect: {
+              rejectUnauthorized: tls.rejectUnauthorized,
+              ...(tls.ca === null ? {} : { ca: tls.ca }),
+              ...(tls.servername === null ? {} : { servername: tls.servername }),
+            },
+          }),
     });
+  }
+
+  /** A reload kept the backend (same pool): new headers and names from the next attempt on. */
+  reconfigure(config: BackendConfig): void {
+    this.config = config;
+    this.settings = BackendSettings.of(config);
   }
 
   // The in-flight gauge is read from this count at scrape time, not updated per request.
@@ -33,6 +60,23 @@ export class Backend {
 
   release(): void {
     this.inFlight--;
+    if (this.inFlight === 0 && this.onIdle !== null) this.onIdle();
+  }
+
+  /**
+   * The backend is out of the config: no new request picks it (the routes no longer
+   * list it), and once the requests it still serves (streams included) have ended its
+   * pool is closed. Resolves when the pool is closed.
+   */
+  retire(): Promise<void> {
+    return new Promise((resolve) => {
+      const close = (): void => {
+        this.onIdle = null;
+        this.pool.close().then(resolve, resolve);
+      };
+      if (this.inFlight === 0) close();
+      else this.onIdle = close;
+    });
   }
 }
 

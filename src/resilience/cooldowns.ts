@@ -13,7 +13,12 @@ export interface Cooldown {
 export class Cooldowns {
   private readonly held = new Map<string, Cooldown>();
 
-  constructor(private readonly maxMs: number) {}
+  constructor(private maxMs: number) {}
+
+  /** A reload: cooldowns in force keep their end. */
+  reconfigure(maxMs: number): void {
+    this.maxMs = maxMs;
+  }
 
   /** Returns the cooldown now in force for that region (the longer one wins). */
   rest(model: string, region: string, requestedMs: number, reason: string, nowMs: number): Cooldown {

@@ -42,7 +42,12 @@ export class RegionHealth {
 export class OutlierDetector {
   private readonly byModel = new Map<string, Map<string, RegionHealth>>();
 
-  constructor(private readonly config: OutlierConfig) {}
+  constructor(private config: OutlierConfig) {}
+
+  /** A reload: new thresholds apply from the next outcome; windows already made keep their length. */
+  reconfigure(config: OutlierConfig): void {
+    this.config = config;
+  }
 
   health(model: string, region: string): RegionHealth {
     let regions = this.byModel.get(model);

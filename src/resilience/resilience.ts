@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RegionAvailability } from '../planner/types.js';
 import { median } from '../planner/estimate.js';
 import type { BackendHealth, OutcomeSink } from './outcome.js';
-import { CONNECT_ERRORS, isBackendOutcome } from '../net/undici-errors.js';
+import { isBackendOutcome, isConnectError } from '../net/undici-errors.js';
 import type { OwnLoadView } from '../telemetry/own-load.js';
 import type { TelemetryView } from '../telemetry/store.js';
 import { Cooldowns } from './cooldowns.js';
@@ -65,10 +65,22 @@ export class Resilience {
   private readonly telemetryFresh = new Map<string, boolean>();
   private readonly medianLatency = new Map<string, { atMs: number; value: number | null }>();
 
-  constructor(private readonly opts: ResilienceOptions) {
+  constructor(private opts: ResilienceOptions) {
     this.detector = new OutlierDetector(opts.config.outlier);
     this.cooldowns = new Cooldowns(opts.config.cooldown.maxMs);
     this.budget = new RetryBudget(opts.config.retry);
+  }
+
+  /**
+   * A reload: new settings from the next outcome on. What the router has learnt (a
+   * region ejected or cooling down, a slow start) is kept: a config change does not
+   * make a failing region healthy.
+   */
+  reconfigure(config: Config): void {
+    this.opts = { ...this.opts, config };
+    this.detector.reconfigure(config.outlier);
+    this.cooldowns.reconfigure(config.cooldown.maxMs);
+    this.budget.reconfigure(config.retry);
   }
 
   readonly onOutcome: OutcomeSink = (model, backend, status, errorCode, retryAfterMs, headersSeconds, written) => {
@@ -171,7 +183,7 @@ export class Resilience {
 
   /** Inside a region: a backend that keeps refusing connections is skipped for a while. */
   private trackBackend(b: BackendHealth, status: number, errorCode: string | null, now: number): void {
-    if (status !== 0 || errorCode === null || !CONNECT_ERRORS.has(errorCode)) {
+    if (status !== 0 || errorCode === null || !isConnectError(errorCode)) {
       if (status !== 0) b.connectFailures = 0;
       return;
     }

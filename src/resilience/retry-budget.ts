@@ -26,7 +26,12 @@ export class RetryBudget {
   private slot = 0;
   private lastTickMs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly config: RetryConfig) {}
+  constructor(private config: RetryConfig) {}
+
+  /** A reload: the new budget applies from the next retry; tokens held stay counted. */
+  reconfigure(config: RetryConfig): void {
+    this.config = config;
+  }
 
   limit(requestsInFlight: number): number {
     return Math.max(this.config.minConcurrent, (this.config.budgetPercent / 100) * requestsInFlight);

@@ -55,28 +55,34 @@ export interface RouteStateOptions<T extends RouteTarget> {
   readonly resilience: Resilience;
 }
 
-const STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cooldown', 'slow-start'];
+export const REGION_STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cooldown', 'slow-start'];
 
 export class RouteState<T extends RouteTarget> {
-  private readonly settings: PlannerSettings;
-  private readonly models: ReadonlySet<string>;
+  private settings: PlannerSettings;
+  private models: ReadonlySet<string>;
   /** Per model, every region of its deployments' boundaries (those without a backend included). */
-  private readonly boundaryRegions: ReadonlyMap<string, ReadonlySet<string>>;
+  private boundaryRegions: ReadonlyMap<string, ReadonlySet<string>>;
   /** The other clients' load per (model, region) as last smoothed, carried to the next re-plan. */
   private smoothing = new Map<string, SmoothingState>();
   sourceStatus: SourceStatus = 'stale';
   plannedAtMs = 0;
 
-  constructor(private readonly opts: RouteStateOptions<T>) {
+  constructor(private opts: RouteStateOptions<T>) {
     this.settings = plannerSettingsOf(opts.config);
     this.models = new Set(opts.topology.deployments.map((d) => d.model));
-    const boundaryRegions = new Map<string, Set<string>>();
-    for (const d of opts.topology.deployments) {
-      const regions = boundaryRegions.get(d.model) ?? new Set<string>();
-      for (const r of d.boundary) regions.add(r);
-      boundaryRegions.set(d.model, regions);
-    }
-    this.boundaryRegions = boundaryRegions;
+    this.boundaryRegions = boundaryRegionsOf(opts.topology);
+  }
+
+  /**
+   * A reload: the next rebuild plans the new deployments with the new settings. The
+   * smoothed load of (model, region) pairs that remain and the source status carry
+   * over, so a reload neither jolts the shares nor logs a status change.
+   */
+  reconfigure(opts: RouteStateOptions<T>): void {
+    this.opts = opts;
+    this.settings = plannerSettingsOf(opts.config);
+    this.models = new Set(opts.topology.deployments.map((d) => d.model));
+    this.boundaryRegions = boundaryRegionsOf(opts.topology);
   }
 
   rebuild(nowMs: number): void {
@@ -124,13 +130,14 @@ export class RouteState<T extends RouteTarget> {
       }
       metrics.mode.labels(plan.name).set(plan.mode === 'conservative' ? 1 : 0);
       metrics.coverage.labels(plan.name).set(plan.coverage);
-      // Plans of one deployment list the same boundary in the same order.
+      // Plans of one deployment list the same boundary in the same order (until a reload).
       plan.regions.forEach((r, i) => {
         metrics.share.labels(plan.name, r.region).set(r.share);
         metrics.weightFactor.labels(plan.name, r.region).set(r.weightFactor);
-        const before = previous?.regions[i];
+        // A reload may have changed the boundary: only the same region's state compares.
+        const before = previous?.regions[i]?.region === r.region ? previous.regions[i] : undefined;
         if (before !== undefined && before.state === r.state) return;
-        for (const state of STATES)
+        for (const state of REGION_STATES)
           metrics.regionState.labels(plan.name, r.region, state).set(state === r.state ? 1 : 0);
         if (before !== undefined) {
           logger.info(
@@ -173,4 +180,14 @@ export class RouteState<T extends RouteTarget> {
     this.smoothing = smoothing;
     return loads;
   }
+}
+
+function boundaryRegionsOf(topology: Topology): Map<string, Set<string>> {
+  const boundaryRegions = new Map<string, Set<string>>();
+  for (const d of topology.deployments) {
+    const regions = boundaryRegions.get(d.model) ?? new Set<string>();
+    for (const r of d.boundary) regions.add(r);
+    boundaryRegions.set(d.model, regions);
+  }
+  return boundaryRegions;
 }

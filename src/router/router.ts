@@ -1,15 +1,17 @@
 // The composition root of one router: topology, upstream pools, telemetry poller,
-// planner loop, data-plane and admin listeners, and an orderly drain on stop.
+// planner loop, data-plane and admin listeners, an orderly drain on stop, and a
+// reload that swaps in a new config without dropping a request (reload()).
 import type { CapacityDocument } from '../admin/capacity-document.js';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config } from '../config/types.js';
+import type { Config, ConfigResult } from '../config/index.js';
 import { Metrics } from '../metrics/metrics.js';
 import { withAdminToken } from '../admin/admin-auth.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
-import { DataPlane } from '../proxy/data-plane.js';
+import { DataPlane, type DataPlaneOptions } from '../proxy/data-plane.js';
+import { ModelCatalog } from '../proxy/model-catalog.js';
 import { Backend, type RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import { redactUrl } from '../net/redact-url.js';
 import { Resilience } from '../resilience/resilience.js';
@@ -18,8 +20,9 @@ import { TelemetryPoller } from '../telemetry/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
 import { buildTopology, type Topology } from '../topology/topology.js';
 import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
-import { RouteState } from './route-state.js';
+import { REGION_STATES, RouteState, type RouteStateOptions } from './route-state.js';
 import { RoutingHistory } from './routing-history.js';
+import { pollerChanged, poolKey, restartOnlyChanges, withRunningListeners } from './reload-diff.js';
 
 // Reports cross the staleness line between polls; re-plan often enough to notice.
 const MAX_TICK_MS = 250;
@@ -47,23 +50,29 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 }
 
 export class Router {
-  readonly config: Config;
-  readonly topology: Topology;
+  // The parts made from the config are replaced whole by a reload; readers take them
+  // as they are at the time.
+  config: Config;
+  topology: Topology;
   readonly metrics = new Metrics();
   readonly store: TelemetryStore;
-  readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
-  readonly upstreams: ReadonlyMap<string, RegionUpstream>;
+  deployments: ReadonlyMap<string, DeploymentRuntime>;
+  upstreams: ReadonlyMap<string, RegionUpstream>;
   readonly state: RouteState<RegionTarget>;
   readonly resilience: Resilience;
   readonly ownLoad: OwnLoad;
   /** The last minutes of shares, modes and request rates, for the dashboard. */
-  readonly history: RoutingHistory;
+  history: RoutingHistory;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly poller: TelemetryPoller;
+  private readonly random: () => number;
+  private poller: TelemetryPoller;
   private readonly dataPlane: DataPlane;
   private readonly dataServer: Server;
   private readonly adminServer: Server;
+  private adminHandle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Backends removed by a reload whose pools are not closed yet (their last requests run). */
+  private readonly retiring = new Set<Promise<void>>();
   private tick: NodeJS.Timeout | null = null;
   private sampler: NodeJS.Timeout | null = null;
   private ready = false;
@@ -71,7 +80,7 @@ export class Router {
   private stopping: Promise<void> | null = null;
   private replanPending = false;
   /** telemetry.url as /capacity shows it: credentials redacted. */
-  private readonly telemetryUrlShown: string;
+  private telemetryUrlShown: string;
 
   constructor(opts: RouterOptions) {
     const { config, logger } = opts;
@@ -79,6 +88,7 @@ export class Router {
     this.logger = logger;
     this.now = opts.now ?? Date.now;
     const random = opts.random ?? Math.random;
+    this.random = random;
     this.topology = buildTopology(config);
     this.telemetryUrlShown = redactUrl(config.telemetry.url);
     this.store = new TelemetryStore(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
@@ -109,40 +119,60 @@ export class Router {
       requestReplan: () => this.replanSoon(),
       ownLoad: this.ownLoad,
     });
-    this.state = new RouteState({
-      config,
-      topology: this.topology,
-      deployments: this.deployments,
-      store: this.store,
-      ownLoad: this.ownLoad,
-      metrics: this.metrics,
-      logger,
-      resilience: this.resilience,
-    });
+    this.state = new RouteState(this.routeStateOptions(config));
     this.state.rebuild(this.now());
     this.history = new RoutingHistory(this.deployments.values(), this.now());
 
-    this.poller = new TelemetryPoller({
+    this.poller = this.makePoller(config);
+    this.warnUnverified(config);
+    this.dataPlane = new DataPlane(this.dataPlaneOptions(config));
+    this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
+    // Without this listener Node answers 100 Continue before the handler sees the request.
+    this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
+    this.adminHandle = this.makeAdminHandler(config);
+    this.adminServer = createServer((req, res) => this.adminHandle(req, res));
+  }
+
+  /** A backend whose certificate is not checked is worth a line at every load. */
+  private warnUnverified(config: Config): void {
+    for (const b of config.backends) {
+      if (b.tls !== null && !b.tls.rejectUnauthorized) {
+        this.logger.warn(
+          { region: b.region, backend: redactUrl(b.url), reason: 'tls.rejectUnauthorized is false' },
+          'backend certificate not verified',
+        );
+      }
+    }
+  }
+
+  private makePoller(config: Config): TelemetryPoller {
+    return new TelemetryPoller({
       url: config.telemetry.url,
       intervalMs: config.telemetry.intervalMs,
       timeoutMs: config.telemetry.timeoutMs,
       maxBodyBytes: config.telemetry.maxBodyBytes,
       store: this.store,
       metrics: this.metrics,
-      logger,
+      logger: this.logger,
       now: this.now,
       onPolled: () => this.replan(),
     });
+  }
 
-    this.dataPlane = new DataPlane({
+  private dataPlaneOptions(config: Config): DataPlaneOptions {
+    return {
       deployments: this.deployments,
+      catalog: new ModelCatalog(
+        config.deployments.map((d) => d.name),
+        Math.floor(this.now() / 1000),
+      ),
       maxBodyBytes: config.limits.maxBodyBytes,
       requestBodyTimeoutMs: config.limits.requestBodyTimeoutMs,
       clientReadTimeoutMs: config.limits.clientReadTimeoutMs,
       env: {
         metrics: this.metrics,
-        logger,
-        random,
+        logger: this.logger,
+        random: this.random,
         now: this.now,
         onOutcome: this.resilience.onOutcome,
         retry: { enabled: config.retry.enabled, maxAttempts: config.retry.maxAttempts, budget: this.resilience.budget },
@@ -152,22 +182,170 @@ export class Router {
       },
       maxInFlight: config.shedding.maxInFlight,
       isDraining: () => this.draining,
-    });
-    this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
-    // Without this listener Node answers 100 Continue before the handler sees the request.
-    this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
-    this.adminServer = createServer(
-      withAdminToken(
-        config.admin.token,
-        adminHandler({
-          capacity: () => this.capacity(),
-          history: (sinceMs) => this.history.since(sinceMs),
-          registry: this.metrics.registry,
-          beforeScrape: () => this.refreshScrapeGauges(),
-          isReady: () => this.ready,
-        }),
-      ),
+    };
+  }
+
+  private makeAdminHandler(config: Config): (req: IncomingMessage, res: ServerResponse) => void {
+    return withAdminToken(
+      config.admin.token,
+      adminHandler({
+        capacity: () => this.capacity(),
+        history: (sinceMs) => this.history.since(sinceMs),
+        registry: this.metrics.registry,
+        beforeScrape: () => this.refreshScrapeGauges(),
+        isReady: () => this.ready,
+      }),
     );
+  }
+
+  /**
+   * The outcome of re-reading the config file (SIGHUP): a valid config is swapped in,
+   * an invalid one is logged with every problem and the running one kept. Either way
+   * it is counted in switchyard_config_reloads_total.
+   */
+  reloadWith(result: ConfigResult, source: string): boolean {
+    if (this.draining) return false;
+    if (!result.ok) {
+      this.metrics.configReloads.labels('error').inc();
+      this.logger.error(
+        { source, problems: result.errors, reason: 'invalid config' },
+        'config reload rejected; the running config keeps serving',
+      );
+      return false;
+    }
+    this.reload(result.config);
+    this.metrics.configReloads.labels('ok').inc();
+    return true;
+  }
+
+  /**
+   * Swaps in a new config, synchronously: no request runs halfway through it. The
+   * listeners stay (a new address is logged and ignored until a restart); requests in
+   * flight, streams included, finish where they are; a retry after the reload takes
+   * the new routes; pools of backends the config no longer has close once their last
+   * request ends. What the router learnt (ejections, cooldowns, smoothed loads, the
+   * telemetry held for regions and models that remain) carries over.
+   */
+  reload(next: Config): void {
+    const running = this.config;
+    for (const change of restartOnlyChanges(running, next)) {
+      this.logger.warn({ ...change, reason: 'listeners are bound at start' }, 'config change ignored until restart');
+    }
+    const config = withRunningListeners(running, next);
+    this.config = config;
+    this.logger.level = config.log.level;
+    this.warnUnverified(config);
+    this.topology = buildTopology(config);
+    this.telemetryUrlShown = redactUrl(config.telemetry.url);
+    this.store.retain(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
+
+    const removedBackends = this.reloadUpstreams(running, config);
+    const removedDeployments = this.reloadDeployments();
+    this.resilience.reconfigure(config);
+    this.state.reconfigure(this.routeStateOptions(config));
+    this.replan();
+    this.dataPlane.reconfigure(this.dataPlaneOptions(config));
+    this.adminHandle = this.makeAdminHandler(config);
+    this.forgetSeries(removedDeployments, removedBackends);
+
+    // The history ring is laid out for one set of deployments and regions.
+    this.history.stop();
+    this.history = new RoutingHistory(this.deployments.values(), this.now());
+    if (this.ready) this.history.start(this.now);
+
+    if (pollerChanged(running.telemetry, config.telemetry)) {
+      void this.poller.stop();
+      this.poller = this.makePoller(config);
+      if (this.ready) this.poller.start();
+    }
+    if (this.ready && running.telemetry.intervalMs !== config.telemetry.intervalMs) this.startTick();
+    this.logger.info(
+      {
+        deployments: config.deployments.length,
+        backends: config.backends.length,
+        removedDeployments: removedDeployments.map((d) => d.name),
+        removedBackends: removedBackends.map((b) => redactUrl(b.url)),
+      },
+      'config reloaded',
+    );
+  }
+
+  /** New upstreams: backends whose pool would be the same are kept, the others retired. */
+  private reloadUpstreams(running: Config, config: Config): Backend[] {
+    const kept = new Map<string, Backend>();
+    for (const upstream of this.upstreams.values()) {
+      for (const b of upstream.backends) kept.set(poolKey(b.config, running.upstream), b);
+    }
+    const upstreams = new Map<string, RegionUpstream>();
+    for (const [region, backends] of this.topology.backendsByRegion) {
+      const list = backends.map((b) => {
+        const key = poolKey(b, config.upstream);
+        const old = kept.get(key);
+        if (old === undefined) return new Backend(b, config.upstream);
+        kept.delete(key);
+        old.reconfigure(b);
+        return old;
+      });
+      upstreams.set(region, new RegionUpstream(region, list));
+    }
+    this.upstreams = upstreams;
+    const removed = [...kept.values()];
+    for (const b of removed) {
+      const closing = b.retire().then(() => {
+        this.retiring.delete(closing);
+        this.logger.info({ region: b.region, backend: redactUrl(b.url) }, 'removed backend closed');
+      });
+      this.retiring.add(closing);
+    }
+    return removed;
+  }
+
+  /** Deployments that remain keep their runtime (requests in flight retry on its new route); removed ones lose their route. */
+  private reloadDeployments(): DeploymentRuntime[] {
+    const previous = this.deployments;
+    const deployments = new Map<string, DeploymentRuntime>();
+    for (const d of this.topology.deployments) {
+      const runtime = previous.get(d.name);
+      if (runtime === undefined) {
+        deployments.set(d.name, new DeploymentRuntime(d, this.metrics, this.upstreams, this.ownLoad));
+      } else {
+        runtime.reconfigure(d, this.upstreams, this.ownLoad);
+        deployments.set(d.name, runtime);
+      }
+    }
+    const removed = [...previous.values()].filter((d) => !deployments.has(d.name));
+    // A request in flight for a removed deployment finishes its attempt; it is not retried.
+    for (const d of removed) d.route = null;
+    this.deployments = deployments;
+    return removed;
+  }
+
+  /** Gauges of what the config no longer has would otherwise stay at their last value. */
+  private forgetSeries(deployments: readonly DeploymentRuntime[], backends: readonly Backend[]): void {
+    const m = this.metrics;
+    for (const d of deployments) {
+      m.mode.remove(d.name);
+      m.coverage.remove(d.name);
+      for (const region of d.topology.boundary) {
+        m.share.remove(d.name, region);
+        m.weightFactor.remove(d.name, region);
+        for (const state of REGION_STATES) m.regionState.remove(d.name, region, state);
+      }
+    }
+    for (const b of backends) m.inFlight.remove(b.region, b.url);
+  }
+
+  private routeStateOptions(config: Config): RouteStateOptions<RegionTarget> {
+    return {
+      config,
+      topology: this.topology,
+      deployments: this.deployments,
+      store: this.store,
+      ownLoad: this.ownLoad,
+      metrics: this.metrics,
+      logger: this.logger,
+      resilience: this.resilience,
+    };
   }
 
   /** Requests accepted by the data plane and not yet answered (streams included). */
@@ -214,13 +392,18 @@ export class Router {
     const admin = await listen(this.adminServer, this.config.admin.host, this.config.admin.port);
     lifecycle.info({ listener: 'admin', host: admin.address, port: admin.port }, 'listening');
     this.poller.start();
-    const tickMs = Math.min(MAX_TICK_MS, this.config.telemetry.intervalMs);
-    this.tick = setInterval(() => this.replan(), tickMs);
+    this.startTick();
     this.sampler = setInterval(() => this.ownLoad.sample(this.now()), OWN_LOAD_SAMPLE_MS);
     this.sampler.unref();
     this.history.start(this.now);
     this.ready = true;
     return { data, admin };
+  }
+
+  private startTick(): void {
+    if (this.tick !== null) clearInterval(this.tick);
+    const tickMs = Math.min(MAX_TICK_MS, this.config.telemetry.intervalMs);
+    this.tick = setInterval(() => this.replan(), tickMs);
   }
 
   /**
@@ -257,6 +440,8 @@ export class Router {
     this.dataPlane.close();
     await this.poller.stop();
     await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
+    // Removed backends whose last requests were cut by the drain deadline.
+    await Promise.all(this.retiring);
     await new Promise<void>((resolve) => {
       this.adminServer.close(() => resolve());
       this.adminServer.closeAllConnections();

@@ -1,18 +1,19 @@
-// One regional inference backend: its own node:http server speaking the OpenAI and
-// Azure chat-completions paths, with a capacity shared by all models, injectable
-// failures, and an outage switch (stop/start on the same port).
+// One regional inference backend: its own node:http server speaking chat completions,
+// the Responses API and embeddings on OpenAI's and Azure OpenAI's paths (routes.ts),
+// with a capacity shared by all models and APIs, injectable failures, and an outage
+// switch (stop/start on the same port).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { backgroundLoad, type LoadFn } from './background.js';
+import { embeddingsFormat, embeddingsRequestOf } from './embeddings-replies.js';
 import { Exchange, type Outcome, type ServeConfig } from './exchange.js';
 import { FailSharesPicker, type FailSharesRule, failSharesRule } from './fail-shares.js';
 import { closeNow, listenLocal, SIM_HOST } from './listen.js';
 import { nonNegative, type ResolvedRegionOptions } from './options.js';
 import { sendError, sendJson } from './replies.js';
+import { CHAT_FORMAT, type ReplyFormat } from './reply-format.js';
+import { RESPONSES_FORMAT } from './responses-replies.js';
+import { type ApiRoute, apiRouteOf } from './routes.js';
 import type { SimBehaviour, SimRegion, SimRegionStats, SimRequestRecord } from './types.js';
-
-const OPENAI_PATH = '/v1/chat/completions';
-const AZURE_PREFIX = '/openai/deployments/';
-const AZURE_SUFFIX = '/chat/completions';
 
 export interface BackendShared {
   readonly defaultTokens: number;
@@ -173,18 +174,17 @@ export class SimBackend implements SimRegion, ServeConfig {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    if (path === OPENAI_PATH) return this.acceptChat(req, res, null);
-    const deployment = azureDeployment(path);
-    if (deployment !== null) return this.acceptChat(req, res, deployment);
+    const route = apiRouteOf(path);
+    if (route !== null) return this.accept(req, res, route);
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, JSON.stringify({ status: 'ok', region: this.name }), this.regionHeader);
     }
     sendError(res, 404, 'not_found', `no route for ${req.method ?? '?'} ${path}`, this.regionHeader);
   }
 
-  private acceptChat(req: IncomingMessage, res: ServerResponse, deployment: string | null): void {
+  private accept(req: IncomingMessage, res: ServerResponse, route: ApiRoute): void {
     if (req.method !== 'POST') {
-      sendError(res, 405, 'method_not_allowed', 'chat completions take POST', { ...this.regionHeader, allow: 'POST' });
+      sendError(res, 405, 'method_not_allowed', `${route.api} takes POST`, { ...this.regionHeader, allow: 'POST' });
       return;
     }
     this.stats.received++;
@@ -193,10 +193,10 @@ export class SimBackend implements SimRegion, ServeConfig {
     req.on('data', (chunk: string) => {
       body += chunk;
     });
-    req.on('end', () => this.handleChat(req, res, body, deployment));
+    req.on('end', () => this.handle(req, res, body, route));
   }
 
-  private handleChat(req: IncomingMessage, res: ServerResponse, body: string, deployment: string | null): void {
+  private handle(req: IncomingMessage, res: ServerResponse, body: string, route: ApiRoute): void {
     this.last = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
     let parsed: unknown;
     try {
@@ -208,10 +208,17 @@ export class SimBackend implements SimRegion, ServeConfig {
       return this.reject400(res, 'invalid_json', 'request body must be a JSON object');
     }
     const fields = parsed as Record<string, unknown>;
-    const model = deployment ?? (typeof fields.model === 'string' && fields.model !== '' ? fields.model : null);
+    const model = route.deployment ?? (typeof fields.model === 'string' && fields.model !== '' ? fields.model : null);
     if (model === null) return this.reject400(res, 'missing_model', 'request body has no "model" string');
     const byName = this.stats.receivedByDeployment;
     byName[model] = (byName[model] ?? 0) + 1;
+    let format: ReplyFormat = CHAT_FORMAT;
+    if (route.api === 'responses') format = RESPONSES_FORMAT;
+    else if (route.api === 'embeddings') {
+      const request = embeddingsRequestOf(fields);
+      if (typeof request === 'string') return this.reject400(res, 'invalid_request', request);
+      format = embeddingsFormat(request);
+    }
 
     if (this.failStatus !== null || this.failShares !== null) {
       const engineModel = this.shared.deployments.get(model) ?? model;
@@ -233,14 +240,21 @@ export class SimBackend implements SimRegion, ServeConfig {
 
     this.inFlightCount++;
     const now = this.shared.now();
-    const exchange = new Exchange(this, res, {
-      id: this.idPrefix + String(++this.seq),
-      created: Math.floor(now / 1000),
-      model,
-      promptTokens: Math.ceil(body.length / 4),
-      tokens: requestedTokens(fields, this.shared.defaultTokens),
-    });
-    if (fields.stream === true) exchange.stream();
+    const embeddings = route.api === 'embeddings';
+    const exchange = new Exchange(
+      this,
+      res,
+      {
+        id: this.idPrefix + String(++this.seq),
+        created: Math.floor(now / 1000),
+        model,
+        promptTokens: Math.ceil(body.length / 4),
+        // An embedding is computed in one pass: time to first token, no per-token time.
+        tokens: embeddings ? 0 : requestedTokens(fields, this.shared.defaultTokens),
+      },
+      format,
+    );
+    if (fields.stream === true && !embeddings) exchange.stream();
     else exchange.complete();
   }
 
@@ -262,20 +276,8 @@ export class SimBackend implements SimRegion, ServeConfig {
   }
 }
 
-/** The {name} of /openai/deployments/{name}/chat/completions, or null for any other path. */
-function azureDeployment(path: string): string | null {
-  if (!path.startsWith(AZURE_PREFIX) || !path.endsWith(AZURE_SUFFIX)) return null;
-  const raw = path.slice(AZURE_PREFIX.length, path.length - AZURE_SUFFIX.length);
-  if (raw === '' || raw.includes('/')) return null;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return null;
-  }
-}
-
-/** max_tokens (or the newer max_completion_tokens) when it is a positive integer. */
+/** max_tokens (or the newer max_completion_tokens, or the Responses API's max_output_tokens) when it is a positive integer. */
 function requestedTokens(body: Record<string, unknown>, fallback: number): number {
-  const n = body.max_tokens ?? body.max_completion_tokens;
+  const n = body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens;
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : fallback;
 }

@@ -1,8 +1,10 @@
-// One admitted chat request from admission to its last byte. Zero-delay answers are
-// written synchronously (no timer, no listener), which is what the benchmarks hit;
-// timed answers hold a single timer and watch the client so an abort frees the slot.
+// One admitted inference request (chat, responses, embeddings) from admission to its
+// last byte. Zero-delay answers are written synchronously (no timer, no listener),
+// which is what the benchmarks hit; timed answers hold a single timer and watch the
+// client so an abort frees the slot. What the bytes look like is the format's.
 import type { ServerResponse } from 'node:http';
-import { chunkEvent, completionBody, sendJson, SSE_DONE, type CompletionFields } from './replies.js';
+import type { ReplyFormat } from './reply-format.js';
+import { sendJson, type CompletionFields } from './replies.js';
 
 export type Outcome = 'served' | 'aborted';
 
@@ -26,6 +28,7 @@ export class Exchange {
     private readonly cfg: ServeConfig,
     private readonly res: ServerResponse,
     private readonly f: CompletionFields,
+    private readonly format: ReplyFormat,
   ) {}
 
   complete(): void {
@@ -40,8 +43,10 @@ export class Exchange {
 
   stream(): void {
     this.res.writeHead(200, this.cfg.streamHeaders);
+    const start = this.format.streamStart(this.f);
     // Clients must see the status at once, before the first token exists.
-    this.res.flushHeaders();
+    if (start === '') this.res.flushHeaders();
+    else this.res.write(start);
     if (this.cfg.ttftMs === 0 && this.cfg.perTokenMs === 0) {
       this.emitTokens();
       return;
@@ -53,7 +58,7 @@ export class Exchange {
 
   sendCompletion(): void {
     this.timer = null;
-    sendJson(this.res, 200, completionBody(this.f, this.cfg.responseBytes), this.cfg.regionHeader);
+    sendJson(this.res, 200, this.format.body(this.f, this.cfg.responseBytes), this.cfg.regionHeader);
     this.settle('served');
   }
 
@@ -63,13 +68,13 @@ export class Exchange {
     const { res, f } = this;
     do {
       const i = this.sent++;
-      res.write(chunkEvent(f.id, f.created, f.model, i, this.sent === f.tokens));
+      res.write(this.format.token(f, i, this.sent === f.tokens));
     } while (this.cfg.perTokenMs === 0 && this.sent < f.tokens);
     if (this.sent < f.tokens) {
       this.timer = setTimeout(emitTokensLater, this.cfg.perTokenMs, this);
       return;
     }
-    res.end(SSE_DONE);
+    res.end(this.format.streamEnd(f));
     this.settle('served');
   }
 

@@ -45,7 +45,7 @@ export interface SimRequestRecord {
 }
 
 export interface SimRegionStats {
-  /** Chat requests that reached the backend (any outcome). */
+  /** Inference requests (chat, responses, embeddings) that reached the backend (any outcome). */
   received: number;
   /** 200 answers completed (streams: [DONE] written). */
   served: number;

@@ -44,9 +44,25 @@ export class TelemetryStore implements TelemetryView {
   };
 
   constructor(
-    private readonly knownRegions: ReadonlySet<string>,
-    private readonly knownModels: ReadonlySet<string>,
+    private knownRegions: ReadonlySet<string>,
+    private knownModels: ReadonlySet<string>,
   ) {}
+
+  /**
+   * A reload changed the regions or models: reports of those that remain are kept (the
+   * source's state too, so routing does not turn blind for a poll), the others dropped.
+   */
+  retain(regions: ReadonlySet<string>, models: ReadonlySet<string>): void {
+    this.knownRegions = regions;
+    this.knownModels = models;
+    for (const [model, byRegion] of this.byModel) {
+      if (!models.has(model)) {
+        this.byModel.delete(model);
+        continue;
+      }
+      for (const region of byRegion.keys()) if (!regions.has(region)) byRegion.delete(region);
+    }
+  }
 
   get source(): SourceState {
     return this.state;

@@ -12,11 +12,14 @@ export interface DeploymentTopology {
   readonly servable: readonly string[];
 }
 
-export interface Topology {
+/** A backend as the topology sees it: where it is (its other settings ride along). */
+export type BackendPlace = Pick<BackendConfig, 'region'>;
+
+export interface Topology<B extends BackendPlace = BackendConfig> {
   /** Every region that has a backend, sorted. */
   readonly regions: readonly string[];
   readonly zoneOf: ReadonlyMap<string, string>;
-  readonly backendsByRegion: ReadonlyMap<string, readonly BackendConfig[]>;
+  readonly backendsByRegion: ReadonlyMap<string, readonly B[]>;
   readonly deployments: readonly DeploymentTopology[];
   readonly deploymentsByName: ReadonlyMap<string, DeploymentTopology>;
 }
@@ -41,12 +44,14 @@ export function boundaryOf(
   }
 }
 
-export function buildTopology(config: Pick<Config, 'zones' | 'backends' | 'deployments'>): Topology {
+export function buildTopology<B extends BackendPlace = BackendConfig>(
+  config: Pick<Config, 'zones' | 'deployments'> & { readonly backends: readonly B[] },
+): Topology<B> {
   const zoneOf = new Map<string, string>();
   for (const [zone, regions] of Object.entries(config.zones)) {
     for (const region of regions) zoneOf.set(region, zone);
   }
-  const backendsByRegion = new Map<string, BackendConfig[]>();
+  const backendsByRegion = new Map<string, B[]>();
   for (const backend of config.backends) {
     const list = backendsByRegion.get(backend.region);
     if (list === undefined) backendsByRegion.set(backend.region, [backend]);

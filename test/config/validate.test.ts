@@ -58,8 +58,8 @@ describe('a valid config', () => {
       admin: { host: '127.0.0.1', port: 8081, token: null },
       zones: { us: ['eastus2', 'centralus'], eu: ['swedencentral', 'norwayeast'] },
       backends: [
-        { region: 'eastus2', url: 'http://127.0.0.1:9001' },
-        { region: 'swedencentral', url: 'http://127.0.0.1:9002' },
+        { region: 'eastus2', url: 'http://127.0.0.1:9001', headers: {}, deploymentNames: {}, tls: null },
+        { region: 'swedencentral', url: 'http://127.0.0.1:9002', headers: {}, deploymentNames: {}, tls: null },
       ],
       deployments: [
         { name: 'chat-global', model: 'gpt-5.2', type: 'global', zone: null, region: null },
@@ -197,7 +197,7 @@ describe('structure', () => {
           { region: 'swedencentral', url: 'http://127.0.0.1:9002' },
         ],
       },
-      ['backends[0].weight: unknown key (known: region, url)'],
+      ['backends[0].weight: unknown key (known: deploymentNames, headers, region, tls, url)'],
     );
   });
 
@@ -439,7 +439,7 @@ describe('backends', () => {
       [
         'backends[0].region: missing (required: a region name declared under zones)',
         'backends[1].url: missing (required: an http(s) origin, scheme://host[:port] without a path, e.g. "http://10.0.0.5:9001")',
-        'backends[2]: got "http://h:2" (expected a mapping with keys: region, url)',
+        'backends[2]: got "http://h:2" (expected a mapping with keys: deploymentNames, headers, region, tls, url)',
       ],
     );
   });

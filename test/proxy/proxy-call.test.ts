@@ -91,6 +91,7 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
       region,
       url,
       pool,
+      settings: null,
       connectFailures: 0,
       ejectedUntilMs: 0,
       acquire: () => void counts.inFlight++,

@@ -5,7 +5,11 @@ import { DEFAULT_UPSTREAM } from '../../src/config/defaults.js';
 
 test('inside a region: least in flight, ties round robin, ejected backends skipped unless all are', async (t) => {
   const backends = [1, 2, 3].map(
-    (i) => new Backend({ region: 'r', url: `http://127.0.0.1:${60000 + i}` }, DEFAULT_UPSTREAM),
+    (i) =>
+      new Backend(
+        { region: 'r', url: `http://127.0.0.1:${60000 + i}`, headers: {}, deploymentNames: {}, tls: null },
+        DEFAULT_UPSTREAM,
+      ),
   );
   t.after(() => Promise.all(backends.map((b) => b.pool.destroy())));
   const region = new RegionUpstream('r', backends);

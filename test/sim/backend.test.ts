@@ -70,7 +70,7 @@ test('Azure path takes the model from the deployment name and records the reques
 test('healthz answers 200 and unknown paths 404', async (t) => {
   const fleet = await fleetFor(t, { regions: [{ region: 'a', capacity: 1 }], models: ['m'] });
   assert.equal((await request(`${urlOf(fleet, 'a')}/healthz`)).status, 200);
-  const missing = await request(`${urlOf(fleet, 'a')}/v1/embeddings`, { method: 'POST', body: '{}' });
+  const missing = await request(`${urlOf(fleet, 'a')}/v1/audio/speech`, { method: 'POST', body: '{}' });
   assert.equal(missing.status, 404);
   assert.equal((JSON.parse(missing.body) as { error: { code: string } }).error.code, 'not_found');
 });
