@@ -27,6 +27,8 @@ export interface DataPlaneOptions {
   readonly maxInFlight: number;
   /** Set while the router drains: new requests get 503 ShuttingDown. */
   readonly isDraining: () => boolean;
+  /** telemetry.inBand: ask backends for ORCA load metrics on every answer. */
+  readonly askLoadMetrics: boolean;
 }
 
 // Marks a response whose client sent Expect: 100-continue and has not been told to
@@ -176,6 +178,7 @@ export class DataPlane {
         req.rawHeaders,
         req.socket.remoteAddress ?? '',
         hasBody ? result.body.length : null,
+        this.opts.askLoadMetrics,
       );
       const call = new ProxyCall(env, req, res, deployment, hasBody ? result.body : null, headers, startedAt);
       call.start(region);

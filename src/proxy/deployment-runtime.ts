@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RouteCounters } from '../metrics/request-series.js';
 import type { RegionTarget, RegionUpstream } from './upstream.js';
 import type { DeploymentRoute } from '../selector/deployment-route.js';
+import type { InBandLoad } from '../telemetry/in-band/in-band-load.js';
 import type { OwnLoad } from '../telemetry/own-load.js';
 import type { DeploymentTopology } from '../topology/topology.js';
 
@@ -25,6 +26,7 @@ export class DeploymentRuntime {
     metrics: Metrics,
     upstreams: ReadonlyMap<string, RegionUpstream>,
     ownLoad: OwnLoad,
+    inBand: InBandLoad | null = null,
   ) {
     this.name = topology.name;
     this.topology = topology;
@@ -33,8 +35,13 @@ export class DeploymentRuntime {
       this.statsByRegion.set(region, metrics.requests.route(topology.name, region));
       const upstream = upstreams.get(region);
       if (upstream === undefined) throw new Error(`no upstream for servable region ${region}`);
-      // Every deployment of a model shares the model's load cell for the region.
-      this.targets.set(region, { region, upstream, load: ownLoad.cell(topology.model, region) });
+      // Every deployment of a model shares the model's load cell (and in-band slot) for the region.
+      this.targets.set(region, {
+        region,
+        upstream,
+        load: ownLoad.cell(topology.model, region),
+        inBand: inBand?.slot(topology.model, region) ?? null,
+      });
     }
   }
 

@@ -13,8 +13,12 @@ import { DataPlane } from '../proxy/data-plane.js';
 import { Backend, type RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import { redactUrl } from '../net/redact-url.js';
 import { Resilience } from '../resilience/resilience.js';
+import type { PolledSourceName } from '../telemetry/combine.js';
+import { InBandLoad } from '../telemetry/in-band/in-band-load.js';
 import { OWN_LOAD_SAMPLE_MS, OwnLoad } from '../telemetry/own-load.js';
+import type { PollLoop, PollLoopOptions } from '../telemetry/poll-loop.js';
 import { TelemetryPoller } from '../telemetry/poller.js';
+import { PrometheusPoller } from '../telemetry/prometheus/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
 import { buildTopology, type Topology } from '../topology/topology.js';
 import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
@@ -60,7 +64,10 @@ export class Router {
   readonly history: RoutingHistory;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly poller: TelemetryPoller;
+  /** The polled sources (the JSON report, Prometheus), each on its own interval. */
+  private readonly pollers: readonly PollLoop[];
+  /** The in-band source's slots; null when telemetry.inBand is off. */
+  private readonly inBand: InBandLoad | null;
   private readonly dataPlane: DataPlane;
   private readonly dataServer: Server;
   private readonly adminServer: Server;
@@ -70,8 +77,8 @@ export class Router {
   private draining = false;
   private stopping: Promise<void> | null = null;
   private replanPending = false;
-  /** telemetry.url as /capacity shows it: credentials redacted. */
-  private readonly telemetryUrlShown: string;
+  /** The polled sources' URLs as /capacity shows them: credentials redacted. */
+  private readonly sourceUrlsShown: Readonly<Record<PolledSourceName, string | null>>;
 
   constructor(opts: RouterOptions) {
     const { config, logger } = opts;
@@ -80,8 +87,21 @@ export class Router {
     this.now = opts.now ?? Date.now;
     const random = opts.random ?? Math.random;
     this.topology = buildTopology(config);
-    this.telemetryUrlShown = redactUrl(config.telemetry.url);
-    this.store = new TelemetryStore(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
+    const telemetry = config.telemetry;
+    this.sourceUrlsShown = {
+      json: telemetry.url === null ? null : redactUrl(telemetry.url),
+      prometheus: telemetry.prometheus === null ? null : redactUrl(telemetry.prometheus.url),
+    };
+    const polled: PolledSourceName[] = [];
+    if (telemetry.url !== null) polled.push('json');
+    if (telemetry.prometheus !== null) polled.push('prometheus');
+    this.store = new TelemetryStore(
+      new Set(this.topology.regions),
+      new Set(config.deployments.map((d) => d.model)),
+      polled,
+      telemetry.inBand,
+    );
+    this.inBand = telemetry.inBand ? new InBandLoad() : null;
 
     const upstreams = new Map<string, RegionUpstream>();
     for (const [region, backends] of this.topology.backendsByRegion) {
@@ -98,7 +118,10 @@ export class Router {
     // as the report can stand in for its region.
     this.ownLoad = new OwnLoad(Math.max(config.telemetry.staleAfterMs, config.telemetry.estimateMaxAgeMs));
     this.deployments = new Map(
-      this.topology.deployments.map((d) => [d.name, new DeploymentRuntime(d, this.metrics, upstreams, this.ownLoad)]),
+      this.topology.deployments.map((d) => [
+        d.name,
+        new DeploymentRuntime(d, this.metrics, upstreams, this.ownLoad, this.inBand),
+      ]),
     );
 
     this.resilience = new Resilience({
@@ -118,21 +141,27 @@ export class Router {
       metrics: this.metrics,
       logger,
       resilience: this.resilience,
+      inBand: this.inBand,
     });
     this.state.rebuild(this.now());
     this.history = new RoutingHistory(this.deployments.values(), this.now());
 
-    this.poller = new TelemetryPoller({
-      url: config.telemetry.url,
-      intervalMs: config.telemetry.intervalMs,
-      timeoutMs: config.telemetry.timeoutMs,
-      maxBodyBytes: config.telemetry.maxBodyBytes,
+    const pollOptions: PollLoopOptions = {
+      intervalMs: telemetry.intervalMs,
+      timeoutMs: telemetry.timeoutMs,
+      maxBodyBytes: telemetry.maxBodyBytes,
       store: this.store,
       metrics: this.metrics,
       logger,
       now: this.now,
       onPolled: () => this.replan(),
-    });
+    };
+    const pollers: PollLoop[] = [];
+    if (telemetry.url !== null) pollers.push(new TelemetryPoller({ ...pollOptions, url: telemetry.url }));
+    if (telemetry.prometheus !== null) {
+      pollers.push(new PrometheusPoller({ ...pollOptions, prometheus: telemetry.prometheus }));
+    }
+    this.pollers = pollers;
 
     this.dataPlane = new DataPlane({
       deployments: this.deployments,
@@ -152,6 +181,7 @@ export class Router {
       },
       maxInFlight: config.shedding.maxInFlight,
       isDraining: () => this.draining,
+      askLoadMetrics: telemetry.inBand,
     });
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
     // Without this listener Node answers 100 Continue before the handler sees the request.
@@ -197,8 +227,9 @@ export class Router {
       config: this.config,
       nowMs: this.now(),
       plannedAtMs: this.state.plannedAtMs,
-      telemetryUrl: this.telemetryUrlShown,
+      sourceUrls: this.sourceUrlsShown,
       sourceStatus: this.state.sourceStatus,
+      sourceStatuses: this.state.sourceStatuses,
       store: this.store,
       deployments: this.deployments.values(),
       upstreams: this.upstreams,
@@ -213,7 +244,7 @@ export class Router {
     lifecycle.info({ listener: 'data', host: data.address, port: data.port }, 'listening');
     const admin = await listen(this.adminServer, this.config.admin.host, this.config.admin.port);
     lifecycle.info({ listener: 'admin', host: admin.address, port: admin.port }, 'listening');
-    this.poller.start();
+    for (const poller of this.pollers) poller.start();
     const tickMs = Math.min(MAX_TICK_MS, this.config.telemetry.intervalMs);
     this.tick = setInterval(() => this.replan(), tickMs);
     this.sampler = setInterval(() => this.ownLoad.sample(this.now()), OWN_LOAD_SAMPLE_MS);
@@ -255,7 +286,7 @@ export class Router {
     this.dataServer.closeAllConnections();
     await closed;
     this.dataPlane.close();
-    await this.poller.stop();
+    await Promise.all(this.pollers.map((p) => p.stop()));
     await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
     await new Promise<void>((resolve) => {
       this.adminServer.close(() => resolve());
