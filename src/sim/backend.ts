@@ -5,6 +5,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { backgroundLoad, type LoadFn } from './background.js';
 import { Exchange, type Outcome, type ServeConfig } from './exchange.js';
 import { closeNow, listenLocal, SIM_HOST } from './listen.js';
+import {
+  ORCA_RESPONSE_HEADER,
+  type OrcaFormat,
+  orcaFormatOf,
+  orcaHeaderValue,
+  sendVllmMetrics,
+} from './load-report.js';
 import { nonNegative, type ResolvedRegionOptions } from './options.js';
 import { sendError, sendJson } from './replies.js';
 import type { SimBehaviour, SimRegion, SimRegionStats, SimRequestRecord } from './types.js';
@@ -14,6 +21,8 @@ const AZURE_PREFIX = '/openai/deployments/';
 const AZURE_SUFFIX = '/chat/completions';
 
 export interface BackendShared {
+  /** Every model the fleet serves: each is reported on /metrics. */
+  readonly models: readonly string[];
   readonly defaultTokens: number;
   readonly responseBytes: number | null;
   readonly now: () => number;
@@ -149,6 +158,7 @@ export class SimBackend implements SimRegion, ServeConfig {
     if (path === OPENAI_PATH) return this.acceptChat(req, res, null);
     const deployment = azureDeployment(path);
     if (deployment !== null) return this.acceptChat(req, res, deployment);
+    if (path === '/metrics' && req.method === 'GET') return sendVllmMetrics(res, this.shared.models, this.load());
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, JSON.stringify({ status: 'ok', region: this.name }), this.regionHeader);
     }
@@ -187,7 +197,9 @@ export class SimBackend implements SimRegion, ServeConfig {
     if (this.failStatus !== null && (this.failModel === null || this.failModel === model)) {
       return this.injectFailure(res, this.failStatus, model);
     }
+    const orca = orcaFormatOf(req);
     if (this.inFlightCount + this.loadFn() >= this.capacityValue) {
+      if (orca !== null) res.setHeader(ORCA_RESPONSE_HEADER, this.orcaValue(orca));
       this.stats.rejected429++;
       sendError(res, 429, 'rate_limited', `region ${this.name} is at capacity (${this.capacityValue})`, {
         ...this.regionHeader,
@@ -204,9 +216,20 @@ export class SimBackend implements SimRegion, ServeConfig {
       model,
       promptTokens: Math.ceil(body.length / 4),
       tokens: requestedTokens(fields, this.shared.defaultTokens),
+      orca,
     });
     if (fields.stream === true) exchange.stream();
     else exchange.complete();
+  }
+
+  /** What vLLM reports about its load: running requests (other tenants' included) against capacity. */
+  private load(): { running: number; capacity: number } {
+    return { running: this.inFlightCount + this.loadFn(), capacity: this.capacityValue };
+  }
+
+  /** ORCA endpoint-load-metrics as of now (exchanges ask when they write their head). */
+  orcaValue(format: OrcaFormat): string {
+    return orcaHeaderValue(format, this.load());
   }
 
   private injectFailure(res: ServerResponse, status: number, model: string): void {

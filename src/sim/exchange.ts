@@ -8,6 +8,8 @@ export type Outcome = 'served' | 'aborted';
 
 /** Per-backend settings every exchange reads; one object per backend, never per request. */
 export interface ServeConfig {
+  /** ORCA endpoint-load-metrics as of the moment the head is written. */
+  orcaValue(format: 'text' | 'json'): string;
   readonly ttftMs: number;
   readonly perTokenMs: number;
   readonly responseBytes: number | null;
@@ -39,6 +41,7 @@ export class Exchange {
   }
 
   stream(): void {
+    this.reportLoad();
     this.res.writeHead(200, this.cfg.streamHeaders);
     // Clients must see the status at once, before the first token exists.
     this.res.flushHeaders();
@@ -53,6 +56,7 @@ export class Exchange {
 
   sendCompletion(): void {
     this.timer = null;
+    this.reportLoad();
     sendJson(this.res, 200, completionBody(this.f, this.cfg.responseBytes), this.cfg.regionHeader);
     this.settle('served');
   }
@@ -71,6 +75,13 @@ export class Exchange {
     }
     res.end(SSE_DONE);
     this.settle('served');
+  }
+
+  /** Load metrics go with the head, measured when it is written (as vLLM does). */
+  private reportLoad(): void {
+    const format = this.f.orca;
+    if (format !== undefined && format !== null)
+      this.res.setHeader('endpoint-load-metrics', this.cfg.orcaValue(format));
   }
 
   private watchClient(): void {
