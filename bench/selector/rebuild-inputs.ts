@@ -7,7 +7,7 @@ import type { PlannerInput } from '../../src/planner/types.js';
 import { plannerSettingsOf } from '../../src/router/route-state.js';
 import type { RouteTarget } from '../../src/selector/deployment-route.js';
 import { LoadCell } from '../../src/telemetry/own-load.js';
-import type { CapacityReport } from '../../src/telemetry/report.js';
+import { type CombinedReport, singleSourceReport } from '../../src/telemetry/combine.js';
 import type { TelemetryView } from '../../src/telemetry/store.js';
 import { buildTopology, type DeploymentTopology } from '../../src/topology/topology.js';
 import { prng } from './random.js';
@@ -42,17 +42,20 @@ export function rebuildCase(n: number, missingFraction: number, seed: number): R
   if (deployment === undefined) throw new Error('no deployment in the bench topology');
 
   const rnd = prng(seed);
-  const reports = new Map<string, CapacityReport>();
+  const reports = new Map<string, CombinedReport>();
   for (const region of regions) {
     if (rnd() < missingFraction) continue;
     const capacity = 100;
-    reports.set(region, {
+    reports.set(
       region,
-      model: MODEL,
-      capacity,
-      inUse: Math.floor(rnd() * 90),
-      atMs: NOW - 100 - Math.floor(rnd() * 400),
-    });
+      singleSourceReport({
+        region,
+        model: MODEL,
+        capacity,
+        inUse: Math.floor(rnd() * 90),
+        atMs: NOW - 100 - Math.floor(rnd() * 400),
+      }),
+    );
   }
   const telemetry: TelemetryView = {
     report: (model, region) => (model === MODEL ? reports.get(region) : undefined),

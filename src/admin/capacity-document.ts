@@ -2,6 +2,7 @@
 // the tests read. One definition, so a field added here is a field the compiler makes
 // every producer fill.
 import type { EstimateSource, PickRule, RegionState, Rejection, RoutingMode } from '../planner/types.js';
+import type { SourceName } from '../telemetry/combine.js';
 import type { SourceStatus } from '../telemetry/store.js';
 
 export interface CapacityBackend {
@@ -11,13 +12,33 @@ export interface CapacityBackend {
   readonly ejectedUntil: string | null;
 }
 
+/** One source's newest reading for a region, as it stood when the document was made. */
+export interface CapacityRegionSource {
+  readonly source: SourceName;
+  readonly ageMs: number;
+  /** Within telemetry.staleAfterMs. */
+  readonly fresh: boolean;
+  /** This source's capacity; null when it gives none (ORCA, a rate limit without its limit). */
+  readonly capacity: number | null;
+  /** This source's absolute in-use figure; null for the in-band source, which measures a fraction. */
+  readonly inUse: number | null;
+  /** The in-band source's fraction of the capacity in use; null for the others. */
+  readonly utilisation: number | null;
+}
+
 export interface CapacityRegion {
   readonly region: string;
   readonly share: number;
   readonly fresh: boolean;
   readonly ageMs: number | null;
+  /** The combined figures (docs/telemetry.md, "Combining the sources"). */
   readonly capacity: number | null;
   readonly inUse: number | null;
+  /** The source whose capacity the estimate used, and the one whose measurement gave inUse and ageMs. */
+  readonly capacitySource: SourceName | null;
+  readonly inUseSource: SourceName | null;
+  /** Every source standing behind the estimate: each one's newest reading, newest first. */
+  readonly sources: readonly CapacityRegionSource[];
   readonly ownInFlight: number;
   readonly ownAtReport: number | null;
   readonly othersLoad: number | null;
@@ -47,8 +68,27 @@ export interface CapacityDeployment {
   readonly regions: readonly CapacityRegion[];
 }
 
+/** One configured source: a polled one (json, prometheus) or the in-band load headers. */
+export interface CapacitySource {
+  readonly source: SourceName;
+  /** Where it is polled (credentials redacted); null for in-band. */
+  readonly url: string | null;
+  readonly status: SourceStatus;
+  /** Polled: the last successful poll; in-band: the newest reading. */
+  readonly lastSuccessAt: string | null;
+  readonly ageMs: number | null;
+  readonly lastError: string | null;
+  /** Polled sources: polls and failed polls; null for in-band. */
+  readonly polls: number | null;
+  readonly failures: number | null;
+  /** In-band: readings taken in so far; null for polled sources. */
+  readonly readings: number | null;
+}
+
+/** All sources together (status stale: none delivered within staleAfterMs), then each one. */
 export interface CapacityTelemetry {
-  readonly url: string;
+  /** The JSON report's URL (credentials redacted); null when there is none. */
+  readonly url: string | null;
   readonly status: SourceStatus;
   readonly lastSuccessAt: string | null;
   readonly lastAttemptAt: string | null;
@@ -56,6 +96,7 @@ export interface CapacityTelemetry {
   readonly lastError: string | null;
   readonly polls: number;
   readonly failures: number;
+  readonly sources: readonly CapacitySource[];
 }
 
 export interface CapacityResilience {

@@ -3,16 +3,20 @@
 // is out).
 import type { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import type { RegionUpstream } from '../proxy/upstream.js';
-import type { SourceStatus, TelemetryStore } from '../telemetry/store.js';
+import type { PolledSourceName, SourceName, SourceReading } from '../telemetry/combine.js';
+import { sourceStatusOf, type SourceStatus, type TelemetryStore } from '../telemetry/store.js';
 import type { Resilience } from '../resilience/resilience.js';
 import type { Config } from '../config/types.js';
-import type { CapacityDocument } from './capacity-document.js';
+import type { CapacityDocument, CapacityRegionSource, CapacitySource } from './capacity-document.js';
 
 export interface CapacityViewInput {
   readonly nowMs: number;
   readonly plannedAtMs: number;
-  readonly telemetryUrl: string;
+  /** The polled sources' URLs as shown (credentials redacted); null when not configured. */
+  readonly sourceUrls: Readonly<Record<PolledSourceName, string | null>>;
+  /** All sources together, and each one, as of the last re-plan. */
   readonly sourceStatus: SourceStatus;
+  readonly sourceStatuses: ReadonlyMap<SourceName, SourceStatus>;
   readonly store: TelemetryStore;
   readonly deployments: Iterable<DeploymentRuntime>;
   readonly upstreams: ReadonlyMap<string, RegionUpstream>;
@@ -23,13 +27,65 @@ export interface CapacityViewInput {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+function sourcesOf(input: CapacityViewInput): CapacitySource[] {
+  const { store, nowMs } = input;
+  const staleAfterMs = input.config.telemetry.staleAfterMs;
+  const out: CapacitySource[] = store.polled.map((name) => {
+    const s = store.stateOf(name);
+    return {
+      source: name,
+      url: input.sourceUrls[name],
+      status: input.sourceStatuses.get(name) ?? sourceStatusOf(s, nowMs, staleAfterMs),
+      lastSuccessAt: iso(s.lastSuccessAtMs),
+      ageMs: s.lastSuccessAtMs === null ? null : nowMs - s.lastSuccessAtMs,
+      lastError: s.lastError,
+      polls: s.polls,
+      failures: s.failures,
+      readings: null,
+    };
+  });
+  const inBand = store.inBand;
+  if (inBand !== null) {
+    out.push({
+      source: 'in-band',
+      url: null,
+      status: input.sourceStatuses.get('in-band') ?? 'stale',
+      lastSuccessAt: iso(inBand.lastAtMs),
+      ageMs: inBand.lastAtMs === null ? null : nowMs - inBand.lastAtMs,
+      lastError: null,
+      polls: null,
+      failures: null,
+      readings: inBand.readings,
+    });
+  }
+  return out;
+}
+
+function regionSources(
+  readings: readonly SourceReading[],
+  nowMs: number,
+  staleAfterMs: number,
+): CapacityRegionSource[] {
+  return readings.map((r) => {
+    const ageMs = Math.max(0, nowMs - r.atMs);
+    return {
+      source: r.source,
+      ageMs,
+      fresh: ageMs <= staleAfterMs,
+      capacity: r.capacity,
+      inUse: r.inUse,
+      utilisation: r.utilisation,
+    };
+  });
+}
+
 export function renderCapacity(input: CapacityViewInput): CapacityDocument {
   const source = input.store.source;
   return {
     generatedAt: new Date(input.nowMs).toISOString(),
     plannedAt: new Date(input.plannedAtMs).toISOString(),
     telemetry: {
-      url: input.telemetryUrl,
+      url: input.sourceUrls.json,
       status: input.sourceStatus,
       lastSuccessAt: iso(source.lastSuccessAtMs),
       lastAttemptAt: iso(source.lastAttemptAtMs),
@@ -37,6 +93,7 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
       lastError: source.lastError,
       polls: source.polls,
       failures: source.failures,
+      sources: sourcesOf(input),
     },
     resilience: {
       requestsInFlight: input.requestsInFlight,
@@ -73,6 +130,9 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
           ageMs: r.ageMs,
           capacity: r.capacity,
           inUse: r.inUse,
+          capacitySource: r.capacitySource,
+          inUseSource: r.inUseSource,
+          sources: regionSources(r.sources, input.nowMs, input.config.telemetry.staleAfterMs),
           ownInFlight: r.ownInFlight,
           ownAtReport: r.ownAtReport,
           othersLoad: r.othersLoad,

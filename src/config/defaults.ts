@@ -1,11 +1,13 @@
-// Values used for every optional key the config leaves out. telemetry.url and the
-// topology (zones, backends, deployments) have no default: they describe the fleet.
+// Values used for every optional key the config leaves out. The telemetry sources
+// (url, prometheus) and the topology (zones, backends, deployments) have no default:
+// they describe the fleet.
 
 import type {
   AdminConfig,
   ConservativeConfig,
   CooldownConfig,
   OutlierConfig,
+  PrometheusSourceConfig,
   RetryConfig,
   RoutingConfig,
   SheddingConfig,
@@ -23,6 +25,10 @@ export const DEFAULT_LISTEN: ListenConfig = Object.freeze({ host: '127.0.0.1', p
 export const DEFAULT_ADMIN: AdminConfig = Object.freeze({ host: '127.0.0.1', port: 8081, token: null });
 
 export const DEFAULT_TELEMETRY: Omit<TelemetryConfig, 'url'> = Object.freeze({
+  prometheus: null,
+  // Load headers cost a scan of the answer's header names; they are the only signal
+  // that keeps flowing while every polled source is down.
+  inBand: true,
   intervalMs: 500,
   timeoutMs: 1000,
   staleAfterMs: 3000,
@@ -31,6 +37,12 @@ export const DEFAULT_TELEMETRY: Omit<TelemetryConfig, 'url'> = Object.freeze({
   // About 10,000 reports. Parsing costs the event loop ~20-30 ms per MiB, which every
   // request in flight waits for; raise it only for a fleet that needs more.
   maxBodyBytes: 1024 * 1024,
+});
+
+// Where vLLM, SGLang and most exporters put them once a scrape config adds the region.
+export const DEFAULT_PROMETHEUS_LABELS: Pick<PrometheusSourceConfig, 'regionLabel' | 'modelLabel'> = Object.freeze({
+  regionLabel: 'region',
+  modelLabel: 'model',
 });
 
 export const DEFAULT_CONSERVATIVE: ConservativeConfig = Object.freeze({ maxShareFactor: 1.5, passiveCapacity: true });

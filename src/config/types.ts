@@ -54,8 +54,35 @@ export interface DeploymentConfig {
   readonly region: string | null;
 }
 
-export interface TelemetryConfig {
+/**
+ * A Prometheus-compatible HTTP API as a load source: two instant queries per interval,
+ * each answering one sample per (region, model), told apart by two labels.
+ */
+export interface PrometheusSourceConfig {
+  /** Base URL of the HTTP API (scheme, host, port, and a path prefix if any); queries go to {url}/api/v1/query. */
   readonly url: string;
+  /** PromQL whose samples are each region's capacity for a model. */
+  readonly capacityQuery: string;
+  /** PromQL whose samples are each region's load for a model, in the capacity's unit. */
+  readonly inUseQuery: string;
+  /** The sample label that names the region. */
+  readonly regionLabel: string;
+  /** The sample label that names the model. */
+  readonly modelLabel: string;
+}
+
+export interface TelemetryConfig {
+  /** The JSON capacity report, polled with GET; null when another source feeds the router. */
+  readonly url: string | null;
+  /** Prometheus as a load source; null when not used. */
+  readonly prometheus: PrometheusSourceConfig | null;
+  /**
+   * Read load headers on backend answers (rate limits, ORCA endpoint-load-metrics) and
+   * ask backends for ORCA; they refine a region's figures between polls and keep them
+   * alive while the other sources are stale.
+   */
+  readonly inBand: boolean;
+  /** How often the polled sources (url, prometheus) are polled. */
   readonly intervalMs: number;
   /** A poll that has not answered by then is abandoned and counted as failed. */
   readonly timeoutMs: number;

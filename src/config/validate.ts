@@ -57,6 +57,12 @@ import {
 import { readBackends, readDeployments, readZones } from './validate-topology.js';
 import { bearerToken, type Environment } from './env-text.js';
 import { checkRenamedDeployments } from './validate-backend-settings.js';
+import {
+  SOURCES_EXPECTED,
+  checkTelemetrySources,
+  prometheusPlaceholder,
+  readPrometheus,
+} from './validate-telemetry-sources.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
@@ -90,7 +96,9 @@ function adminSchema(env: Environment): Schema<AdminConfig> {
 }
 
 const TELEMETRY: Schema<TelemetryConfig> = {
-  url: { check: httpUrl },
+  url: { check: httpUrl, fallback: null },
+  prometheus: { check: prometheusPlaceholder, fallback: null },
+  inBand: { check: boolean, fallback: DEFAULT_TELEMETRY.inBand },
   intervalMs: { check: durationMs, fallback: DEFAULT_TELEMETRY.intervalMs },
   timeoutMs: { check: durationMs, fallback: DEFAULT_TELEMETRY.timeoutMs },
   staleAfterMs: { check: durationMs, fallback: DEFAULT_TELEMETRY.staleAfterMs },
@@ -289,15 +297,14 @@ function readConfig(problems: Problems, root: Mapping, env: Environment, baseDir
       deploymentNamesIn(root),
     );
   }
-  const telemetry = readSection(problems, root, 'telemetry', TELEMETRY);
-  if (telemetry !== undefined) checkTelemetryTiming(problems, telemetry);
+  const telemetry = readTelemetry(problems, root);
   return complete<Config>({
     listen: listen?.whole,
     admin: admin?.whole,
     zones: zones && Object.fromEntries(zones.regionsOf),
     backends: backends?.list,
     deployments,
-    telemetry: telemetry?.whole,
+    telemetry,
     conservative: readSection(problems, root, 'conservative', CONSERVATIVE)?.whole,
     limits: readSection(problems, root, 'limits', LIMITS)?.whole,
     upstream: readSection(problems, root, 'upstream', UPSTREAM)?.whole,
@@ -365,6 +372,21 @@ function checkListenersDiffer(problems: Problems, listen: Section<ListenConfig>,
     `${host}:${port} is also the ${peer} address`,
     'listen and admin need different ports, or port 0 for any free port',
   );
+}
+
+function readTelemetry(problems: Problems, root: Mapping): TelemetryConfig | undefined {
+  const raw = root.entries.get('telemetry');
+  if (raw === undefined) {
+    problems.add('telemetry', 'missing', `required: a mapping with ${SOURCES_EXPECTED}`);
+    return undefined;
+  }
+  const section = readSection(problems, root, 'telemetry', TELEMETRY);
+  if (section === undefined) return undefined;
+  checkTelemetryTiming(problems, section);
+  checkTelemetrySources(problems, section.given, section.values.inBand);
+  const prometheus = readPrometheus(problems, raw);
+  if (section.whole === undefined || prometheus === undefined) return undefined;
+  return { ...section.whole, prometheus };
 }
 
 function checkTelemetryTiming(problems: Problems, { values, given }: Section<TelemetryConfig>): void {

@@ -40,40 +40,56 @@ export class Metrics {
 
   readonly pollFailures = new Counter({
     name: 'switchyard_telemetry_poll_failures_total',
-    help: 'Telemetry polls that failed (connection, timeout, HTTP status, malformed body), by reason.',
-    labelNames: ['reason'] as const,
+    help: 'Telemetry polls that failed (connection, timeout, HTTP status, malformed body), by polled source (json, prometheus) and reason.',
+    labelNames: ['source', 'reason'] as const,
     registers: [this.registry],
   });
 
   readonly polls = new Counter({
     name: 'switchyard_telemetry_polls_total',
-    help: 'Telemetry polls attempted.',
+    help: 'Telemetry polls attempted, by polled source (json, prometheus).',
+    labelNames: ['source'] as const,
     registers: [this.registry],
   });
 
   readonly reportsRejected = new Counter({
     name: 'switchyard_telemetry_reports_rejected_total',
-    help: 'Telemetry reports dropped because a field was missing or invalid, by field.',
-    labelNames: ['reason'] as const,
+    help: 'Telemetry reports (JSON reports, Prometheus samples) dropped because a field was missing or invalid, by source and field.',
+    labelNames: ['source', 'reason'] as const,
     registers: [this.registry],
   });
 
   readonly reportsIgnored = new Counter({
     name: 'switchyard_telemetry_reports_ignored_total',
-    help: 'Telemetry reports for regions or models the config does not know.',
+    help: 'Telemetry reports for regions or models the config does not know, by source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inBandHeaders = new Counter({
+    name: 'switchyard_telemetry_inband_headers_total',
+    help: 'Backend answers carrying load headers (rate limits, ORCA endpoint-load-metrics), by region and result (read, unreadable).',
+    labelNames: ['region', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sourceHealth = new Gauge({
+    name: 'switchyard_telemetry_source_health',
+    help: 'Each configured telemetry source (json, prometheus, in-band): 1 for its current status (ok, error, stale).',
+    labelNames: ['source', 'status'] as const,
     registers: [this.registry],
   });
 
   readonly telemetryAge = new Gauge({
     name: 'switchyard_telemetry_age_seconds',
-    help: 'Age of the newest report per region and model, at scrape time.',
+    help: 'Age of the newest reading of any source per region and model, at scrape time.',
     labelNames: ['region', 'model'] as const,
     registers: [this.registry],
   });
 
   readonly sourceUp = new Gauge({
     name: 'switchyard_telemetry_source_status',
-    help: 'Telemetry source status: 1 for the current one of ok, error, stale.',
+    help: 'All telemetry sources together: 1 for the current one of ok, error, stale (stale: no source delivered within staleAfterMs).',
     labelNames: ['status'] as const,
     registers: [this.registry],
   });

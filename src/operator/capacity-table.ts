@@ -56,9 +56,11 @@ function headroom(r: CapacityRegionView): string {
 }
 
 function telemetry(r: CapacityRegionView, c: boolean): string {
-  if (r.fresh === true) return `fresh ${formatDuration(r.ageMs)}`;
+  // Which source measured the figures, when the router says (a JSON report alone needs no note).
+  const by = typeof r.inUseSource === 'string' && r.inUseSource !== 'json' ? ` ${r.inUseSource}` : '';
+  if (r.fresh === true) return `fresh ${formatDuration(r.ageMs)}${by}`;
   if (r.ageMs === null || r.ageMs === undefined) return yellow(c)('no data');
-  return yellow(c)(`stale ${formatDuration(r.ageMs)}`);
+  return yellow(c)(`stale ${formatDuration(r.ageMs)}${by}`);
 }
 
 function state(r: CapacityRegionView, nowMs: number, c: boolean): string {

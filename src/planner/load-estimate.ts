@@ -1,5 +1,6 @@
-// A region's load as the router estimates it now, for one model: the newest report,
-// corrected by the router's own requests, with the other clients' part smoothed over
+// A region's load as the router estimates it now, for one model: the newest report
+// (whichever source measured it last, see telemetry/combine.ts), corrected by the
+// router's own requests at that measurement's `at`, with the other clients' part smoothed over
 // time. Pure: the previous estimate and `now` are passed in.
 //
 // Why this shape: a sidecar's own requests are part of the `inUse` it reads, so a
@@ -9,7 +10,7 @@
 // room left for this router is capacity minus that. Shares that follow this room do
 // not feed back into themselves (with one router), and the time smoothing damps the
 // loop that several independent routers still form through each other's load.
-import type { CapacityReport } from '../telemetry/report.js';
+import type { CombinedReport } from '../telemetry/combine.js';
 import type { LoadCell } from '../telemetry/own-load.js';
 
 export interface LoadSettings {
@@ -20,7 +21,8 @@ export interface LoadSettings {
 }
 
 export interface RegionLoad {
-  readonly report: CapacityReport | undefined;
+  /** The combined report (every source's newest reading behind it). */
+  readonly report: CombinedReport | undefined;
   /** This router's requests in flight there now. */
   readonly ownInFlight: number;
   /** The same in telemetry units (ownInFlight x loadPerRequest). */
@@ -43,7 +45,7 @@ export interface SmoothingState {
 }
 
 export function estimateLoad(
-  report: CapacityReport | undefined,
+  report: CombinedReport | undefined,
   cell: LoadCell | null,
   previous: SmoothingState | undefined,
   settings: LoadSettings,

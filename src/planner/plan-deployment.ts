@@ -123,7 +123,7 @@ function decideMode(
     const why =
       source.lastSuccessAtMs === null
         ? 'no telemetry received yet'
-        : `telemetry stale: no successful poll for ${fmtSeconds(nowMs - source.lastSuccessAtMs)} (staleAfterMs ${input.settings.staleAfterMs})`;
+        : `telemetry stale: no source has delivered for ${fmtSeconds(nowMs - source.lastSuccessAtMs)} (staleAfterMs ${input.settings.staleAfterMs})`;
     return { mode: 'conservative', reason: why + lastError };
   }
   const cov = coverage.toFixed(2);
@@ -251,6 +251,9 @@ function regionPlan(o: Observed, share: number): RegionPlan {
     ageMs: o.ageMs,
     capacity: o.load.report?.capacity ?? null,
     inUse: o.load.report?.inUse ?? null,
+    capacitySource: o.load.report?.capacitySource ?? null,
+    inUseSource: o.load.report?.inUseSource ?? null,
+    sources: o.load.report?.sources ?? [],
     ownInFlight: o.load.ownInFlight,
     ownAtReport: o.load.ownAtReport,
     othersLoad: o.load.othersLoad,

@@ -1,6 +1,7 @@
 // What the planner takes and what it produces. Plain data: the planner is a pure
 // function from these inputs (and `now`) to a plan.
 import type { DeploymentType, RoutingPolicy } from '../config/types.js';
+import type { SourceName, SourceReading } from '../telemetry/combine.js';
 import type { SourceStatus, TelemetryView } from '../telemetry/store.js';
 import type { RegionLoad } from './load-estimate.js';
 
@@ -74,9 +75,14 @@ export interface RegionPlan {
   readonly fresh: boolean;
   /** Age of the newest report, null when there has never been one. */
   readonly ageMs: number | null;
-  /** The newest report's figures, as reported. */
+  /** The newest report's figures, as combined from the sources (telemetry/combine.ts). */
   readonly capacity: number | null;
   readonly inUse: number | null;
+  /** Which source the capacity came from, and which one measured inUse (and `at`); null without a report. */
+  readonly capacitySource: SourceName | null;
+  readonly inUseSource: SourceName | null;
+  /** Every source's newest reading for the region, newest first (empty without a report). */
+  readonly sources: readonly SourceReading[];
   /** This router's requests in flight there now, and its load when the report was measured. */
   readonly ownInFlight: number;
   readonly ownAtReport: number | null;

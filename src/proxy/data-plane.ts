@@ -31,6 +31,8 @@ export interface DataPlaneOptions {
   readonly maxInFlight: number;
   /** Set while the router drains: new requests get 503 ShuttingDown. */
   readonly isDraining: () => boolean;
+  /** telemetry.inBand: ask backends for ORCA load metrics on every answer. */
+  readonly askLoadMetrics: boolean;
 }
 
 // Marks a response whose client sent Expect: 100-continue and has not been told to
@@ -217,6 +219,7 @@ export class DataPlane {
         req.rawHeaders,
         req.socket.remoteAddress ?? '',
         hasBody ? result.body.length : null,
+        this.opts.askLoadMetrics,
       );
       const call = new ProxyCall(
         this.env,

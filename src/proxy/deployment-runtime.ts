@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RouteCounters } from '../metrics/request-series.js';
 import type { RegionTarget, RegionUpstream } from './upstream.js';
 import type { DeploymentRoute } from '../selector/deployment-route.js';
+import type { InBandLoad } from '../telemetry/in-band/in-band-load.js';
 import type { OwnLoad } from '../telemetry/own-load.js';
 import type { DeploymentTopology } from '../topology/topology.js';
 
@@ -26,11 +27,12 @@ export class DeploymentRuntime {
     private readonly metrics: Metrics,
     upstreams: ReadonlyMap<string, RegionUpstream>,
     ownLoad: OwnLoad,
+    inBand: InBandLoad | null = null,
   ) {
     this.name = topology.name;
     this.topology = topology;
     this.ownAnswers = metrics.requests.route(topology.name, NO_REGION);
-    this.reconfigure(topology, upstreams, ownLoad);
+    this.reconfigure(topology, upstreams, ownLoad, inBand);
   }
 
   /**
@@ -38,7 +40,12 @@ export class DeploymentRuntime {
    * runtime object stays, so a request in flight retries on the new route; the caller
    * rebuilds the route before anything else runs.
    */
-  reconfigure(topology: DeploymentTopology, upstreams: ReadonlyMap<string, RegionUpstream>, ownLoad: OwnLoad): void {
+  reconfigure(
+    topology: DeploymentTopology,
+    upstreams: ReadonlyMap<string, RegionUpstream>,
+    ownLoad: OwnLoad,
+    inBand: InBandLoad | null,
+  ): void {
     this.topology = topology;
     const targets = new Map<string, RegionTarget>();
     for (const region of topology.servable) {
@@ -46,8 +53,13 @@ export class DeploymentRuntime {
         this.statsByRegion.set(region, this.metrics.requests.route(topology.name, region));
       const upstream = upstreams.get(region);
       if (upstream === undefined) throw new Error(`no upstream for servable region ${region}`);
-      // Every deployment of a model shares the model's load cell for the region.
-      targets.set(region, { region, upstream, load: ownLoad.cell(topology.model, region) });
+      // Every deployment of a model shares the model's load cell (and in-band slot) for the region.
+      targets.set(region, {
+        region,
+        upstream,
+        load: ownLoad.cell(topology.model, region),
+        inBand: inBand?.slot(topology.model, region) ?? null,
+      });
     }
     this.targets = targets;
   }

@@ -28,6 +28,10 @@
 //   any live     client closed, or stopped reading            aborting   (backoff: done 499 at once)
 //   aborting     error or complete                            done       499
 //
+// Whatever the phase, an answer's load headers (rate limits, ORCA) are read into the
+// region's in-band slot when its headers arrive; that records numbers and changes no
+// phase.
+//
 // An attempt (one dispatch to one backend) ends with exactly one onComplete or onError
 // from undici, whatever the request's phase; its books (backend and load counts, the
 // retry token it ran on, the outcome for resilience) are closed there and only there.
@@ -44,6 +48,7 @@ import type { DeploymentRuntime } from './deployment-runtime.js';
 import { echoTarget } from './echo.js';
 import { type RouterErrorCode, sendError } from './errors.js';
 import { clientResponseHeaders } from './headers.js';
+import { readLoadHeaders } from '../telemetry/in-band/load-headers.js';
 import { MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
 import type { Backend, RegionTarget } from './upstream.js';
 
@@ -245,6 +250,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true;
     this.status = statusCode;
+    const slot = (this.target as RegionTarget).inBand;
+    if (slot !== null) readLoadHeaders(rawHeaders, slot, this.env.now());
     this.resumeUpstream = resume;
     this.headersSeconds = (performance.now() - this.attemptStart) / 1000;
     if (statusCode === 429 || statusCode === 503) this.retryAfterMs = retryAfterMsOf(rawHeaders, this.env.now());

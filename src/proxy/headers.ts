@@ -1,5 +1,6 @@
 // Header rewriting between client and upstream: hop-by-hop headers (RFC 9110 7.6.1)
 // stay on their own connection; everything else passes through untouched and in order.
+import { ORCA_FORMAT_HEADER, ORCA_FORMAT_TEXT } from '../telemetry/in-band/load-headers.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -34,8 +35,15 @@ function connectionTokens(value: string): Set<string> | null {
  * (undici sets the backend's), Content-Length (set from the buffered body), Expect
  * (the router has already said 100 Continue and holds the whole body; undici refuses
  * to send the header anyway), and appends the client address to X-Forwarded-For.
+ * askLoadMetrics (telemetry.inBand): ask for ORCA's TEXT form instead of whatever the
+ * client asked for, since the router reads the answer's load header.
  */
-export function upstreamRequestHeaders(raw: readonly string[], clientIp: string, bodyLength: number | null): string[] {
+export function upstreamRequestHeaders(
+  raw: readonly string[],
+  clientIp: string,
+  bodyLength: number | null,
+  askLoadMetrics = false,
+): string[] {
   let extra: Set<string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === 'connection') {
@@ -49,6 +57,7 @@ export function upstreamRequestHeaders(raw: readonly string[], clientIp: string,
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length' || lower === 'expect') continue;
     if (extra?.has(lower)) continue;
+    if (askLoadMetrics && lower === ORCA_FORMAT_HEADER) continue;
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === null ? (raw[i + 1] as string) : `${forwardedFor}, ${raw[i + 1] as string}`;
       continue;
@@ -56,6 +65,7 @@ export function upstreamRequestHeaders(raw: readonly string[], clientIp: string,
     out.push(name, raw[i + 1] as string);
   }
   out.push('x-forwarded-for', forwardedFor === null ? clientIp : `${forwardedFor}, ${clientIp}`);
+  if (askLoadMetrics) out.push(ORCA_FORMAT_HEADER, ORCA_FORMAT_TEXT);
   if (bodyLength !== null) out.push('content-length', String(bodyLength));
   return out;
 }

@@ -4,6 +4,7 @@ import { Pool } from 'undici';
 import type { BackendConfig, UpstreamConfig } from '../config/types.js';
 import type { RouteTarget } from '../selector/deployment-route.js';
 import { BackendSettings } from './backend-settings.js';
+import type { InBandSlot } from '../telemetry/in-band/slot.js';
 
 export class Backend {
   readonly region: string;
@@ -115,4 +116,6 @@ export class RegionUpstream {
 /** What a route picks: a region's upstream, and this router's load cell for the deployment's model there. */
 export interface RegionTarget extends RouteTarget {
   readonly upstream: RegionUpstream;
+  /** Where answers' load headers for the model there are recorded; null when telemetry.inBand is off. */
+  readonly inBand: InBandSlot | null;
 }

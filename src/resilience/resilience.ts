@@ -10,7 +10,7 @@ import { median } from '../planner/estimate.js';
 import type { BackendHealth, OutcomeSink } from './outcome.js';
 import { isBackendOutcome, isConnectError } from '../net/undici-errors.js';
 import type { OwnLoadView } from '../telemetry/own-load.js';
-import type { TelemetryView } from '../telemetry/store.js';
+import type { CapacityReport } from '../telemetry/report.js';
 import { Cooldowns } from './cooldowns.js';
 import { OutlierDetector, type OutcomeClass } from './outlier-detector.js';
 import { passiveFactor } from './passive-capacity.js';
@@ -211,7 +211,7 @@ export class Resilience {
    * regions that stayed visible (at high load, into 429s).
    */
   observeTelemetry(
-    telemetry: TelemetryView,
+    telemetry: { report(model: string, region: string): Pick<CapacityReport, 'atMs'> | undefined },
     models: Iterable<string>,
     regions: readonly string[],
     staleAfterMs: number,

@@ -38,9 +38,13 @@ export function poolKey(backend: BackendConfig, upstream: UpstreamConfig): strin
   return JSON.stringify([backend.region, backend.url, backend.tls, upstream]);
 }
 
-/** Whether the telemetry poller must be made anew. */
-export function pollerChanged(a: TelemetryConfig, b: TelemetryConfig): boolean {
+/** Whether the polled sources must be made anew (a source added, removed or changed). */
+export function pollersChanged(a: TelemetryConfig, b: TelemetryConfig): boolean {
   return (
-    a.url !== b.url || a.intervalMs !== b.intervalMs || a.timeoutMs !== b.timeoutMs || a.maxBodyBytes !== b.maxBodyBytes
+    a.url !== b.url ||
+    a.intervalMs !== b.intervalMs ||
+    a.timeoutMs !== b.timeoutMs ||
+    a.maxBodyBytes !== b.maxBodyBytes ||
+    JSON.stringify(a.prometheus) !== JSON.stringify(b.prometheus)
   );
 }

@@ -10,6 +10,8 @@ import type { PlannerSettings, RegionState } from '../planner/types.js';
 import type { Resilience } from '../resilience/resilience.js';
 import type { DeploymentTopology, Topology } from '../topology/topology.js';
 import { DeploymentRoute, type RouteTarget } from '../selector/deployment-route.js';
+import type { SourceName } from '../telemetry/combine.js';
+import type { InBandLoad } from '../telemetry/in-band/in-band-load.js';
 import type { OwnLoad } from '../telemetry/own-load.js';
 import { sourceStatusOf, type SourceStatus, type TelemetryStore } from '../telemetry/store.js';
 
@@ -53,9 +55,12 @@ export interface RouteStateOptions<T extends RouteTarget> {
   readonly logger: Logger;
   readonly topology: Topology;
   readonly resilience: Resilience;
+  /** The in-band source's slots, read into the store at every re-plan; null when telemetry.inBand is off. */
+  readonly inBand?: InBandLoad | null;
 }
 
 export const REGION_STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cooldown', 'slow-start'];
+const SOURCE_STATUSES: readonly SourceStatus[] = ['ok', 'error', 'stale'];
 
 export class RouteState<T extends RouteTarget> {
   private settings: PlannerSettings;
@@ -65,6 +70,8 @@ export class RouteState<T extends RouteTarget> {
   /** The other clients' load per (model, region) as last smoothed, carried to the next re-plan. */
   private smoothing = new Map<string, SmoothingState>();
   sourceStatus: SourceStatus = 'stale';
+  /** Each configured source's status at the last re-plan. */
+  readonly sourceStatuses = new Map<SourceName, SourceStatus>();
   plannedAtMs = 0;
 
   constructor(private opts: RouteStateOptions<T>) {
@@ -83,10 +90,20 @@ export class RouteState<T extends RouteTarget> {
     this.settings = plannerSettingsOf(opts.config);
     this.models = new Set(opts.topology.deployments.map((d) => d.model));
     this.boundaryRegions = boundaryRegionsOf(opts.topology);
+    // A source the reload removed leaves neither a status nor a health series behind.
+    const { store, metrics } = opts;
+    for (const source of [...this.sourceStatuses.keys()]) {
+      const kept = source === 'in-band' ? store.inBand !== null : store.polled.includes(source);
+      if (kept) continue;
+      this.sourceStatuses.delete(source);
+      for (const s of SOURCE_STATUSES) metrics.sourceHealth.remove(source, s);
+    }
   }
 
   rebuild(nowMs: number): void {
     const { store, metrics, logger } = this.opts;
+    this.opts.inBand?.collect(store, metrics);
+    this.observeSources(nowMs);
     const status = sourceStatusOf(store.source, nowMs, this.settings.staleAfterMs);
     if (status !== this.sourceStatus) {
       metrics.sourceUp.labels(this.sourceStatus).set(0);
@@ -155,6 +172,24 @@ export class RouteState<T extends RouteTarget> {
     }
     this.plannedAtMs = nowMs;
     metrics.planRebuilds.inc();
+  }
+
+  /** Each source's own status, for /capacity and switchyard_telemetry_source_health. */
+  private observeSources(nowMs: number): void {
+    const { store, metrics } = this.opts;
+    const staleAfterMs = this.settings.staleAfterMs;
+    const set = (source: SourceName, status: SourceStatus): void => {
+      if (this.sourceStatuses.get(source) === status) return;
+      this.sourceStatuses.set(source, status);
+      for (const s of SOURCE_STATUSES) metrics.sourceHealth.labels(source, s).set(s === status ? 1 : 0);
+    };
+    for (const name of store.polled) set(name, sourceStatusOf(store.stateOf(name), nowMs, staleAfterMs));
+    const inBand = store.inBand;
+    if (inBand !== null) {
+      // Answers bring readings only while traffic flows: quiet is stale, never an error.
+      const fresh = inBand.lastAtMs !== null && nowMs - inBand.lastAtMs <= staleAfterMs;
+      set('in-band', fresh ? 'ok' : 'stale');
+    }
   }
 
   /**

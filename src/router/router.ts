@@ -5,7 +5,7 @@ import type { CapacityDocument } from '../admin/capacity-document.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config, ConfigResult } from '../config/index.js';
+import type { Config, ConfigResult, TelemetryConfig } from '../config/index.js';
 import { Metrics } from '../metrics/metrics.js';
 import { withAdminToken } from '../admin/admin-auth.js';
 import { adminHandler } from '../admin/admin-server.js';
@@ -15,14 +15,18 @@ import { ModelCatalog } from '../proxy/model-catalog.js';
 import { Backend, type RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import { redactUrl } from '../net/redact-url.js';
 import { Resilience } from '../resilience/resilience.js';
+import type { PolledSourceName } from '../telemetry/combine.js';
+import { InBandLoad } from '../telemetry/in-band/in-band-load.js';
 import { OWN_LOAD_SAMPLE_MS, OwnLoad } from '../telemetry/own-load.js';
+import type { PollLoop, PollLoopOptions } from '../telemetry/poll-loop.js';
 import { TelemetryPoller } from '../telemetry/poller.js';
+import { PrometheusPoller } from '../telemetry/prometheus/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
 import { buildTopology, type Topology } from '../topology/topology.js';
 import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import { REGION_STATES, RouteState, type RouteStateOptions } from './route-state.js';
 import { RoutingHistory } from './routing-history.js';
-import { pollerChanged, poolKey, restartOnlyChanges, withRunningListeners } from './reload-diff.js';
+import { pollersChanged, poolKey, restartOnlyChanges, withRunningListeners } from './reload-diff.js';
 
 // Reports cross the staleness line between polls; re-plan often enough to notice.
 const MAX_TICK_MS = 250;
@@ -37,6 +41,20 @@ export interface RouterOptions {
 export interface RouterAddresses {
   readonly data: AddressInfo;
   readonly admin: AddressInfo;
+}
+
+function sourceUrlsOf(telemetry: TelemetryConfig): Readonly<Record<PolledSourceName, string | null>> {
+  return {
+    json: telemetry.url === null ? null : redactUrl(telemetry.url),
+    prometheus: telemetry.prometheus === null ? null : redactUrl(telemetry.prometheus.url),
+  };
+}
+
+function polledSourcesOf(telemetry: TelemetryConfig): PolledSourceName[] {
+  const polled: PolledSourceName[] = [];
+  if (telemetry.url !== null) polled.push('json');
+  if (telemetry.prometheus !== null) polled.push('prometheus');
+  return polled;
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -66,7 +84,10 @@ export class Router {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly random: () => number;
-  private poller: TelemetryPoller;
+  /** The polled sources (the JSON report, Prometheus), each on its own interval; a reload may replace them. */
+  private pollers: readonly PollLoop[];
+  /** The in-band source's slots; null when telemetry.inBand is off. */
+  private inBand: InBandLoad | null;
   private readonly dataPlane: DataPlane;
   private readonly dataServer: Server;
   private readonly adminServer: Server;
@@ -79,8 +100,8 @@ export class Router {
   private draining = false;
   private stopping: Promise<void> | null = null;
   private replanPending = false;
-  /** telemetry.url as /capacity shows it: credentials redacted. */
-  private telemetryUrlShown: string;
+  /** The polled sources' URLs as /capacity shows them: credentials redacted. */
+  private sourceUrlsShown: Readonly<Record<PolledSourceName, string | null>>;
 
   constructor(opts: RouterOptions) {
     const { config, logger } = opts;
@@ -90,8 +111,15 @@ export class Router {
     const random = opts.random ?? Math.random;
     this.random = random;
     this.topology = buildTopology(config);
-    this.telemetryUrlShown = redactUrl(config.telemetry.url);
-    this.store = new TelemetryStore(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
+    const telemetry = config.telemetry;
+    this.sourceUrlsShown = sourceUrlsOf(telemetry);
+    this.store = new TelemetryStore(
+      new Set(this.topology.regions),
+      new Set(config.deployments.map((d) => d.model)),
+      polledSourcesOf(telemetry),
+      telemetry.inBand,
+    );
+    this.inBand = telemetry.inBand ? new InBandLoad() : null;
 
     const upstreams = new Map<string, RegionUpstream>();
     for (const [region, backends] of this.topology.backendsByRegion) {
@@ -108,7 +136,10 @@ export class Router {
     // as the report can stand in for its region.
     this.ownLoad = new OwnLoad(Math.max(config.telemetry.staleAfterMs, config.telemetry.estimateMaxAgeMs));
     this.deployments = new Map(
-      this.topology.deployments.map((d) => [d.name, new DeploymentRuntime(d, this.metrics, upstreams, this.ownLoad)]),
+      this.topology.deployments.map((d) => [
+        d.name,
+        new DeploymentRuntime(d, this.metrics, upstreams, this.ownLoad, this.inBand),
+      ]),
     );
 
     this.resilience = new Resilience({
@@ -123,7 +154,7 @@ export class Router {
     this.state.rebuild(this.now());
     this.history = new RoutingHistory(this.deployments.values(), this.now());
 
-    this.poller = this.makePoller(config);
+    this.pollers = this.makePollers(config);
     this.warnUnverified(config);
     this.dataPlane = new DataPlane(this.dataPlaneOptions(config));
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
@@ -145,18 +176,25 @@ export class Router {
     }
   }
 
-  private makePoller(config: Config): TelemetryPoller {
-    return new TelemetryPoller({
-      url: config.telemetry.url,
-      intervalMs: config.telemetry.intervalMs,
-      timeoutMs: config.telemetry.timeoutMs,
-      maxBodyBytes: config.telemetry.maxBodyBytes,
+  /** One poll loop per configured polled source, all feeding the store. */
+  private makePollers(config: Config): PollLoop[] {
+    const telemetry = config.telemetry;
+    const options: PollLoopOptions = {
+      intervalMs: telemetry.intervalMs,
+      timeoutMs: telemetry.timeoutMs,
+      maxBodyBytes: telemetry.maxBodyBytes,
       store: this.store,
       metrics: this.metrics,
       logger: this.logger,
       now: this.now,
       onPolled: () => this.replan(),
-    });
+    };
+    const pollers: PollLoop[] = [];
+    if (telemetry.url !== null) pollers.push(new TelemetryPoller({ ...options, url: telemetry.url }));
+    if (telemetry.prometheus !== null) {
+      pollers.push(new PrometheusPoller({ ...options, prometheus: telemetry.prometheus }));
+    }
+    return pollers;
   }
 
   private dataPlaneOptions(config: Config): DataPlaneOptions {
@@ -182,6 +220,7 @@ export class Router {
       },
       maxInFlight: config.shedding.maxInFlight,
       isDraining: () => this.draining,
+      askLoadMetrics: config.telemetry.inBand,
     };
   }
 
@@ -236,8 +275,17 @@ export class Router {
     this.logger.level = config.log.level;
     this.warnUnverified(config);
     this.topology = buildTopology(config);
-    this.telemetryUrlShown = redactUrl(config.telemetry.url);
-    this.store.retain(new Set(this.topology.regions), new Set(config.deployments.map((d) => d.model)));
+    this.sourceUrlsShown = sourceUrlsOf(config.telemetry);
+    // Answers' load headers keep feeding the same slots unless the source was switched.
+    if (running.telemetry.inBand !== config.telemetry.inBand) {
+      this.inBand = config.telemetry.inBand ? new InBandLoad() : null;
+    }
+    this.store.retain(
+      new Set(this.topology.regions),
+      new Set(config.deployments.map((d) => d.model)),
+      polledSourcesOf(config.telemetry),
+      config.telemetry.inBand,
+    );
 
     const removedBackends = this.reloadUpstreams(running, config);
     const removedDeployments = this.reloadDeployments();
@@ -253,10 +301,10 @@ export class Router {
     this.history = new RoutingHistory(this.deployments.values(), this.now());
     if (this.ready) this.history.start(this.now);
 
-    if (pollerChanged(running.telemetry, config.telemetry)) {
-      void this.poller.stop();
-      this.poller = this.makePoller(config);
-      if (this.ready) this.poller.start();
+    if (pollersChanged(running.telemetry, config.telemetry)) {
+      for (const poller of this.pollers) void poller.stop();
+      this.pollers = this.makePollers(config);
+      if (this.ready) for (const poller of this.pollers) poller.start();
     }
     if (this.ready && running.telemetry.intervalMs !== config.telemetry.intervalMs) this.startTick();
     this.logger.info(
@@ -307,9 +355,9 @@ export class Router {
     for (const d of this.topology.deployments) {
       const runtime = previous.get(d.name);
       if (runtime === undefined) {
-        deployments.set(d.name, new DeploymentRuntime(d, this.metrics, this.upstreams, this.ownLoad));
+        deployments.set(d.name, new DeploymentRuntime(d, this.metrics, this.upstreams, this.ownLoad, this.inBand));
       } else {
-        runtime.reconfigure(d, this.upstreams, this.ownLoad);
+        runtime.reconfigure(d, this.upstreams, this.ownLoad, this.inBand);
         deployments.set(d.name, runtime);
       }
     }
@@ -345,6 +393,7 @@ export class Router {
       metrics: this.metrics,
       logger: this.logger,
       resilience: this.resilience,
+      inBand: this.inBand,
     };
   }
 
@@ -375,8 +424,9 @@ export class Router {
       config: this.config,
       nowMs: this.now(),
       plannedAtMs: this.state.plannedAtMs,
-      telemetryUrl: this.telemetryUrlShown,
+      sourceUrls: this.sourceUrlsShown,
       sourceStatus: this.state.sourceStatus,
+      sourceStatuses: this.state.sourceStatuses,
       store: this.store,
       deployments: this.deployments.values(),
       upstreams: this.upstreams,
@@ -391,7 +441,7 @@ export class Router {
     lifecycle.info({ listener: 'data', host: data.address, port: data.port }, 'listening');
     const admin = await listen(this.adminServer, this.config.admin.host, this.config.admin.port);
     lifecycle.info({ listener: 'admin', host: admin.address, port: admin.port }, 'listening');
-    this.poller.start();
+    for (const poller of this.pollers) poller.start();
     this.startTick();
     this.sampler = setInterval(() => this.ownLoad.sample(this.now()), OWN_LOAD_SAMPLE_MS);
     this.sampler.unref();
@@ -438,7 +488,7 @@ export class Router {
     this.dataServer.closeAllConnections();
     await closed;
     this.dataPlane.close();
-    await this.poller.stop();
+    await Promise.all(this.pollers.map((p) => p.stop()));
     await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
     // Removed backends whose last requests were cut by the drain deadline.
     await Promise.all(this.retiring);

@@ -8,6 +8,13 @@ import { embeddingsFormat, embeddingsRequestOf } from './embeddings-replies.js';
 import { Exchange, type Outcome, type ServeConfig } from './exchange.js';
 import { FailSharesPicker, type FailSharesRule, failSharesRule } from './fail-shares.js';
 import { closeNow, listenLocal, SIM_HOST } from './listen.js';
+import {
+  ORCA_RESPONSE_HEADER,
+  type OrcaFormat,
+  orcaFormatOf,
+  orcaHeaderValue,
+  sendVllmMetrics,
+} from './load-report.js';
 import { nonNegative, type ResolvedRegionOptions } from './options.js';
 import { sendError, sendJson } from './replies.js';
 import { CHAT_FORMAT, type ReplyFormat } from './reply-format.js';
@@ -16,6 +23,8 @@ import { type ApiRoute, apiRouteOf } from './routes.js';
 import type { SimBehaviour, SimRegion, SimRegionStats, SimRequestRecord } from './types.js';
 
 export interface BackendShared {
+  /** Every model the fleet serves: each is reported on /metrics. */
+  readonly models: readonly string[];
   readonly defaultTokens: number;
   readonly responseBytes: number | null;
   readonly now: () => number;
@@ -176,6 +185,7 @@ export class SimBackend implements SimRegion, ServeConfig {
     const path = q === -1 ? url : url.slice(0, q);
     const route = apiRouteOf(path);
     if (route !== null) return this.accept(req, res, route);
+    if (path === '/metrics' && req.method === 'GET') return sendVllmMetrics(res, this.shared.models, this.load());
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, JSON.stringify({ status: 'ok', region: this.name }), this.regionHeader);
     }
@@ -228,7 +238,9 @@ export class SimBackend implements SimRegion, ServeConfig {
         if (status !== null) return this.injectFailure(res, status, model);
       }
     }
+    const orca = orcaFormatOf(req);
     if (this.inFlightCount + this.loadFn() >= this.capacityValue) {
+      if (orca !== null) res.setHeader(ORCA_RESPONSE_HEADER, this.orcaValue(orca));
       this.stats.rejected429++;
       this.stats.rejectedFull++;
       sendError(res, 429, 'rate_limited', `region ${this.name} is at capacity (${this.capacityValue})`, {
@@ -251,11 +263,22 @@ export class SimBackend implements SimRegion, ServeConfig {
         promptTokens: Math.ceil(body.length / 4),
         // An embedding is computed in one pass: time to first token, no per-token time.
         tokens: embeddings ? 0 : requestedTokens(fields, this.shared.defaultTokens),
+        orca,
       },
       format,
     );
     if (fields.stream === true && !embeddings) exchange.stream();
     else exchange.complete();
+  }
+
+  /** What vLLM reports about its load: running requests (other tenants' included) against capacity. */
+  private load(): { running: number; capacity: number } {
+    return { running: this.inFlightCount + this.loadFn(), capacity: this.capacityValue };
+  }
+
+  /** ORCA endpoint-load-metrics as of now (exchanges ask when they write their head). */
+  orcaValue(format: OrcaFormat): string {
+    return orcaHeaderValue(format, this.load());
   }
 
   private injectFailure(res: ServerResponse, status: number, model: string): void {

@@ -10,6 +10,8 @@ export type Outcome = 'served' | 'aborted';
 
 /** Per-backend settings every exchange reads; one object per backend, never per request. */
 export interface ServeConfig {
+  /** ORCA endpoint-load-metrics as of the moment the head is written. */
+  orcaValue(format: 'text' | 'json'): string;
   readonly ttftMs: number;
   readonly perTokenMs: number;
   readonly responseBytes: number | null;
@@ -42,6 +44,7 @@ export class Exchange {
   }
 
   stream(): void {
+    this.reportLoad();
     this.res.writeHead(200, this.cfg.streamHeaders);
     const start = this.format.streamStart(this.f);
     // Clients must see the status at once, before the first token exists.
@@ -58,6 +61,7 @@ export class Exchange {
 
   sendCompletion(): void {
     this.timer = null;
+    this.reportLoad();
     sendJson(this.res, 200, this.format.body(this.f, this.cfg.responseBytes), this.cfg.regionHeader);
     this.settle('served');
   }
@@ -76,6 +80,13 @@ export class Exchange {
     }
     res.end(this.format.streamEnd(f));
     this.settle('served');
+  }
+
+  /** Load metrics go with the head, measured when it is written (as vLLM does). */
+  private reportLoad(): void {
+    const format = this.f.orca;
+    if (format !== undefined && format !== null)
+      this.res.setHeader('endpoint-load-metrics', this.cfg.orcaValue(format));
   }
 
   private watchClient(): void {

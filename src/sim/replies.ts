@@ -23,6 +23,8 @@ export interface CompletionFields {
   readonly model: string;
   readonly promptTokens: number;
   readonly tokens: number;
+  /** The ORCA form the request asked for; the answer's head then carries endpoint-load-metrics. */
+  readonly orca?: 'text' | 'json' | null;
 }
 
 /** chat.completion JSON, padded with spaces in the content to about `minBytes`. */

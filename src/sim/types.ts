@@ -83,6 +83,15 @@ export interface SimBehaviour {
   failShares?: Readonly<Record<number, number>> | null;
 }
 
+/**
+ * One simulated region: a vLLM-like server. Besides chat completions its URL answers
+ * GET /metrics (Prometheus text format, vLLM's gauges vllm:num_requests_running,
+ * vllm:num_requests_waiting and vllm:kv_cache_usage_perc, one series per model,
+ * labelled model_name; no region label, which a scrape config adds per target), and an
+ * answer carries ORCA endpoint-load-metrics (TEXT or JSON, named_metrics
+ * kv_cache_usage_perc and num_requests_waiting) when its request asks with
+ * endpoint-load-metrics-format: text (or json). Both count other tenants' load.
+ */
 export interface SimRegion {
   readonly name: string;
   /** "http://127.0.0.1:PORT"; the port survives stop()/start(). */

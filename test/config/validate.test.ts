@@ -68,6 +68,8 @@ describe('a valid config', () => {
       ],
       telemetry: {
         url: 'http://127.0.0.1:9100/telemetry',
+        prometheus: null,
+        inBand: true,
         intervalMs: 500,
         timeoutMs: 1000,
         staleAfterMs: 3000,
@@ -184,7 +186,7 @@ describe('structure', () => {
 
   test('a mistyped nested key is an unknown key, not silently ignored', () => {
     assertErrors({ ...example(), telemetry: { ...example().telemetry, intervalMS: 500 } }, [
-      'telemetry.intervalMS: unknown key (known: estimateMaxAgeMs, intervalMs, maxBodyBytes, minCoverage, staleAfterMs, timeoutMs, url)',
+      'telemetry.intervalMS: unknown key (known: estimateMaxAgeMs, inBand, intervalMs, maxBodyBytes, minCoverage, prometheus, staleAfterMs, timeoutMs, url)',
     ]);
   });
 
@@ -283,15 +285,39 @@ describe('scalar fields', () => {
 });
 
 describe('telemetry', () => {
-  test('telemetry is required, for its url', () => {
+  test('telemetry is required, for its sources', () => {
     const { telemetry: _omitted, ...rest } = example();
-    assertErrors(rest, ['telemetry: missing (required: a mapping with at least url)']);
+    assertErrors(rest, [
+      'telemetry: missing (required: a mapping with at least one load source: url, prometheus, or inBand: true)',
+    ]);
   });
 
-  test('telemetry.url is required', () => {
+  test('a telemetry section must name a load source itself', () => {
     assertErrors({ ...example(), telemetry: { intervalMs: 500 } }, [
-      'telemetry.url: missing (required: an http(s) URL, e.g. "http://127.0.0.1:9100/telemetry")',
+      'telemetry: no load source (set at least one load source: url, prometheus, or inBand: true)',
     ]);
+    assertErrors({ ...example(), telemetry: { inBand: false } }, [
+      'telemetry: no load source: inBand is false and neither url nor prometheus is set (set at least one load source: url, prometheus, or inBand: true)',
+    ]);
+    // An invalid url is reported as such, not as a missing source.
+    assertErrors({ ...example(), telemetry: { url: 42 } }, [
+      'telemetry.url: got 42 (expected an http(s) URL, e.g. "http://127.0.0.1:9100/telemetry")',
+    ]);
+  });
+
+  test('the url is optional once another source is set; in-band alone is a source when switched on', () => {
+    const inBandOnly = accepted({ ...example(), telemetry: { inBand: true } }).telemetry;
+    assert.equal(inBandOnly.url, null);
+    assert.equal(inBandOnly.prometheus, null);
+    assert.equal(inBandOnly.inBand, true);
+    const jsonOnly = accepted({ ...example(), telemetry: { url: 'http://t/x', inBand: false } }).telemetry;
+    assert.equal(jsonOnly.inBand, false);
+    assert.equal(accepted(minimal()).telemetry.inBand, true, 'in-band is on by default');
+    assertErrorAt(
+      { ...example(), telemetry: { url: 'http://t/', inBand: 'yes' } },
+      'telemetry.inBand',
+      'true or false',
+    );
   });
 
   test('telemetry.url must be an http(s) URL', () => {
@@ -324,6 +350,75 @@ describe('telemetry', () => {
       'telemetry.timeoutMs',
       'the default 1000 is longer than telemetry.staleAfterMs 800',
     );
+  });
+});
+
+describe('telemetry.prometheus', () => {
+  const queries = {
+    capacityQuery: 'count by (region, model_name) (vllm:num_requests_running) * 256',
+    inUseQuery: 'sum by (region, model_name) (vllm:num_requests_running + vllm:num_requests_waiting)',
+  };
+
+  test('a Prometheus source alone is enough; labels default to region and model', () => {
+    const telemetry = accepted({
+      ...example(),
+      telemetry: { prometheus: { url: 'http://127.0.0.1:9090/', ...queries } },
+    }).telemetry;
+    assert.equal(telemetry.url, null);
+    assert.deepEqual(telemetry.prometheus, {
+      url: 'http://127.0.0.1:9090',
+      ...queries,
+      regionLabel: 'region',
+      modelLabel: 'model',
+    });
+  });
+
+  test('the base URL keeps its path prefix (without trailing slashes) and its credentials', () => {
+    const at = (url: string) =>
+      accepted({ ...example(), telemetry: { prometheus: { url, ...queries, modelLabel: 'model_name' } } }).telemetry
+        .prometheus;
+    assert.equal(at('https://mimir.example/prometheus//')?.url, 'https://mimir.example/prometheus');
+    assert.equal(at('http://u:p@prom:9090')?.url, 'http://u:p@prom:9090');
+    assert.equal(at('http://prom:9090')?.modelLabel, 'model_name');
+  });
+
+  test('every problem of the section is listed with its own key path', () => {
+    assertErrors({ ...example(), telemetry: { prometheus: { url: 'http://p:9090/?x=1', inUseQuery: ' ' } } }, [
+      'telemetry.prometheus.url: has a query "?x=1" (the base URL only; the router appends /api/v1/query?query=...)',
+      'telemetry.prometheus.capacityQuery: missing (required: a PromQL instant query with one sample per region and model, e.g. "sum by (region, model) (vllm:num_requests_running)")',
+      'telemetry.prometheus.inUseQuery: got " " (expected a PromQL instant query with one sample per region and model, e.g. "sum by (region, model) (vllm:num_requests_running)")',
+    ]);
+    assertErrors(
+      {
+        ...example(),
+        telemetry: {
+          prometheus: { url: 'ftp://p', ...queries, regionLabel: 'the-region', modelLabel: '1model', extra: 1 },
+        },
+      },
+      [
+        'telemetry.prometheus.extra: unknown key (known: capacityQuery, inUseQuery, modelLabel, regionLabel, url)',
+        'telemetry.prometheus.url: unsupported scheme "ftp" (expected the http(s) base URL of a Prometheus-compatible HTTP API, e.g. "http://127.0.0.1:9090")',
+        'telemetry.prometheus.regionLabel: got "the-region" (expected a Prometheus label name: letters, digits and _, not starting with a digit)',
+        'telemetry.prometheus.modelLabel: got "1model" (expected a Prometheus label name: letters, digits and _, not starting with a digit)',
+      ],
+    );
+  });
+
+  test('region and model need two different labels; a section that is not a mapping is named', () => {
+    assertErrors(
+      { ...example(), telemetry: { prometheus: { url: 'http://p', ...queries, regionLabel: 'x', modelLabel: 'x' } } },
+      [
+        'telemetry.prometheus.modelLabel: is the same label as regionLabel ("x") (two different labels: one names the region, the other the model)',
+      ],
+    );
+    assertErrors({ ...example(), telemetry: { prometheus: 'http://p:9090' } }, [
+      'telemetry.prometheus: got "http://p:9090" (expected a mapping with url, capacityQuery and inUseQuery)',
+    ]);
+  });
+
+  test('an empty prometheus key (YAML null) means no Prometheus source', () => {
+    const telemetry = accepted({ ...example(), telemetry: { url: 'http://t/', prometheus: null } }).telemetry;
+    assert.equal(telemetry.prometheus, null);
   });
 });
 

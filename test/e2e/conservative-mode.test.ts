@@ -17,7 +17,10 @@ async function setupFleet(t: { after: (fn: () => Promise<void>) => void }): Prom
     ],
     zones: { z: REGIONS },
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
-    telemetry: { intervalMs: 100, staleAfterMs: 600, minCoverage: 0.75, estimateMaxAgeMs: 60_000 },
+    // The JSON report alone: these tests are about what the router does when that table
+    // goes missing, stale or wrong. The simulator's ORCA headers would keep regions that
+    // receive traffic fresh (test/e2e/in-band-steering.test.ts).
+    telemetry: { intervalMs: 100, staleAfterMs: 600, minCoverage: 0.75, estimateMaxAgeMs: 60_000, inBand: false },
   });
   t.after(() => setup.close());
   return setup;
@@ -108,14 +111,19 @@ test('a failing source: error, then stale after staleAfterMs and conservative; c
   assert.match(doc.telemetry.lastError ?? '', /HTTP 500/);
   const d = deploymentOf(doc, 'chat');
   assert.equal(d.mode, 'conservative');
-  assert.match(d.reason, /telemetry stale: no successful poll for/);
+  assert.match(d.reason, /telemetry stale: no source has delivered for/);
   assertConservativeCaps(d);
   assert.equal((await chat(setup.router.url, 'chat')).status, 200, 'the router serves on stale data');
-  assert.match(await setup.router.metrics(), /switchyard_telemetry_poll_failures_total\{reason="http_status"\} [1-9]/);
+  assert.match(
+    await setup.router.metrics(),
+    /switchyard_telemetry_poll_failures_total\{source="json",reason="http_status"\} [1-9]/,
+  );
 
   setup.fleet.telemetry.fail('malformed');
   await waitFor('malformed counted', async () =>
-    /switchyard_telemetry_poll_failures_total\{reason="malformed"\} [1-9]/.test(await setup.router.metrics()),
+    /switchyard_telemetry_poll_failures_total\{source="json",reason="malformed"\} [1-9]/.test(
+      await setup.router.metrics(),
+    ),
   );
   setup.fleet.telemetry.fail(null);
   await waitMode(setup, 'normal', (x) => x.coverage === 1);
@@ -127,7 +135,9 @@ test('a source that hangs is timed out, counted, and the last good data is kept 
   await waitMode(setup, 'normal', (d) => d.coverage === 1);
   setup.fleet.telemetry.fail('hang');
   await waitFor('timeout counted', async () =>
-    /switchyard_telemetry_poll_failures_total\{reason="timeout"\} [1-9]/.test(await setup.router.metrics()),
+    /switchyard_telemetry_poll_failures_total\{source="json",reason="timeout"\} [1-9]/.test(
+      await setup.router.metrics(),
+    ),
   );
   await waitMode(setup, 'conservative');
   setup.fleet.telemetry.fail(null);

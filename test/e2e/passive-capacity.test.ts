@@ -14,7 +14,9 @@ async function darkFleetWithBusyRegion(t: { after: (fn: () => Promise<void>) => 
     ],
     zones: { z: ['busy', 'r2', 'r3', 'r4'] },
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
-    telemetry: { intervalMs: 100, staleAfterMs: 500, timeoutMs: 300 },
+    // The JSON report is the only source: the incident is a fleet whose telemetry goes
+    // dark entirely (the simulator's ORCA headers would keep regions with traffic fresh).
+    telemetry: { intervalMs: 100, staleAfterMs: 500, timeoutMs: 300, inBand: false },
     // Passive capacity alone: no cooldowns or ejections to hide the busy region.
     extra: {
       cooldown: { enabled: false },

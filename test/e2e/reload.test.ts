@@ -134,6 +134,52 @@ test('a bad config is rejected with every problem, and the running config keeps 
   assert.match(await r.metrics(), /switchyard_config_reloads_total\{result="error"\} 1/);
 });
 
+test('a reload switches telemetry sources: the JSON report goes, the load headers on answers take over', async (t) => {
+  const fleet = await startSimFleet({ regions: [{ region: 'east', capacity: 10 }], models: ['m'] });
+  const raw = (telemetry: Record<string, unknown>) =>
+    baseConfig({
+      zones: { z: ['east'] },
+      backends: [{ region: 'east', url: fleet.backends[0]!.url }],
+      deployments: [{ name: 'chat', model: 'm', type: 'global' }],
+      telemetry: { intervalMs: 100, ...telemetry },
+    });
+  const r = await startRouter(raw({ url: fleet.telemetryUrl, inBand: false }));
+  t.after(async () => {
+    await r.stop();
+    await fleet.close();
+  });
+  await waitFor('a JSON poll', async () => (await r.capacity()).telemetry.status === 'ok');
+  assert.deepEqual(
+    (await r.capacity()).telemetry.sources.map((s) => s.source),
+    ['json'],
+  );
+
+  assert.equal(r.router.reloadWith(validateConfig(raw({ inBand: true })), 'test'), true);
+  const after = await r.capacity();
+  assert.deepEqual(
+    after.telemetry.sources.map((s) => s.source),
+    ['in-band'],
+    'the JSON source is gone, the in-band one is there',
+  );
+  assert.equal(after.telemetry.url, null);
+  // Answers now carry ORCA headers (the router asks for them) and feed the store.
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${r.url}/v1/chat/completions`, { method: 'POST', body: '{"model":"chat"}' });
+    assert.equal(res.status, 200);
+    await res.text();
+  }
+  const region = await waitFor('an in-band reading behind the region', async () => {
+    const doc = await r.capacity();
+    const east = doc.deployments[0]!.regions.find((x) => x.region === 'east');
+    return east?.sources.some((s) => s.source === 'in-band') ? east : undefined;
+  });
+  assert.ok(
+    region.sources.every((s) => s.source === 'in-band'),
+    'the JSON reading was dropped with its source',
+  );
+  assert.doesNotMatch(await r.metrics(), /switchyard_telemetry_source_health\{source="json"/);
+});
+
 test("a removed backend's pool is closed once its last request has ended", async (t) => {
   let release: (() => void) | null = null;
   const old = await startFakeBackend((_req, res) => {

@@ -1,5 +1,5 @@
 // Plain-value inputs for the planner: a telemetry view from a list, default settings.
-import type { CapacityReport } from '../../src/telemetry/report.js';
+import { type CombinedReport, singleSourceReport } from '../../src/telemetry/combine.js';
 import type { SourceState, SourceStatus, TelemetryView } from '../../src/telemetry/store.js';
 import { estimateLoad, type RegionLoad } from '../../src/planner/load-estimate.js';
 import type { PlannerInput, PlannerSettings, RegionAvailability } from '../../src/planner/types.js';
@@ -23,7 +23,7 @@ export const NO_OWN_LOAD = { loadPerRequest: 1, smoothingMs: 0 };
 
 export const NOW = 1_800_000_000_000;
 
-export function view(reports: readonly CapacityReport[], source: Partial<SourceState> = {}): TelemetryView {
+export function view(reports: readonly CombinedReport[], source: Partial<SourceState> = {}): TelemetryView {
   const byKey = new Map(reports.map((r) => [`${r.model}/${r.region}`, r]));
   return {
     report: (model, region) => byKey.get(`${model}/${region}`),
@@ -39,8 +39,9 @@ export function view(reports: readonly CapacityReport[], source: Partial<SourceS
   };
 }
 
-export function report(region: string, capacity: number, inUse: number, ageMs = 100, model = 'm'): CapacityReport {
-  return { region, model, capacity, inUse, atMs: NOW - ageMs };
+/** A report from the JSON source alone. */
+export function report(region: string, capacity: number, inUse: number, ageMs = 100, model = 'm'): CombinedReport {
+  return singleSourceReport({ region, model, capacity, inUse, atMs: NOW - ageMs });
 }
 
 export function input(

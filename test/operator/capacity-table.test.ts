@@ -38,7 +38,7 @@ const DOC = {
           stateReason: '400 rate 0.90 vs peers 0.00',
           stateUntil: '2026-11-26T08:42:21.000Z',
           // A field this version does not know: ignored by the table.
-          sources: [{ kind: 'in-band', ageMs: 10 }],
+          queueDepth: [{ kind: 'waiting', count: 3 }],
         },
       ],
     },

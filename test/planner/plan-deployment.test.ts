@@ -104,7 +104,7 @@ test('a stale source turns conservative even with fresh-looking reports, and say
   assert.equal(plan.mode, 'conservative');
   assert.match(
     plan.reason,
-    /telemetry stale: no successful poll for 5\.0 s \(staleAfterMs 3000\); last error: connect: ECONNREFUSED/,
+    /telemetry stale: no source has delivered for 5\.0 s \(staleAfterMs 3000\); last error: connect: ECONNREFUSED/,
   );
 });
 

@@ -28,6 +28,23 @@ test('upstream headers drop hop-by-hop ones, Host and Content-Length, and extend
   assert.deepEqual(out, ['Authorization', 'k', 'x-forwarded-for', '1.1.1.1, 2.2.2.2', 'content-length', '5']);
 });
 
+test("with in-band telemetry on, backends are asked for ORCA's TEXT form instead of what the client asked for", () => {
+  const raw = ['Endpoint-Load-Metrics-Format', 'json', 'Authorization', 'k'];
+  assert.deepEqual(upstreamRequestHeaders(raw, '2.2.2.2', null, true), [
+    'Authorization',
+    'k',
+    'x-forwarded-for',
+    '2.2.2.2',
+    'endpoint-load-metrics-format',
+    'text',
+  ]);
+  assert.deepEqual(
+    upstreamRequestHeaders(raw, '2.2.2.2', null, false),
+    ['Endpoint-Load-Metrics-Format', 'json', 'Authorization', 'k', 'x-forwarded-for', '2.2.2.2'],
+    'off: the client header passes as it came',
+  );
+});
+
 test('response headers drop hop-by-hop ones and name the region, replacing any upstream claim', () => {
   const raw = [
     'Content-Type',

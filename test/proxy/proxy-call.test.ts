@@ -16,6 +16,7 @@ import { type Backend, RegionUpstream } from '../../src/proxy/upstream.js';
 import { RetryBudget } from '../../src/resilience/retry-budget.js';
 import { DeploymentRoute } from '../../src/selector/deployment-route.js';
 import { seededRandom } from '../../src/sim/loop-model/random.js';
+import { InBandLoad } from '../../src/telemetry/in-band/in-band-load.js';
 import { OwnLoad } from '../../src/telemetry/own-load.js';
 import { NOW, input, report, view } from '../helpers/planner-fixtures.js';
 import { waitFor } from '../helpers/wait.js';
@@ -75,7 +76,7 @@ interface Outcome {
   written: boolean | undefined;
 }
 
-function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?: number } = {}) {
+function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?: number; inBand?: InBandLoad } = {}) {
   const regions = opts.regions ?? ['a', 'b'];
   const agent = new MockAgent();
   agent.disableNetConnect();
@@ -103,7 +104,7 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
   const topology = { name: 'chat', model: 'm', type: 'global' as const, boundary: regions, servable: regions };
   const metrics = new Metrics();
   const ownLoad = new OwnLoad(1000);
-  const deployment = new DeploymentRuntime(topology, metrics, upstreams, ownLoad);
+  const deployment = new DeploymentRuntime(topology, metrics, upstreams, ownLoad, opts.inBand ?? null);
   const ejected = {
     state: 'ejected' as const,
     reason: 'test',
@@ -225,6 +226,31 @@ test('attempting -> holding -> backoff -> attempting elsewhere -> streaming: a 4
     await s.metrics.registry.metrics(),
     /switchyard_retries_total\{deployment="chat",reason="status-429"\} 1/,
   );
+  s.settled();
+});
+
+test('load headers are read on every attempt, whatever the phase: a held 429 and the answer relayed', async (t) => {
+  const inBand = new InBandLoad();
+  const s = setup({ inBand });
+  t.after(s.close);
+  s.intercept('a').reply(429, '{"error":"full"}', {
+    headers: { 'retry-after': '1', 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '0' },
+  });
+  s.intercept('b').reply(200, '{"ok":true}', {
+    headers: { 'endpoint-load-metrics': 'TEXT named_metrics.kv_cache_usage_perc=0.25' },
+  });
+  s.start('a');
+  await waitFor('done', () => s.done() === 1, 2000, 1);
+  const a = inBand.slot('m', 'a');
+  const b = inBand.slot('m', 'b');
+  assert.deepEqual([a.utilisation, a.capacity, a.read], [1, 60, 1]);
+  assert.deepEqual([b.utilisation, b.capacity, b.read], [0.25, 0, 1]);
+  assert.equal(
+    s.res.headers['endpoint-load-metrics'],
+    'TEXT named_metrics.kv_cache_usage_perc=0.25',
+    'relayed as it is',
+  );
+  assert.equal(s.deployment.targetOf('a').inBand, a, 'the deployment targets share the model slots');
   s.settled();
 });
 

@@ -83,7 +83,10 @@ test('an endless telemetry body is cut at the limit while reading, long before t
   const { store, metrics, poller } = pollerFor(t, source.url);
   await poller.pollOnce();
   assert.match(store.source.lastError ?? '', /^too_large/);
-  assert.match(await metrics.registry.metrics(), /switchyard_telemetry_poll_failures_total\{reason="too_large"\} 1/);
+  assert.match(
+    await metrics.registry.metrics(),
+    /switchyard_telemetry_poll_failures_total\{source="json",reason="too_large"\} 1/,
+  );
   // What the source could push before the cut: the limit plus what socket buffers hold.
   await waitFor('the source sees the connection closed', () => source.sent.bytes > 0);
   assert.ok(source.sent.bytes < LIMIT + 8 * 1024 * 1024, `the source sent ${source.sent.bytes} bytes`);

@@ -82,7 +82,7 @@ test('a refused connection is a counted, logged failure that keeps the last good
   assert.equal(store.report('m', 'r1')?.inUse, 2, 'the last good report is kept');
   assert.match(
     await metrics.registry.metrics(),
-    /switchyard_telemetry_poll_failures_total\{reason="connect"\} [3-9]|switchyard_telemetry_poll_failures_total\{reason="connect"\} \d\d/,
+    /switchyard_telemetry_poll_failures_total\{source="json",reason="connect"\} [3-9]|switchyard_telemetry_poll_failures_total\{source="json",reason="connect"\} \d\d/,
   );
   const failureLogs = lines.filter((l) => l.includes('telemetry poll failed'));
   assert.equal(failureLogs.length, 1, 'a repeating failure is logged once, not every interval');

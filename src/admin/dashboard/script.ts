@@ -14,7 +14,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   var SVGNS = 'http://www.w3.org/2000/svg';
   var PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#86bcb6', '#d37295'];
   var KNOWN = { region: 1, share: 1, fresh: 1, ageMs: 1, capacity: 1, inUse: 1, headroom: 1, estimate: 1, state: 1,
-    stateReason: 1, stateUntil: 1, weightFactor: 1, backends: 1, sources: 1 };
+    stateReason: 1, stateUntil: 1, weightFactor: 1, backends: 1, sources: 1, capacitySource: 1, inUseSource: 1 };
   var DASH = '\u2014';
 
   var st = { doc: null, receivedAt: 0, history: null, layoutKey: '', polls: 0, okAt: 0, failingSince: 0, error: '' };
@@ -136,11 +136,19 @@ export const DASHBOARD_SCRIPT = String.raw`
 
     var t = doc.telemetry || {};
     var status = typeof t.status === 'string' ? t.status : 'unknown';
-    document.getElementById('telemetry').replaceChildren(
+    var sources = (Array.isArray(t.sources) ? t.sources : []).map(function (x) {
+      var st = typeof x.status === 'string' ? x.status : 'unknown';
+      // Load headers arrive only with traffic: a quiet data plane is not a broken source.
+      var quiet = x.source === 'in-band' && st === 'stale';
+      return h('span', { 'data-source': x.source }, [' ', x.source, ' ', quiet ? badge('quiet', 'unknown') : badge(st, st)]);
+    });
+    var line = document.getElementById('telemetry');
+    line.replaceChildren.apply(line, [
       'telemetry ', badge(status, status, { 'data-telemetry': status }),
       ' last success ', h('b', null, num(t.ageMs) ? dur(t.ageMs) + ' ago' : 'never'),
       ' \u00b7 polls ', String(t.polls === undefined ? DASH : t.polls), ', failures ', String(t.failures === undefined ? DASH : t.failures),
-      t.lastError ? ' \u00b7 last error: ' + t.lastError : '');
+      t.lastError ? ' \u00b7 last error: ' + t.lastError : '',
+      sources.length ? ' \u00b7 sources' : ''].concat(sources));
 
     var r = doc.resilience;
     if (r) {
@@ -168,12 +176,27 @@ export const DASHBOARD_SCRIPT = String.raw`
       why.push('estimate: ' + generic(r.estimate) + (reported ? ' (last report ' + reported + ')' : ''));
     } else if (reported) why.push('reported ' + reported);
     else if (!num(value)) why.push('unknown');
-    if (r.sources !== undefined && r.sources !== null) why.push('sources: ' + generic(r.sources));
     return [h('b', null, qty(value)), why.length ? h('span', { class: 'sub' }, why.join(' \u00b7 ')) : null];
   }
   function telemetryCell(r) {
     var text = r.fresh ? 'fresh' : r.ageMs === null || r.ageMs === undefined ? 'no data' : 'stale';
     return [h('span', { class: r.fresh ? '' : 'stale-text' }, text), num(r.ageMs) ? ' ' + dur(r.ageMs) : ''];
+  }
+  // Each source's newest reading, newest first; the ones the estimate used in bold, with what they gave.
+  function sourcesCell(r) {
+    var list = Array.isArray(r.sources) ? r.sources : [];
+    if (!list.length) return DASH;
+    return list.map(function (x) {
+      var roles = [];
+      if (x.source === r.inUseSource) roles.push('in use');
+      if (x.source === r.capacitySource) roles.push('capacity');
+      var figure = num(x.utilisation) ? pct(x.utilisation) + ' used'
+        : num(x.inUse) ? qty(x.inUse) + ' of ' + qty(x.capacity) : '';
+      if (num(x.utilisation) && num(x.capacity)) figure += ' of ' + qty(x.capacity);
+      return h('span', { class: 'src' + (x.fresh === false ? ' stale-text' : ''), 'data-source': x.source }, [
+        roles.length ? h('b', null, x.source) : x.source, ' ', dur(x.ageMs), figure ? ' \u00b7 ' + figure : '',
+        roles.length ? h('span', { class: 'sub' }, 'used for ' + roles.join(' and ')) : null]);
+    });
   }
   function stateCell(r) {
     var state = typeof r.state === 'string' ? r.state : 'unknown';
@@ -205,6 +228,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       td('req/s', 'num', perSecond(rate)),
       td('headroom', '', headroomCell(r)),
       td('telemetry', 'num', telemetryCell(r)),
+      td('sources', '', sourcesCell(r)),
       td('state', '', stateCell(r)),
       td('in flight', 'num', backendsCell(r)),
     ]);
@@ -228,7 +252,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       rej ? h('p', { class: 'rejection' }, 'clients get ' + generic(rej.status) + ' ' + generic(rej.code) +
         (num(rej.retryAfterS) ? ' with Retry-After ' + rej.retryAfterS + ' s' : '') + (rej.message ? ': ' + rej.message : '')) : null,
       h('div', { class: 'table-wrap' }, h('table', null, [
-        h('thead', null, h('tr', null, ['region', 'share', 'req/s', 'headroom', 'telemetry', 'state', 'in flight'].map(function (x) {
+        h('thead', null, h('tr', null, ['region', 'share', 'req/s', 'headroom', 'telemetry', 'sources', 'state', 'in flight'].map(function (x) {
           return h('th', null, x);
         }))),
         h('tbody', null, regions.map(function (r) {

@@ -60,6 +60,7 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 /* A safety net: a table wider than its card scrolls inside the card, never the page. */
 .table-wrap { overflow-x: auto; }
 .stale-text { color: var(--warn); font-weight: 600; }
+.src { display: block; }
 tr.state-no-backend td { color: var(--muted); }
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; margin-top: 10px; }
 .chart h3 { font-size: 12px; font-weight: 600; color: var(--muted); margin: 0 0 2px; display: flex; justify-content: space-between; gap: 6px; }
