@@ -1,5 +1,5 @@
-// The telemetry examples in the README and docs/telemetry.md are configs the router
-// accepts: an operator of vLLM or SGLang clusters can start from them.
+// The three-vLLM-clusters examples in the README and docs/telemetry.md are configs the
+// router accepts: an operator of vLLM or SGLang clusters can start from them.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,11 +16,11 @@ function yamlBlocksAfter(page: string, heading: string): Record<string, unknown>
   return [...text.slice(at).matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Record<string, unknown>);
 }
 
-test('README: the Prometheus telemetry example, on the README config, is valid', () => {
-  const [base] = yamlBlocksAfter('README.md', '## Configuration');
-  const [snippet] = yamlBlocksAfter('README.md', '### Load signals from Prometheus and from the answers');
-  const result = validateConfig({ ...base, telemetry: snippet!.telemetry }, {});
+test('README: the three vLLM clusters example is a valid config, with Prometheus and in-band sources', () => {
+  const [config] = yamlBlocksAfter('README.md', '### Three vLLM clusters');
+  const result = validateConfig(config, {});
   assert.ok(result.ok, result.ok ? '' : result.errors.join('\n'));
+  assert.equal(result.config.backends.length, 3);
   const prometheus = result.config.telemetry.prometheus;
   assert.ok(prometheus !== null);
   assert.equal(prometheus.modelLabel, 'model_name');
