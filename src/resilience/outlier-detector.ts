@@ -13,6 +13,9 @@ import {
   STATUS_429,
 } from './rolling-window.js';
 
+/** The recent span a 400 anomaly is also judged over: the newest 3 of the window's 10 buckets. */
+const RECENT_BUCKETS = 3;
+
 export type OutcomeClass = 'success' | 'failure' | 'status400' | 'status429' | 'other';
 
 export interface Ejection {
@@ -120,18 +123,30 @@ export class OutlierDetector {
    * A 400 is normally the client's fault; a region is suspect only when its 400 rate is
    * high and far above what the same model's other regions see. A client that sends bad
    * requests everywhere raises every region's rate together, and ejects nothing.
+   *
+   * Judged over the whole window and over its newest 30% alone: a fault that starts
+   * mid-window shows in the recent span seconds before the older successes have slid
+   * out (a broken engine answering 400 to 60% of requests crosses a 0.5 rate over a
+   * 10 s window only after about 8 s; over the newest 3 s, after about 2.5 s). Both
+   * spans need minRequests attempts, in the region and in its peers.
    */
   private judge400(h: RegionHealth, nowMs: number): Ejection | null {
-    const attempts = h.window.sum(ATTEMPTS, nowMs);
+    const recent = this.judge400Over(h, RECENT_BUCKETS, nowMs);
+    if (recent !== null) return recent;
+    return this.judge400Over(h, Number.POSITIVE_INFINITY, nowMs);
+  }
+
+  private judge400Over(h: RegionHealth, buckets: number, nowMs: number): Ejection | null {
+    const attempts = h.window.sumRecent(ATTEMPTS, buckets, nowMs);
     if (attempts < this.config.minRequests) return null;
-    const rate = h.window.sum(STATUS_400, nowMs) / attempts;
+    const rate = h.window.sumRecent(STATUS_400, buckets, nowMs) / attempts;
     if (rate < this.config.status400MinRate) return null;
     let peerAttempts = 0;
     let peer400 = 0;
     for (const p of this.peers(h.model)) {
       if (p === h || (p.ejection !== null && nowMs < p.ejection.untilMs)) continue;
-      peerAttempts += p.window.sum(ATTEMPTS, nowMs);
-      peer400 += p.window.sum(STATUS_400, nowMs);
+      peerAttempts += p.window.sumRecent(ATTEMPTS, buckets, nowMs);
+      peer400 += p.window.sumRecent(STATUS_400, buckets, nowMs);
     }
     // Without enough traffic elsewhere there is nothing to compare with: do not guess.
     if (peerAttempts < this.config.minRequests) return null;

@@ -47,6 +47,18 @@ export class RollingWindow {
     return total;
   }
 
+  /** The sum over the newest `buckets` buckets only (the current one included). */
+  sumRecent(field: number, buckets: number, nowMs: number): number {
+    this.advance(nowMs);
+    const n = Math.min(buckets, this.buckets);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const b = (((this.headEpoch - i) % this.buckets) + this.buckets) % this.buckets;
+      total += this.cells[b * FIELDS + field] as number;
+    }
+    return total;
+  }
+
   reset(): void {
     this.cells.fill(0);
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_OUTLIER } from '../../src/config/defaults.js';
-import { OutlierDetector } from '../../src/resilience/outlier-detector.js';
+import { OutlierDetector, type RegionHealth } from '../../src/resilience/outlier-detector.js';
 import { classify } from '../../src/resilience/resilience.js';
 
 const T0 = 1_800_000_000_000;
@@ -59,6 +59,37 @@ test("a region whose 400 rate is far above its peers' is ejected; 400s everywher
   for (let i = 0; i < 10 && ejection === null; i++) ejection = d2.record(a2!, 'status400', 0.01, '400', T0 + 20 + i);
   assert.equal(ejection?.kind, 'status400');
   assert.match(ejection!.reason, /400 rate 1\.00 vs 0\.05 in peer regions for model m/);
+});
+
+test('a fault that starts mid-window is judged on the recent span, seconds before the whole window crosses', () => {
+  // Three regions at 10 requests/s each; region a's engine breaks at T0 + 10 s and
+  // answers 400 to 60% of its requests from then on.
+  const d = new OutlierDetector(DEFAULT_OUTLIER);
+  const [a, b, c] = ['a', 'b', 'c'].map((r) => d.health('m', r)) as [RegionHealth, RegionHealth, RegionHealth];
+  let ejectedAt: number | null = null;
+  for (let t = 0; t < 20_000 && ejectedAt === null; t += 100) {
+    const now = T0 + t;
+    d.record(b, 'success', 0.01, '200', now);
+    d.record(c, 'success', 0.01, '200', now);
+    const broken = t >= 10_000 && (t / 100) % 5 < 3;
+    if (d.record(a, broken ? 'status400' : 'success', 0.01, '400', now) !== null) ejectedAt = t;
+  }
+  assert.ok(ejectedAt !== null, 'ejected');
+  // Over the whole 10 s window, 0.6 x (share of the window in the fault) crosses 0.5
+  // only after about 8.3 s; the newest 3 s cross it after about 2.5 s.
+  assert.ok(ejectedAt - 10_000 <= 3_500, `ejected ${ejectedAt - 10_000} ms after the fault began`);
+  assert.ok(ejectedAt - 10_000 >= 2_000, 'not before the recent span is mostly in the fault');
+});
+
+test('a short burst of 400s below minRequests in the recent span ejects nothing', () => {
+  const d = new OutlierDetector(DEFAULT_OUTLIER);
+  const [a, b] = ['a', 'b'].map((r) => d.health('m', r)) as [RegionHealth, RegionHealth];
+  for (let t = 0; t < 10_000; t += 1000) {
+    d.record(a, 'success', 0.01, '200', T0 + t);
+    d.record(b, 'success', 0.01, '200', T0 + t);
+  }
+  // 5 requests in the newest 3 s, all 400: too few to judge; the whole window is mostly good.
+  for (let i = 0; i < 5; i++) assert.equal(d.record(a, 'status400', 0.01, '400', T0 + 10_000 + i), null);
 });
 
 test('without peer traffic to compare with, a 400 anomaly is not judged', () => {
