@@ -1,7 +1,7 @@
 // The router under soak, in its own process so that its heap is its own: started with
 // --expose-gc by run.ts, configured by a JSON argument, and sampled over IPC. A sample
 // collects garbage first, so heap figures are what is still alive.
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { getHeapCodeStatistics, getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { validateConfig } from '../../src/config/validate.js';
 import { createLogger } from '../../src/logger.js';
 import { Router } from '../../src/router/router.js';
@@ -13,6 +13,11 @@ export interface RouterSample {
   readonly externalMB: number;
   /** Heap used per V8 space: code growing while old space holds still is compiled code, not data. */
   readonly spacesMB: Record<string, number>;
+  /**
+   * Compiled code with its metadata, bytecode included (v8.getHeapCodeStatistics): part of
+   * the heap that grows while V8 optimises and re-optimises functions, wherever it lives.
+   */
+  readonly compiledMB: number;
   readonly requestsInFlight: number;
   /** Backend attempts in flight, summed over backends. */
   readonly attemptsInFlight: number;
@@ -58,6 +63,7 @@ function sample(): RouterSample {
   const handles: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
   const mb = (n: number): number => Math.round((n / 1048576) * 100) / 100;
+  const code = getHeapCodeStatistics();
   const spacesMB: Record<string, number> = {};
   for (const space of getHeapSpaceStatistics()) spacesMB[space.space_name] = mb(space.space_used_size);
   return {
@@ -66,6 +72,7 @@ function sample(): RouterSample {
     heapTotalMB: mb(m.heapTotal),
     externalMB: mb(m.external),
     spacesMB,
+    compiledMB: mb(code.code_and_metadata_size + code.bytecode_and_metadata_size),
     requestsInFlight: router.requestsInFlight,
     attemptsInFlight: attempts,
     pool,

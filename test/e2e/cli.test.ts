@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { jsonLinesOf, runCli, spawnCli } from '../helpers/cli.js';
 import { startSimFleet } from '../../src/sim/index.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -82,16 +82,7 @@ test('start serves, logs its ports, and on SIGTERM lets an in-flight stream fini
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  const lines: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    buffered += c.toString();
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      lines.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
-      buffered = buffered.slice(nl + 1);
-    }
-  });
+  const lines = jsonLinesOf(child);
   const data = await waitFor('data listener', () => lines.find((l) => l.msg === 'listening' && l.listener === 'data'));
   const admin = await waitFor('admin listener', () =>
     lines.find((l) => l.msg === 'listening' && l.listener === 'admin'),

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateConfig } from '../../src/config/validate.js';
 import { startSimFleet } from '../../src/sim/index.js';
-import { spawnCli } from '../helpers/cli.js';
+import { jsonLinesOf, spawnCli } from '../helpers/cli.js';
 import { closedPort, startFakeBackend } from '../helpers/fake-backend.js';
 import { baseConfig, startRouter } from '../helpers/router-harness.js';
 import { waitFor } from '../helpers/wait.js';
@@ -249,15 +249,7 @@ test('SIGHUP re-reads the file given to start: new deployments, and a bad file l
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  const lines: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    buffered += c.toString();
-    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-      lines.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
-      buffered = buffered.slice(nl + 1);
-    }
-  });
+  const lines = jsonLinesOf(child);
   const data = await waitFor('data listener', () => lines.find((l) => l.msg === 'listening' && l.listener === 'data'));
   const models = async () =>
     (

@@ -22,3 +22,17 @@ export function runCli(args: string[]): Promise<{ code: number | null; stdout: s
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** The child's stdout as parsed JSON log lines, growing as they come. */
+export function jsonLinesOf(child: ChildProcess): Array<Record<string, unknown>> {
+  const lines: Array<Record<string, unknown>> = [];
+  let buffered = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    buffered += c.toString();
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      lines.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  return lines;
+}
