@@ -5,7 +5,7 @@
 /* eslint-disable */
 const LAYERS = [
   ['config', '^src/config/'],
-  ['logger', '^src/logger\\.ts$'],
+  ['logger', '^src/logger/'],
   ['metrics', '^src/metrics/'],
   ['topology', '^src/topology/'],
   ['telemetry', '^src/telemetry/'],

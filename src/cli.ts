@@ -64,7 +64,10 @@ async function start(args: string[]): Promise<void> {
     router.reloadWith(await loadConfigFile(path), path);
   });
   const config = await loadOrExit(path);
-  const [{ createLogger }, { Router }] = await Promise.all([import('./logger.js'), import('./router/router.js')]);
+  const [{ createLogger }, { Router }] = await Promise.all([
+    import('./logger/logger.js'),
+    import('./router/router.js'),
+  ]);
   const logger = createLogger(config.log.level);
   log = (msg) => logger.info({ reason: msg }, 'shutdown requested');
   router = new Router({ config, logger });

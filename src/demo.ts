@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { validateConfig } from './config/validate.js';
 import type { Config } from './config/types.js';
-import { createLogger } from './logger.js';
+import { createLogger } from './logger/logger.js';
 import { demoLog } from './demo-log.js';
 import { Router } from './router/router.js';
 import { stopOnSignals } from './cli-signals.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/logger/logger.js';
 import { demoLog, formatEvent } from '../src/demo-log.js';
 
 function fakeOut(isTTY: boolean) {

@@ -3,7 +3,7 @@
 // collects garbage first, so heap figures are what is still alive.
 import { getHeapCodeStatistics, getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { validateConfig } from '../../src/config/validate.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/logger/logger.js';
 import { Router } from '../../src/router/router.js';
 
 export interface RouterSample {

@@ -2,7 +2,7 @@
 // lines captured for assertions.
 import { Writable } from 'node:stream';
 import { validateConfig } from '../../src/config/validate.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/logger/logger.js';
 import type { CapacityDocument, CapacityDeployment } from '../../src/admin/capacity-document.js';
 import { Router } from '../../src/router/router.js';
 

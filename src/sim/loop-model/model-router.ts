@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import type { Config } from '../../config/types.js';
 import { validateConfig } from '../../config/validate.js';
-import { createLogger } from '../../logger.js';
+import { createLogger } from '../../logger/logger.js';
 import { Metrics } from '../../metrics/metrics.js';
 import type { BackendHealth } from '../../resilience/outcome.js';
 import { Resilience } from '../../resilience/resilience.js';
