@@ -148,7 +148,13 @@ export function backend(env: f.Environment, baseDir: string) {
         f.pathSegment('gpt52-prod'),
         "a mapping of deployment name to this backend's name for it, e.g. { chat-global: gpt52-prod }",
       ),
-    )({}, "Deployment name -> this backend's name for it (an Azure OpenAI resource names its own deployments)."),
-    tls: f.defaulted(tls(baseDir).nullable())(null, "An https backend's connection settings; by default Node's."),
+    )(
+      {},
+      "Deployment name -> this backend's name for it (a configured one); an Azure OpenAI resource names its own deployments.",
+    ),
+    tls: f.defaulted(tls(baseDir).nullable())(
+      null,
+      "An https backend's connection settings (https only); by default Node's.",
+    ),
   });
 }

@@ -63,12 +63,16 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
 export function list<T extends z.ZodType>(item: T, expected: string) {
   const error = ({ input, code }: Issue) =>
     `${input === undefined ? 'missing' : code === 'too_small' ? 'empty list' : `got ${describe(input)}`} (required: ${expected})`;
-  return z.array(item, { error }).min(1);
+  const schema = z.array(item, { error }).min(1);
+  ALLOWED.add(schema, { allowed: expected });
+  return schema;
 }
 
 /** A mapping of names the file chooses (zones, headers) to values of one kind. */
 export function mapping<T extends z.ZodType>(value: T, expected: string) {
-  return z.record(z.string(), value, { error: says(expected) });
+  const schema = z.record(z.string(), value, { error: says(expected) });
+  ALLOWED.add(schema, { allowed: expected });
+  return schema;
 }
 
 interface SectionWords {
@@ -93,7 +97,9 @@ export function section<S extends z.core.$ZodLooseShape>(shape: S, words: Sectio
     isRecord(value)
       ? Object.fromEntries(Object.entries(value).filter(([k, v]) => v !== null || !known.includes(k)))
       : value;
-  return z.preprocess(withoutNulls, z.strictObject(shape, { error }));
+  const schema = z.preprocess(withoutNulls, z.strictObject(shape, { error }));
+  ALLOWED.add(schema, { allowed: words.expected ?? `a mapping with keys: ${listOf(known)}` });
+  return schema;
 }
 
 /** A section whose every key has a default, so that the whole section may be left out. */

@@ -45,17 +45,20 @@ const zones = f
 
 // The schema only types a deployment's zone and region: whether one is right depends on its
 // type and on the zones and backends the file declares, so cross-checks.ts judges them.
-const placement = f.defaulted(z.string().nullable().catch(null));
+const placement = (expected: string) => f.defaulted(f.kind(expected, () => z.string().nullable().catch(null)));
 const deployment = f.section({
   name: f
     .pathSegment('chat-eu')
-    .meta({ description: 'What clients call: /openai/deployments/{name}/..., or "model" on /v1.' }),
+    .meta({ description: 'What clients call: /openai/deployments/{name}/..., or "model" on /v1; unique.' }),
   model: f.text('a non-empty model name, e.g. "gpt-5.2"').meta({ description: 'Its model, as telemetry names it.' }),
   type: f.oneOf(['global', 'datazone', 'regional'], 'deployment type').meta({
     description: 'Its boundary: every region with a backend (global), its zone (datazone), or its region (regional).',
   }),
-  zone: placement(null, 'Type datazone only: its data zone.'),
-  region: placement(null, 'Type regional only: its region, which needs a backend.'),
+  zone: placement('a data zone declared under zones')(
+    null,
+    'Type datazone only, and required there: its data zone, which needs a region with a backend.',
+  ),
+  region: placement('a region with a backend')(null, 'Type regional only, and required there: its region.'),
 });
 
 const query = f.text(
@@ -124,7 +127,7 @@ const telemetry = f
     },
     { required: `a mapping with ${SOURCES}` },
   )
-  .meta({ description: 'Where load figures come from, and how long they stay fresh.' });
+  .meta({ description: `Where load figures come from, and how long they stay fresh; ${SOURCES}.` });
 
 const sections = {
   conservative: f.optionalSection('How traffic is spread when telemetry cannot be trusted.', {
@@ -214,7 +217,10 @@ const sections = {
     ),
     smoothingMs: msOrZero('; 0 means no smoothing')(1000, "Time constant for smoothing the other clients' load."),
     pickByLoad: flag(true, 'In normal mode, pick by in-flight counts: a second draw when a region is short of room.'),
-    staticWeights: f.defaulted(weights)({}, 'Policy static: weight per region (regions not listed weigh 1).'),
+    staticWeights: f.defaulted(weights)(
+      {},
+      'Policy static: weight per region with a backend (regions not listed weigh 1).',
+    ),
   }),
   shedding: f.optionalSection('Load shedding: over a limit, requests get 429 Overloaded.', {
     maxInFlight: unbounded(10_000, 'Requests in flight across the router (streams included).'),
@@ -244,7 +250,7 @@ export function configShape(env: f.Environment, baseDir: string) {
     listen,
     admin: f.optionalSection('The admin listener: dashboard, /capacity, /metrics, /healthz, /readyz.', {
       host: host('127.0.0.1', 'Address to listen on.'),
-      port: port(8081, 'Port to listen on.'),
+      port: port(8081, 'Port to listen on; on the same host as listen, a different port (or 0).'),
       token: token(
         null,
         'When set, every admin path but /healthz and /readyz needs "Authorization: Bearer <token>"; ' +
@@ -255,7 +261,7 @@ export function configShape(env: f.Environment, baseDir: string) {
     backends: f
       .list(backend(env, baseDir), 'a list of { region, url[, headers, deploymentNames, tls] }, at least one')
       .meta({
-        description: 'Where requests go: one or more backends per region.',
+        description: 'Where requests go: one or more backends per region, each region and url once.',
         examples: [[{ region: 'eastus2', url: 'http://10.0.0.5:9001' }]],
       }),
     deployments: f.list(deployment, 'a list of { name, model, type[, zone | region] }, at least one').meta({
