@@ -16,11 +16,10 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 // Headers the router manages itself: hop-by-hop ones belong to each connection, the
 // others it sets from the request (host from the backend, content-length from the body
 // it forwards, x-forwarded-for from the client's address).
-const ROUTER_HEADERS: ReadonlySet<string> = new Set(
-  'connection keep-alive proxy-connection proxy-authenticate proxy-authorization te trailer transfer-encoding upgrade host content-length expect x-forwarded-for'.split(
-    ' ',
-  ),
-);
+const ROUTER_HEADERS: ReadonlySet<string> = new Set([
+  ...'connection keep-alive proxy-connection proxy-authenticate proxy-authorization te trailer'.split(' '),
+  ...'transfer-encoding upgrade host content-length expect x-forwarded-for'.split(' '),
+]);
 
 /** name -> value, names lower-cased, ${NAME} expanded; each header's first problem only. */
 function headers(env: f.Environment) {
