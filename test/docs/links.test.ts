@@ -6,9 +6,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { repoRoot } from '../helpers/repo-root.js';
 
-/** Pages other work adds; accepted while missing (with a note), checked once they exist. */
-const ANNOUNCED = new Set(['docs/configuration.md']);
-
 const root = repoRoot();
 const pages = [
   'README.md',
@@ -17,7 +14,7 @@ const pages = [
     .map((f) => `docs/${f}`),
 ];
 
-test('every relative link in the README and docs/ resolves to a file in the repository', (t) => {
+test('every relative link in the README and docs/ resolves to a file in the repository', () => {
   let links = 0;
   for (const page of pages) {
     const text = readFileSync(join(root, page), 'utf8');
@@ -28,12 +25,7 @@ test('every relative link in the README and docs/ resolves to a file in the repo
       links++;
       const file = relative(root, resolve(dirname(join(root, page)), path));
       assert.ok(!file.startsWith('..'), `${page} links outside the repository: ${target}`);
-      if (existsSync(join(root, file))) continue;
-      if (ANNOUNCED.has(file)) {
-        t.diagnostic(`${page}: ${file} does not exist yet (announced)`);
-        continue;
-      }
-      assert.fail(`${page} links to ${target}, which does not exist`);
+      assert.ok(existsSync(join(root, file)), `${page} links to ${target}, which does not exist`);
     }
   }
   assert.ok(links > 10, `found ${links} links`);
