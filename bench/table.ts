@@ -27,10 +27,16 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
   const numeric = headers.map(
     (_, i) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.,]+|^n\/a$|^-$/.test(text(r[i] ?? ''))),
   );
+  const cells = rows.map((r) => headers.map((_, i) => esc(r[i] ?? '')));
+  // Padded as the formatter (biome) lays tables out, so a regenerated file passes lint.
+  const widths = headers.map((h, i) => Math.max(3, esc(h).length, ...cells.map((r) => (r[i] as string).length)));
+  const pad = (c: string, i: number): string =>
+    numeric[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number);
+  const line = (r: readonly string[]): string => `| ${r.map(pad).join(' | ')} |`;
   return [
-    `| ${headers.map(esc).join(' | ')} |`,
-    `| ${headers.map((_, i) => (numeric[i] ? '---:' : '---')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    line(headers.map(esc)),
+    `| ${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`,
+    ...cells.map(line),
   ].join('\n');
 }
 
@@ -42,4 +48,9 @@ export function num(x: number | null | undefined, digits = 3): string {
   if (abs === 0) return '0';
   const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(abs)));
   return x.toFixed(Math.min(decimals, 6));
+}
+
+/** One blank line between blocks and one newline at the end, as the formatter wants a Markdown file. */
+export function tidyMarkdown(text: string): string {
+  return `${text.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

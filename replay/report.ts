@@ -2,7 +2,7 @@
 // RESULTS.md (below the marker) are written by people and kept when it is regenerated.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { markdownTable, num } from '../bench/table.js';
+import { markdownTable, num, tidyMarkdown } from '../bench/table.js';
 import { incidentChart } from './chart.js';
 import { verdicts } from './targets.js';
 import type { IncidentResult, PolicyResult, ReplayResults } from './types.js';
@@ -120,6 +120,6 @@ export function writeReplayReport(dir: string, results: ReplayResults): void {
     ...results.incidents.map((inc) => incidentSection(inc, results)),
     keptNotes(file),
   ].join('\n');
-  writeFileSync(file, text);
+  writeFileSync(file, tidyMarkdown(text));
   for (const inc of results.incidents) writeFileSync(path.join(dir, `${inc.name}.svg`), incidentChart(inc));
 }

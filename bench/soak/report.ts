@@ -1,7 +1,7 @@
 // RESULTS.md and results.json of the soak: the per-minute samples, the answers by
 // status and code, and the verdict against the target.
 import type { MachineInfo } from '../machine.js';
-import { markdownTable } from '../table.js';
+import { markdownTable, tidyMarkdown } from '../table.js';
 import type { Tally } from './load.js';
 import type { RouterSample } from './router-child.js';
 
@@ -269,7 +269,7 @@ ${
     final: r.final,
     answers: Object.fromEntries(outcomes),
   };
-  return { markdown, json, verdict };
+  return { markdown: tidyMarkdown(markdown), json, verdict };
 }
 
 /** Compiled code and bytecode with their metadata: grows while V8 optimises paths first taken late. */
