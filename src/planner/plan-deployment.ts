@@ -196,15 +196,29 @@ function weightsFor(active: Observed[], mode: RoutingMode, input: PlannerInput, 
 function capWeights(weights: readonly number[], active: Observed[], ratio: number): number[] {
   const n = weights.length;
   if (n < 2) return [...weights];
-  let total = 0;
-  for (const w of weights) total += w;
-  return weights.map((w, i) => {
+  // Each region's peers summed without it (prefix + suffix), not as total minus its own:
+  // next to an absurd weight such as 1e300, total - w rounds the peers away to 0.
+  const before = new Array<number>(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    before[i] = sum;
+    sum += weights[i] as number;
+  }
+  const capped = new Array<number>(n);
+  let after = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const w = weights[i] as number;
     // Peers with no room at all leave nothing to compare with: the one with room keeps it.
-    const cap = (ratio * (total - w)) / (n - 1);
-    if (w <= cap || cap <= 0) return w;
+    const cap = (ratio * ((before[i] as number) + after)) / (n - 1);
+    after += w;
+    if (w <= cap || cap <= 0) {
+      capped[i] = w;
+      continue;
+    }
     (active[i] as Observed).weightCapped = true;
-    return cap;
-  });
+    capped[i] = cap;
+  }
+  return capped;
 }
 
 function rejectionFor(observed: readonly Observed[], input: PlannerInput, nowMs: number, serving: number): Rejection {
