@@ -35,7 +35,18 @@
 // An attempt (one dispatch to one backend) ends with exactly one onComplete or onError
 // from undici, whatever the request's phase; its books (backend and load counts, the
 // retry token it ran on, the outcome for resilience) are closed there and only there.
+//
+// Relaying a chunk (streaming): the first goes through ServerResponse.write, which
+// sends the head with it. Node frames every later chunk of a chunked answer with four
+// socket writes into a corked socket, uncorked on the next tick, then a writev: most
+// of what a stream costs per chunk besides the system call itself. So a later chunk of
+// a chunked answer, while this response owns its socket and Node holds nothing back
+// for it, is framed here into one buffer and written to the socket at once (see
+// writeBody): one write, no tick. Backpressure is the socket's then (its 'drain'). The
+// stream's closing event (`data: [DONE]`) still goes through Node, so that it leaves
+// with the end of the body in one write.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Metrics } from '../metrics/metrics.js';
@@ -99,6 +110,53 @@ function onResponseDrain(this: CallResponse): void {
   this[kCall]?.resume();
 }
 
+/** What writeBody reads of Node's ServerResponse and socket (fields Node has long had; absent: Node's path). */
+type RelayResponse = ServerResponse & { readonly chunkedEncoding?: boolean; readonly outputData?: unknown[] };
+type RelaySocket = Socket & { readonly _httpMessage?: unknown; [kCall]?: ProxyCall | null };
+
+function onSocketDrain(this: RelaySocket): void {
+  const call = this[kCall];
+  this[kCall] = null;
+  call?.resume();
+}
+
+/** Larger chunks go through Node's writev rather than be copied into a frame. */
+const MAX_FRAMED_BYTES = 16 * 1024;
+
+/** One chunk of a chunked body, framed: size in hex, CRLF, the bytes, CRLF. */
+function framed(chunk: Buffer): Buffer {
+  const n = chunk.length;
+  let digits = 1;
+  while (n >>> (4 * digits) !== 0) digits++;
+  const out = Buffer.allocUnsafe(digits + n + 4);
+  for (let i = digits - 1, v = n; i >= 0; i--, v >>>= 4) {
+    const d = v & 15;
+    out[i] = d < 10 ? 48 + d : 87 + d;
+  }
+  out[digits] = 13;
+  out[digits + 1] = 10;
+  chunk.copy(out, digits + 2);
+  out[digits + n + 2] = 13;
+  out[digits + n + 3] = 10;
+  return out;
+}
+
+/** `data: [DONE]` and its blank line: an OpenAI-style stream's last event, the body's end follows. */
+function closesStream(chunk: Buffer): boolean {
+  const n = chunk.length;
+  return (
+    n >= 8 &&
+    chunk[n - 1] === 10 &&
+    chunk[n - 2] === 10 &&
+    chunk[n - 3] === 93 && // ]
+    chunk[n - 4] === 69 && // E
+    chunk[n - 5] === 78 && // N
+    chunk[n - 6] === 79 && // O
+    chunk[n - 7] === 68 && // D
+    chunk[n - 8] === 91 // [
+  );
+}
+
 function onResponseClose(this: CallResponse): void {
   this[kCall]?.clientClosed();
 }
@@ -139,6 +197,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   /** The current attempt runs on a budget token, released when the attempt ends. */
   private attemptToken = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Waiting for 'drain' of the client's response or of its socket (chunks written to it directly). */
+  private drainOn: 'response' | RelaySocket | null = null;
 
   constructor(
     private readonly env: ForwardEnv,
@@ -163,6 +223,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
 
   /** The client's socket drained: let undici read the upstream again. */
   resume(): void {
+    this.drainOn = null;
     this.env.readStalls.remove(this);
     this.resumeUpstream?.();
   }
@@ -435,14 +496,37 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   }
 
   private writeBody(chunk: Buffer): boolean {
-    if (!this.firstByteSent) {
+    const res = this.res as RelayResponse;
+    if (this.firstByteSent) {
+      const socket = res.socket as RelaySocket | null | undefined;
+      if (
+        res.chunkedEncoding === true &&
+        socket != null &&
+        socket._httpMessage === res &&
+        res.outputData?.length === 0 &&
+        socket.writable &&
+        chunk.length <= MAX_FRAMED_BYTES &&
+        chunk.length > 0 &&
+        !closesStream(chunk)
+      ) {
+        const ok = socket.write(framed(chunk));
+        if (!ok && this.drainOn === null) {
+          this.drainOn = socket;
+          socket[kCall] = this;
+          socket.once('drain', onSocketDrain);
+          this.env.readStalls.add(this, performance.now());
+        }
+        return ok;
+      }
+    } else {
       this.firstByteSent = true;
       const region = (this.target as RegionTarget).region;
       this.deployment.statsFor(region).firstByte.observe((performance.now() - this.startedAt) / 1000);
     }
-    const ok = this.res.write(chunk);
-    if (!ok) {
-      this.res.once('drain', onResponseDrain);
+    const ok = res.write(chunk);
+    if (!ok && this.drainOn === null) {
+      this.drainOn = 'response';
+      res.once('drain', onResponseDrain);
       this.env.readStalls.add(this, performance.now());
     }
     return ok;
@@ -534,6 +618,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.releaseReservedToken();
     this.env.readStalls.remove(this);
     this.res.removeListener('close', onResponseClose);
+    const drainOn = this.drainOn;
+    if (drainOn !== null) {
+      this.drainOn = null;
+      // The socket outlives the request (keep-alive): nothing of this call stays on it.
+      if (drainOn === 'response') this.res.removeListener('drain', onResponseDrain);
+      else {
+        drainOn.removeListener('drain', onSocketDrain);
+        drainOn[kCall] = null;
+      }
+    }
     const seconds = (performance.now() - this.startedAt) / 1000;
     const region = this.target;
     (region === null ? this.deployment.ownAnswers : this.deployment.statsFor(region.region)).record(status, seconds);
