@@ -41,10 +41,11 @@
 // socket writes into a corked socket, uncorked on the next tick, then a writev: most
 // of what a stream costs per chunk besides the system call itself. So a later chunk of
 // a chunked answer, while this response owns its socket and Node holds nothing back
-// for it, is framed here into one buffer and written to the socket at once (see
-// writeBody): one write, no tick. Backpressure is the socket's then (its 'drain'). The
-// stream's closing event (`data: [DONE]`) still goes through Node, so that it leaves
-// with the end of the body in one write.
+// for it, is framed here into one buffer and written to the socket itself (see
+// writeBody and chunk-relay.ts): at once, or gathered with the other chunks of the same
+// upstream read when a stream's chunks come in bunches. Backpressure is the socket's
+// then (its 'drain'). The stream's closing event (`data: [DONE]`) still goes through
+// Node, so that it leaves with the end of the body in one write.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -59,6 +60,7 @@ import type { DeploymentRuntime } from './deployment-runtime.js';
 import { echoTarget } from './echo.js';
 import { type RouterErrorCode, sendError } from './errors.js';
 import { clientResponseHeaders } from './headers.js';
+import { closesStream, framed, MAX_FRAMED_BYTES, RelayBatching } from './chunk-relay.js';
 import { readLoadHeaders } from '../telemetry/in-band/load-headers.js';
 import { MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
 import type { Backend, RegionTarget } from './upstream.js';
@@ -120,43 +122,6 @@ function onSocketDrain(this: RelaySocket): void {
   call?.resume();
 }
 
-/** Larger chunks go through Node's writev rather than be copied into a frame. */
-const MAX_FRAMED_BYTES = 16 * 1024;
-
-/** One chunk of a chunked body, framed: size in hex, CRLF, the bytes, CRLF. */
-function framed(chunk: Buffer): Buffer {
-  const n = chunk.length;
-  let digits = 1;
-  while (n >>> (4 * digits) !== 0) digits++;
-  const out = Buffer.allocUnsafe(digits + n + 4);
-  for (let i = digits - 1, v = n; i >= 0; i--, v >>>= 4) {
-    const d = v & 15;
-    out[i] = d < 10 ? 48 + d : 87 + d;
-  }
-  out[digits] = 13;
-  out[digits + 1] = 10;
-  chunk.copy(out, digits + 2);
-  out[digits + n + 2] = 13;
-  out[digits + n + 3] = 10;
-  return out;
-}
-
-/** `data: [DONE]` and its blank line: an OpenAI-style stream's last event, the body's end follows. */
-function closesStream(chunk: Buffer): boolean {
-  const n = chunk.length;
-  return (
-    n >= 8 &&
-    chunk[n - 1] === 10 &&
-    chunk[n - 2] === 10 &&
-    chunk[n - 3] === 93 && // ]
-    chunk[n - 4] === 69 && // E
-    chunk[n - 5] === 78 && // N
-    chunk[n - 6] === 79 && // O
-    chunk[n - 7] === 68 && // D
-    chunk[n - 8] === 91 // [
-  );
-}
-
 function onResponseClose(this: CallResponse): void {
   this[kCall]?.clientClosed();
 }
@@ -199,6 +164,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   private retryTimer: NodeJS.Timeout | null = null;
   /** Waiting for 'drain' of the client's response or of its socket (chunks written to it directly). */
   private drainOn: 'response' | RelaySocket | null = null;
+  /** Made at the first chunk written to the socket directly. */
+  private batching: RelayBatching | null = null;
 
   constructor(
     private readonly env: ForwardEnv,
@@ -509,6 +476,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
         chunk.length > 0 &&
         !closesStream(chunk)
       ) {
+        (this.batching ??= new RelayBatching()).beforeWrite(socket);
         const ok = socket.write(framed(chunk));
         if (!ok && this.drainOn === null) {
           this.drainOn = socket;

@@ -112,6 +112,39 @@ test('every chunk size arrives byte for byte, correctly framed, and the connecti
   assert.deepEqual(second.body, Buffer.concat(pieces));
 });
 
+test('chunks that arrive in bunches (several per upstream read) arrive whole and in order', {
+  timeout: 20_000,
+}, async (t) => {
+  // Bursts of 1 to 6 chunks written in one tick (the backend's socket gathers them):
+  // the router then sees several chunks per read, and single ones in between.
+  const bursts = Array.from({ length: 60 }, (_, i) =>
+    Array.from({ length: 1 + ((i * 7) % 6) }, (_, j) => piece(20 + ((i * 31 + j * 17) % 900), i + j)),
+  );
+  const bunched = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    let i = 0;
+    const next = (): void => {
+      if (res.destroyed) return;
+      if (i === bursts.length) {
+        res.end();
+        return;
+      }
+      for (const p of bursts[i++] as Buffer[]) res.write(p);
+      setTimeout(next, 3);
+    };
+    next();
+  };
+  const fleet = await startRecordingFleet(t, { zones: ZONES, deployments: DEPLOYMENTS, handlers: { r1: bunched } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  for (let k = 0; k < 2; k++) {
+    const { res, body, reused } = await post(fleet.port, agent);
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(body, Buffer.concat(bursts.flat()));
+    assert.equal(reused, k === 1);
+  }
+});
+
 test('pipelined requests: the second answer follows the first whole, both framed correctly', {
   timeout: 20_000,
 }, async (t) => {
