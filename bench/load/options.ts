@@ -37,7 +37,7 @@ export interface Options {
 }
 
 export const DEFAULT_ROUNDS = 3;
-export const DEFAULT_PAIR_ROUNDS = 16;
+export const DEFAULT_PAIR_ROUNDS = 20;
 
 export const USAGE = `usage: npm run bench [-- --quick] [--duration S] [--rounds N] [--pair-rounds M] [--warmup S]
                    [--only A,B,drop] [--workloads A,C,A-rate,B200,B2000] [--targets LIST] [--out DIR]

@@ -45,7 +45,7 @@ function leanSection(r: Results): string {
       `${num(x.median)}x`,
       `${num(x.q1)}-${num(x.q3)}`,
       `${num(x.min)}-${num(x.max)}`,
-      `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
+      x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
       x.rounds,
     ]);
   }

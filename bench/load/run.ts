@@ -124,7 +124,7 @@ function consoleSummary(results: Results): string {
           `${num(x.median)}x`,
           `${num(x.q1)}-${num(x.q3)}`,
           `${num(x.min)}-${num(x.max)}`,
-          `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
+          x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
           x.rounds,
         ]),
       ),

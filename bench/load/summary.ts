@@ -105,6 +105,8 @@ export function leanRatios(records: readonly RunRecord[]): RatioStat[] {
       if (target === LEAN) continue;
       const rs = records.filter((r) => r.workload === workload && r.target === target);
       for (const metric of Object.keys(RATIO_METRICS) as RatioMetric[]) {
+        // Memory is compared where a goal asks for it: switchyard, and every target at 2,000 streams.
+        if (metric === 'peakRss' && target !== 'switchyard' && workload !== 'B2000') continue;
         const of = RATIO_METRICS[metric].of;
         const perRound: Array<{ round: number; ratio: number }> = [];
         for (const r of rs) {
