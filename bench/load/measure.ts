@@ -19,6 +19,8 @@ export interface RunRecord extends LoadResult {
   readonly workload: WorkloadId;
   readonly target: TargetName;
   readonly round: number;
+  /** Which processes of the pair ran it: 1 for the first, then one more at every restart (see --sessions). */
+  readonly session: number;
   /** CPU time of the proxy process per completed request, us; null for direct. */
   readonly proxyCpuUsPerReq: number | null;
   /** CPU time of the backends process per completed request, us. */
@@ -88,6 +90,7 @@ export async function measureRun(
   target: Target,
   workload: Workload,
   round: number,
+  session: number,
   ctx: RunContext,
 ): Promise<RunRecord> {
   const pid = target.child?.pid ?? null;
@@ -135,6 +138,7 @@ export async function measureRun(
     workload: workload.id,
     target: target.name,
     round,
+    session,
     proxyCpuUsPerReq: pid === null ? null : ticksToMicros(proxy1 - proxy0) / n,
     backendCpuUsPerReq: ticksToMicros(backend1 - backend0) / n,
     loadgenCpuUsPerReq: (self1.user + self1.system) / n,

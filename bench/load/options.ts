@@ -19,6 +19,12 @@ export interface Options {
    * per-round ratios between them are many enough to resolve a few percent.
    */
   readonly pairRounds: number;
+  /**
+   * The pair's rounds are split into this many sessions, each with fresh processes of
+   * switchyard and the lean peer: a process can settle into a faster or slower state
+   * for its whole life, which rounds of one process cannot show.
+   */
+  readonly sessions: number;
   /** How many times a disturbed pair run may be repeated per workload. */
   readonly maxRedos: number;
   /** Seconds of unrecorded load per target before a phase's rounds. */
@@ -38,14 +44,17 @@ export interface Options {
 
 export const DEFAULT_ROUNDS = 3;
 export const DEFAULT_PAIR_ROUNDS = 20;
+export const DEFAULT_SESSIONS = 4;
 
-export const USAGE = `usage: npm run bench [-- --quick] [--duration S] [--rounds N] [--pair-rounds M] [--warmup S]
+export const USAGE = `usage: npm run bench [-- --quick] [--duration S] [--rounds N] [--pair-rounds M] [--sessions K] [--warmup S]
                    [--only A,B,drop] [--workloads A,C,A-rate,B200,B2000] [--targets LIST] [--out DIR]
   --quick          2 s runs, 1 round (2 for the pair), short warm-ups (a smoke test, about 2 minutes)
   --duration S     seconds per measured run (default 5)
   --rounds N       interleaved rounds with every target, medians reported (default ${DEFAULT_ROUNDS})
   --pair-rounds M  rounds for switchyard and the lean undici peer, whose per-round ratios
                    the streaming goals judge (default ${DEFAULT_PAIR_ROUNDS}; at least --rounds)
+  --sessions K     fresh switchyard and lean processes K-1 times over the pair rounds
+                   (default ${DEFAULT_SESSIONS}; 1 keeps the same processes throughout)
   --warmup S       unrecorded load per target before each workload (default 1)
   --only LIST      phases to run: A (workloads A, A-rate, C), B (SSE 200 and 2,000 streams), drop
   --workloads LIST workloads to run within those phases (default all)
@@ -70,6 +79,7 @@ export function parseOptions(argv: readonly string[]): Options {
       duration: { type: 'string' },
       rounds: { type: 'string' },
       'pair-rounds': { type: 'string' },
+      sessions: { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string' },
       workloads: { type: 'string' },
@@ -97,6 +107,10 @@ export function parseOptions(argv: readonly string[]): Options {
     rounds,
     Math.round(number(values['pair-rounds'], quick ? 2 : DEFAULT_PAIR_ROUNDS, 'pair-rounds', 1, 60)),
   );
+  const sessions = Math.min(
+    pairRounds,
+    Math.round(number(values.sessions, quick ? 1 : DEFAULT_SESSIONS, 'sessions', 1, 20)),
+  );
   const warmupS = number(values.warmup, quick ? 0.5 : 1, 'warmup', 0, 10);
   const phases = list(values.only, PHASES, 'only');
   const workloads = list(values.workloads, WORKLOAD_IDS, 'workloads');
@@ -109,6 +123,7 @@ export function parseOptions(argv: readonly string[]): Options {
     durationS,
     rounds,
     pairRounds,
+    sessions,
     maxRedos,
     warmupS,
     phases,

@@ -8,7 +8,7 @@ import type { FleetInfo, FleetKey } from './fleets.js';
 import { measureRun, load, type RunRecord } from './measure.js';
 import type { Options } from './options.js';
 import type { PeakTracker } from './proc-stats.js';
-import { directTarget, LEAN, startPeer, startSwitchyard, type Target } from './targets.js';
+import { directTarget, LEAN, type PeerName, startPeer, startSwitchyard, type Target } from './targets.js';
 import { WORKLOADS, type Workload, type WorkloadId } from './workloads.js';
 import { num } from '../table.js';
 
@@ -38,8 +38,54 @@ export interface PhaseContext {
 }
 
 interface Entry {
-  readonly target: Target;
+  /** Replaced when the pair's processes are renewed (see PhaseTargets). */
+  target: Target;
   readonly workload: Workload;
+}
+
+/**
+ * A phase's targets. The pair's processes (switchyard and the lean peer) are replaced
+ * by fresh ones at each new session; the peak RSS of the replaced ones is kept, so a
+ * target's peak is still over the whole phase.
+ */
+class PhaseTargets {
+  private readonly retiredPeaks = new Map<string, number>();
+  /** 1, then one more at every renewal. */
+  session = 1;
+
+  constructor(
+    private readonly ctx: PhaseContext,
+    private readonly fleet: FleetInfo,
+    readonly list: Target[],
+  ) {}
+
+  /** Stops the pair's processes in `entries` and starts fresh ones, warmed up; entries are updated. */
+  async renewPair(entries: readonly Entry[]): Promise<void> {
+    this.session++;
+    const old = [...new Set(entries.filter(inPair).map((e) => e.target))];
+    for (const t of old) {
+      if (t.child === null) continue;
+      this.ctx.log(`  session ${this.session}: a fresh ${t.label}`);
+      const peak = this.ctx.rss.note(t.child.pid);
+      this.retiredPeaks.set(t.name, Math.max(peak, this.retiredPeaks.get(t.name) ?? 0));
+      await this.ctx.reg.stop(t.child);
+      const fresh =
+        t.name === 'switchyard'
+          ? await startSwitchyard(this.ctx.reg, this.fleet, 500)
+          : await startPeer(this.ctx.reg, t.name as PeerName, this.fleet);
+      this.list[this.list.indexOf(t)] = fresh;
+      for (const e of entries) if (e.target === t) e.target = fresh;
+    }
+    await warmUp(
+      this.ctx,
+      entries.filter((e) => inPair(e)),
+      this.ctx.opts.warmupS,
+    );
+  }
+
+  peakOf(t: Target): number {
+    return Math.max(t.child === null ? 0 : this.ctx.rss.note(t.child.pid), this.retiredPeaks.get(t.name) ?? 0);
+  }
 }
 
 /** Other work above this (in % of one core) during a run is reported as a disturbance. */
@@ -95,10 +141,10 @@ export function roundOrder<E extends Entry>(entries: readonly E[], round: number
   return [...rotated.slice(0, at), ...block, ...rotated.slice(at)];
 }
 
-async function measure(ctx: PhaseContext, e: Entry, round: number, of: number): Promise<RunRecord> {
+async function measure(ctx: PhaseContext, e: Entry, round: number, of: number, session: number): Promise<RunRecord> {
   ctx.check();
   ctx.log(`  [${e.workload.id} round ${round}/${of}] ${e.target.label} ...`);
-  const record = await measureRun(e.target, e.workload, round, {
+  const record = await measureRun(e.target, e.workload, round, session, {
     backendPid: ctx.backendPid,
     childPids: () => ctx.reg.pids(),
     durationS: ctx.opts.durationS,
@@ -112,18 +158,27 @@ async function measure(ctx: PhaseContext, e: Entry, round: number, of: number): 
 
 /**
  * The rounds of some workloads' entries: every target in the first opts.rounds, the
- * pair (see roundOrder) up to `pairRounds`. A pair whose run saw other processes above
- * OTHER_CPU_WARN_PCT of a core is measured again (at most opts.maxRedos times per
- * call); the runs it replaces are kept in ctx.redone, not in the statistics.
+ * pair (see roundOrder) up to `pairRounds`, in opts.sessions sessions of fresh pair
+ * processes. A pair whose run saw other processes above OTHER_CPU_WARN_PCT of a core is
+ * measured again (at most opts.maxRedos times per call); the runs it replaces are kept
+ * in ctx.redone, not in the statistics.
  */
-async function rounds(ctx: PhaseContext, entries: readonly Entry[], pairRounds: number): Promise<void> {
+async function rounds(
+  ctx: PhaseContext,
+  entries: readonly Entry[],
+  pairRounds: number,
+  targets: PhaseTargets | null,
+): Promise<void> {
   const n = ctx.opts.rounds;
   const total = Math.max(n, pairRounds);
+  const perSession = targets === null ? total : Math.ceil(total / ctx.opts.sessions);
   let redos = 0;
   for (let round = 1; round <= total; round++) {
+    if (targets !== null && round > 1 && (round - 1) % perSession === 0) await targets.renewPair(entries);
+    const session = targets?.session ?? 1;
     const ordered = roundOrder(entries, round, round <= n);
     const records = new Map<Entry, RunRecord>();
-    for (const e of ordered) records.set(e, await measure(ctx, e, round, total));
+    for (const e of ordered) records.set(e, await measure(ctx, e, round, total, session));
     for (;;) {
       const pair = ordered.filter(inPair);
       const disturbed = pair.some((e) => (records.get(e)?.otherCpuPct ?? 0) >= OTHER_CPU_WARN_PCT);
@@ -132,17 +187,17 @@ async function rounds(ctx: PhaseContext, entries: readonly Entry[], pairRounds: 
       ctx.log(`    other processes were busy during the pair's runs: measuring the pair of round ${round} again`);
       for (const e of pair) ctx.redone.push(records.get(e) as RunRecord);
       for (const e of round % 2 === 1 ? pair : [...pair].reverse()) {
-        records.set(e, await measure(ctx, e, round, total));
+        records.set(e, await measure(ctx, e, round, total, session));
       }
     }
     for (const e of ordered) ctx.records.push(records.get(e) as RunRecord);
   }
 }
 
-function recordPeaks(ctx: PhaseContext, workload: WorkloadId, targets: readonly Target[]): void {
+function recordPeaks(ctx: PhaseContext, workload: WorkloadId, targets: readonly Target[], phase: PhaseTargets): void {
   for (const t of targets) {
     if (t.child === null) continue;
-    ctx.peaks.push({ workload, target: t.name, hwmMB: ctx.rss.note(t.child.pid) });
+    ctx.peaks.push({ workload, target: t.name, hwmMB: phase.peakOf(t) });
   }
 }
 
@@ -167,31 +222,32 @@ export async function phaseA(ctx: PhaseContext): Promise<void> {
   const w = ctx.opts.workloads;
   if (!w.has('A') && !w.has('C') && !w.has('A-rate')) return;
   ctx.log('phase A: workloads A, C and A-rate');
-  const targets = await startProxies(ctx, ctx.fleets.fast);
+  const phase = new PhaseTargets(ctx, ctx.fleets.fast, await startProxies(ctx, ctx.fleets.fast));
   const switchyardC =
     w.has('C') && ctx.opts.targets.has('switchyard') ? await startSwitchyard(ctx.reg, ctx.fleets.wave, 100) : null;
   try {
     const entries: Entry[] = [
-      ...(w.has('A') ? targets.map((target) => ({ target, workload: WORKLOADS.A })) : []),
+      ...(w.has('A') ? phase.list.map((target) => ({ target, workload: WORKLOADS.A })) : []),
       ...(switchyardC === null ? [] : [{ target: switchyardC, workload: WORKLOADS.C }]),
     ];
     if (entries.length > 0) {
       await warmUp(ctx, entries, ctx.opts.warmupS);
-      await rounds(ctx, entries, ctx.opts.pairRounds);
-      recordPeaks(ctx, 'A', targets);
-      if (switchyardC !== null) recordPeaks(ctx, 'C', [switchyardC]);
+      await rounds(ctx, entries, ctx.opts.pairRounds, phase);
+      recordPeaks(ctx, 'A', phase.list, phase);
+      if (switchyardC !== null) recordPeaks(ctx, 'C', [switchyardC], phase);
     }
     if (w.has('A-rate')) {
       // Latency added over direct: its goals need no more rounds than every target gets.
       await rounds(
         ctx,
-        targets.map((target) => ({ target, workload: WORKLOADS['A-rate'] })),
+        phase.list.map((target) => ({ target, workload: WORKLOADS['A-rate'] })),
         ctx.opts.rounds,
+        null,
       );
-      recordPeaks(ctx, 'A-rate', targets);
+      recordPeaks(ctx, 'A-rate', phase.list, phase);
     }
   } finally {
-    await stopProxies(ctx, switchyardC === null ? targets : [...targets, switchyardC]);
+    await stopProxies(ctx, switchyardC === null ? phase.list : [...phase.list, switchyardC]);
   }
 }
 
@@ -202,16 +258,16 @@ export async function phaseB(ctx: PhaseContext): Promise<void> {
   ctx.log(
     `phase B: SSE streaming, ${ids.map((id) => WORKLOADS[id].connections.toLocaleString('en-US')).join(' and ')} concurrent streams`,
   );
-  const targets = await startProxies(ctx, ctx.fleets.sse);
+  const phase = new PhaseTargets(ctx, ctx.fleets.sse, await startProxies(ctx, ctx.fleets.sse));
   try {
     for (const id of ids) {
-      const entries = targets.map((target) => ({ target, workload: WORKLOADS[id] }));
+      const entries = phase.list.map((target) => ({ target, workload: WORKLOADS[id] }));
       await warmUp(ctx, entries, ctx.opts.warmupS);
-      await rounds(ctx, entries, ctx.opts.pairRounds);
-      recordPeaks(ctx, id, targets);
+      await rounds(ctx, entries, ctx.opts.pairRounds, phase);
+      recordPeaks(ctx, id, phase.list, phase);
     }
   } finally {
-    await stopProxies(ctx, targets);
+    await stopProxies(ctx, phase.list);
   }
 }
 

@@ -47,11 +47,22 @@ function leanSection(r: Results): string {
       `${num(x.min)}-${num(x.max)}`,
       x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
       x.rounds,
+      x.sessionMedians.length < 2 ? '-' : x.sessionMedians.map((m) => num(m)).join(' / '),
     ]);
   }
   if (rows.length === 0) return '_The lean peer did not run._';
   return markdownTable(
-    ['workload', 'target', 'figure', 'median ratio', 'IQR', 'min-max', 'interval of the median', 'rounds'],
+    [
+      'workload',
+      'target',
+      'figure',
+      'median ratio',
+      'IQR',
+      'min-max',
+      'interval of the median',
+      'rounds',
+      'median per session',
+    ],
     rows,
   );
 }
@@ -267,7 +278,7 @@ Measured ${r.date} on **${m.cpuModel}, ${m.cores} cores** (${m.memoryGB} GB, ${m
 
 Command: \`${r.command}\`${r.quick ? ' (a smoke run: one short round, not the real figures)' : ''}
 
-Settings: ${s.durationS} s per run, ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} with every target and ${s.pairRounds} for switchyard and the lean undici proxy (run back to back in each round; tables show medians), ${s.warmupS} s unrecorded warm-up per target, phases ${s.phases.join(', ')}${s.workloads.length < 5 ? ` (workloads ${s.workloads.join(', ')})` : ''}${s.targets.length < TARGET_ORDER.length ? `, targets ${s.targets.join(', ')}` : ''}; ${r.redone.length / 2} disturbed pair run${r.redone.length === 2 ? '' : 's'} measured again; whole run ${Math.round(r.elapsedS)} s. Load average at the start: ${m.loadAvg1m}. CPU used by processes outside the benchmark during the runs (machine busy time from \`/proc/stat\` minus the benchmark's processes): median ${num(r.otherCpu.medianPct, 2)}%, max ${num(r.otherCpu.maxPct, 2)}% of one core${r.otherCpu.disturbedRuns > 0 ? `; **${r.otherCpu.disturbedRuns} run(s) had other work above ${OTHER_CPU_WARN_PCT}% of a core** (see "Spread over rounds")` : ''}. CPU time from \`/proc/<pid>/stat\` at CLK_TCK ${r.clkTck}.${r.testSuiteSeen ? '\n\n**A test suite (`node --test`) was running during part of this run: figures are disturbed.**' : ''}
+Settings: ${s.durationS} s per run, ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} with every target and ${s.pairRounds} for switchyard and the lean undici proxy (run back to back in each round, in ${s.sessions} session${s.sessions === 1 ? '' : 's'} of fresh processes; tables show medians), ${s.warmupS} s unrecorded warm-up per target, phases ${s.phases.join(', ')}${s.workloads.length < 5 ? ` (workloads ${s.workloads.join(', ')})` : ''}${s.targets.length < TARGET_ORDER.length ? `, targets ${s.targets.join(', ')}` : ''}; ${r.redone.length / 2} disturbed pair run${r.redone.length === 2 ? '' : 's'} measured again; whole run ${Math.round(r.elapsedS)} s. Load average at the start: ${m.loadAvg1m}. CPU used by processes outside the benchmark during the runs (machine busy time from \`/proc/stat\` minus the benchmark's processes): median ${num(r.otherCpu.medianPct, 2)}%, max ${num(r.otherCpu.maxPct, 2)}% of one core${r.otherCpu.disturbedRuns > 0 ? `; **${r.otherCpu.disturbedRuns} run(s) had other work above ${OTHER_CPU_WARN_PCT}% of a core** (see "Spread over rounds")` : ''}. CPU time from \`/proc/<pid>/stat\` at CLK_TCK ${r.clkTck}.${r.testSuiteSeen ? '\n\n**A test suite (`node --test`) was running during part of this run: figures are disturbed.**' : ''}
 
 The load generator (autocannon, in the orchestrating process), the simulated backends (one process) and the proxy under test share the same ${m.cores} cores of a shared machine. Ratios between targets within this run are what counts; absolute numbers move from run to run. How each figure is taken: [bench/README.md](README.md).
 
@@ -280,7 +291,7 @@ The load generator (autocannon, in the orchestrating process), the simulated bac
     )}\n`,
   );
   parts.push(
-    `## Against the lean undici proxy (per-round ratios)\n\nThe lean peer (\`bench/peers/undici-stream.ts\`: \`pool.stream()\` writing straight into the response) is the reference of the streaming goals. Each round runs it and switchyard back to back; a ratio is a target's figure over the lean peer's in the same round. Median over rounds, the interquartile range and min-max of the per-round ratios, and a distribution-free interval of the median (order statistics, its coverage in brackets): a goal is resolved when that interval lies on one side of its bound. Targets other than switchyard run in the first ${s.rounds} round${s.rounds === 1 ? '' : 's'} only.\n\n${leanSection(r)}\n`,
+    `## Against the lean undici proxy (per-round ratios)\n\nThe lean peer (\`bench/peers/undici-stream.ts\`: \`pool.stream()\` writing straight into the response) is the reference of the streaming goals. Each round runs it and switchyard back to back; a ratio is a target's figure over the lean peer's in the same round. Median over rounds, the interquartile range and min-max of the per-round ratios, and a distribution-free interval of the median (order statistics, its coverage in brackets): a goal is resolved when that interval lies on one side of its bound. Targets other than switchyard run in the first ${s.rounds} round${s.rounds === 1 ? '' : 's'} only. The pair's rounds are split into ${s.sessions} session${s.sessions === 1 ? '' : 's'}, each with fresh processes of switchyard and the lean peer (a process can stay in a faster or slower state for its whole life); the last column shows each session's median.\n\n${leanSection(r)}\n`,
   );
   parts.push(
     `## Workload A: ${WORKLOADS.A.title}\n\nreq/s: completed requests / run time. Latency: per response, send to last byte. Proxy CPU: utime+stime of the proxy process over the run / completed requests (direct has no proxy; the backend column is the simulated backends' own cost). Peak RSS: VmHWM of a proxy process started for this phase.\n\n${workloadA(r)}\n${latencyFootnote(r)}`,

@@ -116,7 +116,7 @@ function consoleSummary(results: Results): string {
     lines.push('\nagainst the lean undici proxy: per-round ratios');
     lines.push(
       formatTable(
-        ['workload', 'target', 'figure', 'median', 'IQR', 'min-max', 'interval of the median', 'rounds'],
+        ['workload', 'target', 'figure', 'median', 'IQR', 'min-max', 'interval of the median', 'rounds', 'per session'],
         results.leanRatios.map((x) => [
           x.workload,
           x.target,
@@ -126,6 +126,7 @@ function consoleSummary(results: Results): string {
           `${num(x.min)}-${num(x.max)}`,
           x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
           x.rounds,
+          x.sessionMedians.length < 2 ? '-' : x.sessionMedians.map((m) => num(m)).join(' / '),
         ]),
       ),
     );
@@ -250,6 +251,7 @@ async function main(): Promise<number> {
       durationS: opts.durationS,
       rounds: opts.rounds,
       pairRounds: opts.pairRounds,
+      sessions: opts.sessions,
       warmupS: opts.warmupS,
       phases: [...opts.phases],
       workloads: [...opts.workloads],

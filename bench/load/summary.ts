@@ -67,17 +67,26 @@ export interface RatioStat {
   readonly ciLow: number;
   readonly ciHigh: number;
   readonly ciCoverage: number;
-  readonly perRound: ReadonlyArray<{ readonly round: number; readonly ratio: number }>;
+  readonly perRound: ReadonlyArray<RoundRatio>;
+  /** Median ratio of each session (fresh processes of the pair), in order. */
+  readonly sessionMedians: readonly number[];
+}
+
+export interface RoundRatio {
+  readonly round: number;
+  readonly session: number;
+  readonly ratio: number;
 }
 
 export function ratioStat(
   workload: WorkloadId,
   target: TargetName,
   metric: RatioMetric,
-  perRound: ReadonlyArray<{ readonly round: number; readonly ratio: number }>,
+  perRound: ReadonlyArray<RoundRatio>,
 ): RatioStat {
   const sorted = perRound.map((x) => x.ratio).sort((a, b) => a - b);
   const ci = medianInterval(sorted);
+  const sessions = [...new Set(perRound.map((x) => x.session))].sort((a, b) => a - b);
   return {
     workload,
     target,
@@ -92,6 +101,7 @@ export function ratioStat(
     ciHigh: ci.high,
     ciCoverage: ci.coverage,
     perRound,
+    sessionMedians: sessions.map((k) => median(perRound.filter((x) => x.session === k).map((x) => x.ratio))),
   };
 }
 
@@ -108,13 +118,13 @@ export function leanRatios(records: readonly RunRecord[]): RatioStat[] {
         // Memory is compared where a goal asks for it: switchyard, and every target at 2,000 streams.
         if (metric === 'peakRss' && target !== 'switchyard' && workload !== 'B2000') continue;
         const of = RATIO_METRICS[metric].of;
-        const perRound: Array<{ round: number; ratio: number }> = [];
+        const perRound: RoundRatio[] = [];
         for (const r of rs) {
           const base = lean.get(r.round);
           const a = of(r);
           const b = base === undefined ? null : of(base);
           if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) continue;
-          perRound.push({ round: r.round, ratio: a / b });
+          perRound.push({ round: r.round, session: r.session, ratio: a / b });
         }
         if (perRound.length > 0) out.push(ratioStat(workload, target, metric, perRound));
       }
@@ -140,6 +150,7 @@ export interface Results {
     durationS: number;
     rounds: number;
     pairRounds: number;
+    sessions: number;
     warmupS: number;
     phases: string[];
     workloads: string[];

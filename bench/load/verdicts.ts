@@ -39,7 +39,7 @@ function leanGoal(
   return {
     area,
     target,
-    measured: `${num(x.median)}x: rounds ${num(x.min)}-${num(x.max)}, IQR ${num(x.q1)}-${num(x.q3)}, ${Math.round(x.ciCoverage * 100)}% interval of the median ${num(x.ciLow)}-${num(x.ciHigh)} (${x.rounds} rounds)`,
+    measured: `${num(x.median)}x: rounds ${num(x.min)}-${num(x.max)}, IQR ${num(x.q1)}-${num(x.q3)}, ${Math.round(x.ciCoverage * 100)}% interval of the median ${num(x.ciLow)}-${num(x.ciHigh)} (${x.rounds} rounds${x.sessionMedians.length < 2 ? '' : `; per session ${x.sessionMedians.map((m) => num(m)).join(' / ')}`})`,
     pass,
     resolved,
   };
