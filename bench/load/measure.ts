@@ -3,7 +3,15 @@
 import { runAutocannon } from './autocannon-load.js';
 import type { LoadResult } from './load-result.js';
 import { runPaced } from './paced-load.js';
-import { CLK_TCK, cpuTicks, machineBusyTicks, memoryStatus, ticksToMicros } from './proc-stats.js';
+import {
+  CLK_TCK,
+  cpuTicks,
+  machineBusyTicks,
+  memoryStatus,
+  type PeakTracker,
+  resetPeakRss,
+  ticksToMicros,
+} from './proc-stats.js';
 import { switchyardCounter, type Target, type TargetName } from './targets.js';
 import type { Workload, WorkloadId } from './workloads.js';
 
@@ -11,14 +19,17 @@ export interface RunRecord extends LoadResult {
   readonly workload: WorkloadId;
   readonly target: TargetName;
   readonly round: number;
+  /** Which processes of the pair ran it: 1 for the first, then one more at every restart (see --sessions). */
+  readonly session: number;
   /** CPU time of the proxy process per completed request, us; null for direct. */
   readonly proxyCpuUsPerReq: number | null;
   /** CPU time of the backends process per completed request, us. */
   readonly backendCpuUsPerReq: number;
   /** CPU time of this process (the load generator) per completed request, us. */
   readonly loadgenCpuUsPerReq: number;
-  /** VmRSS and VmHWM of the proxy process right after the run, MB. */
+  /** VmRSS of the proxy process right after the run, MB. */
   readonly proxyRssMB: number | null;
+  /** Peak RSS of the proxy process during this run (VmHWM reset before it), MB. */
   readonly proxyHwmMB: number | null;
   /** switchyard only: plan rebuilds and telemetry polls per second during the run. */
   readonly planRebuildsPerS: number | null;
@@ -39,6 +50,8 @@ export interface RunContext {
   readonly childPids: () => number[];
   readonly durationS: number;
   readonly progress: boolean;
+  /** Keeps each proxy's peak over the phase while VmHWM is reset per run. */
+  readonly peaks: PeakTracker;
 }
 
 export function load(target: Target, workload: Workload, durationS: number, progress: boolean): Promise<LoadResult> {
@@ -77,10 +90,16 @@ export async function measureRun(
   target: Target,
   workload: Workload,
   round: number,
+  session: number,
   ctx: RunContext,
 ): Promise<RunRecord> {
   const pid = target.child?.pid ?? null;
   const [rebuilds0, polls0] = await counters(target);
+  let perRunPeak = false;
+  if (pid !== null) {
+    ctx.peaks.note(pid);
+    perRunPeak = resetPeakRss(pid);
+  }
   const t0 = performance.now();
   const proxy0 = pid === null ? NaN : cpuTicks(pid);
   const backend0 = cpuTicks(ctx.backendPid);
@@ -97,6 +116,7 @@ export async function measureRun(
   const proxy1 = pid === null ? NaN : cpuTicks(pid);
   const backend1 = cpuTicks(ctx.backendPid);
   const mem = pid === null ? null : memoryStatus(pid);
+  if (pid !== null) ctx.peaks.note(pid);
   const [rebuilds1, polls1] = await counters(target);
   const windowS = (performance.now() - t0) / 1000;
   let oursTicks = ((self1.user + self1.system) * CLK_TCK) / 1e6;
@@ -118,11 +138,12 @@ export async function measureRun(
     workload: workload.id,
     target: target.name,
     round,
+    session,
     proxyCpuUsPerReq: pid === null ? null : ticksToMicros(proxy1 - proxy0) / n,
     backendCpuUsPerReq: ticksToMicros(backend1 - backend0) / n,
     loadgenCpuUsPerReq: (self1.user + self1.system) / n,
     proxyRssMB: mem?.rssMB ?? null,
-    proxyHwmMB: mem?.hwmMB ?? null,
+    proxyHwmMB: perRunPeak ? (mem?.hwmMB ?? null) : null,
     planRebuildsPerS: rate(rebuilds0, rebuilds1, windowS),
     telemetryPollsPerS: rate(polls0, polls1, windowS),
   };

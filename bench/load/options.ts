@@ -1,18 +1,37 @@
 // Command-line options of `npm run bench` (after `--`).
 import { parseArgs } from 'node:util';
+import { TARGET_ORDER, type TargetName } from './targets.js';
+import type { WorkloadId } from './workloads.js';
 
 export type PhaseId = 'A' | 'B' | 'drop';
 const PHASES: readonly PhaseId[] = ['A', 'B', 'drop'];
+const WORKLOAD_IDS: readonly WorkloadId[] = ['A', 'C', 'A-rate', 'B200', 'B2000'];
 
 export interface Options {
   readonly quick: boolean;
   /** Seconds per measured run. */
   readonly durationS: number;
-  /** Interleaved rounds per target and workload (medians are over these). */
+  /** Interleaved rounds in which every target runs (medians are over these). */
   readonly rounds: number;
+  /**
+   * Rounds for switchyard and the lean peer (>= rounds): the rounds after `rounds` run
+   * only that pair (and workload C, which is compared with switchyard's A), so that the
+   * per-round ratios between them are many enough to resolve a few percent.
+   */
+  readonly pairRounds: number;
+  /**
+   * The pair's rounds are split into this many sessions, each with fresh processes of
+   * switchyard and the lean peer: a process can settle into a faster or slower state
+   * for its whole life, which rounds of one process cannot show.
+   */
+  readonly sessions: number;
+  /** How many times a disturbed pair run may be repeated per workload. */
+  readonly maxRedos: number;
   /** Seconds of unrecorded load per target before a phase's rounds. */
   readonly warmupS: number;
   readonly phases: ReadonlySet<PhaseId>;
+  readonly workloads: ReadonlySet<WorkloadId>;
+  readonly targets: ReadonlySet<TargetName>;
   /** Streams opened and dropped per target in the drop phase. */
   readonly dropStreams: number;
   /** autocannon's progress bar (only on a TTY). */
@@ -23,13 +42,34 @@ export interface Options {
   readonly outDir: string | null;
 }
 
-export const USAGE = `usage: npm run bench [-- --quick] [--duration S] [--rounds N] [--warmup S] [--only A,B,drop] [--out DIR]
-  --quick        2 s runs, 1 round, short warm-ups (a smoke test, about 1.5 minutes)
-  --duration S   seconds per measured run (default 5)
-  --rounds N     interleaved rounds per target and workload, medians reported (default 3)
-  --warmup S     unrecorded load per target before each phase (default 1)
-  --only LIST    phases to run: A (workloads A, A-rate, C), B (SSE 200 and 2,000 streams), drop
-  --out DIR      write RESULTS.md, results.json and results.svg there instead of bench/`;
+export const DEFAULT_ROUNDS = 3;
+export const DEFAULT_PAIR_ROUNDS = 20;
+export const DEFAULT_SESSIONS = 4;
+
+export const USAGE = `usage: npm run bench [-- --quick] [--duration S] [--rounds N] [--pair-rounds M] [--sessions K] [--warmup S]
+                   [--only A,B,drop] [--workloads A,C,A-rate,B200,B2000] [--targets LIST] [--out DIR]
+  --quick          2 s runs, 1 round (2 for the pair), short warm-ups (a smoke test, about 2 minutes)
+  --duration S     seconds per measured run (default 5)
+  --rounds N       interleaved rounds with every target, medians reported (default ${DEFAULT_ROUNDS})
+  --pair-rounds M  rounds for switchyard and the lean undici peer, whose per-round ratios
+                   the streaming goals judge (default ${DEFAULT_PAIR_ROUNDS}; at least --rounds)
+  --sessions K     fresh switchyard and lean processes K-1 times over the pair rounds
+                   (default ${DEFAULT_SESSIONS}; 1 keeps the same processes throughout)
+  --warmup S       unrecorded load per target before each workload (default 1)
+  --only LIST      phases to run: A (workloads A, A-rate, C), B (SSE 200 and 2,000 streams), drop
+  --workloads LIST workloads to run within those phases (default all)
+  --targets LIST   ${TARGET_ORDER.join(', ')} (default all)
+  --out DIR        write RESULTS.md, results.json and results.svg there instead of bench/`;
+
+function list<T extends string>(raw: string | undefined, all: readonly T[], name: string): Set<T> {
+  const out = new Set<T>();
+  for (const p of (raw ?? all.join(',')).split(',')) {
+    const id = all.find((x) => x.toLowerCase() === p.trim().toLowerCase());
+    if (id === undefined) throw new RangeError(`--${name}: unknown "${p}" (expected ${all.join(', ')})`);
+    out.add(id);
+  }
+  return out;
+}
 
 export function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
@@ -38,8 +78,12 @@ export function parseOptions(argv: readonly string[]): Options {
       quick: { type: 'boolean', default: false },
       duration: { type: 'string' },
       rounds: { type: 'string' },
+      'pair-rounds': { type: 'string' },
+      sessions: { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string' },
+      workloads: { type: 'string' },
+      targets: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,24 +102,37 @@ export function parseOptions(argv: readonly string[]): Options {
     return n;
   };
   const durationS = number(values.duration, quick ? 2 : 5, 'duration', 1, 60);
-  const rounds = Math.round(number(values.rounds, quick ? 1 : 3, 'rounds', 1, 10));
+  const rounds = Math.round(number(values.rounds, quick ? 1 : DEFAULT_ROUNDS, 'rounds', 1, 40));
+  const pairRounds = Math.max(
+    rounds,
+    Math.round(number(values['pair-rounds'], quick ? 2 : DEFAULT_PAIR_ROUNDS, 'pair-rounds', 1, 60)),
+  );
+  const sessions = Math.min(
+    pairRounds,
+    Math.round(number(values.sessions, quick ? 1 : DEFAULT_SESSIONS, 'sessions', 1, 20)),
+  );
   const warmupS = number(values.warmup, quick ? 0.5 : 1, 'warmup', 0, 10);
-  const phases = new Set<PhaseId>();
-  for (const p of (values.only ?? PHASES.join(',')).split(',')) {
-    const id = PHASES.find((x) => x.toLowerCase() === p.trim().toLowerCase());
-    if (id === undefined) throw new RangeError(`--only: unknown phase "${p}" (expected ${PHASES.join(', ')})`);
-    phases.add(id);
-  }
+  const phases = list(values.only, PHASES, 'only');
+  const workloads = list(values.workloads, WORKLOAD_IDS, 'workloads');
+  const targets = list(values.targets, TARGET_ORDER, 'targets');
+  // Runs per workload: every target in `rounds`, the pair (and C) in the others, and redos.
+  const maxRedos = Math.ceil(pairRounds / 4);
+  const runs = TARGET_ORDER.length * 5 * rounds + 2 * 4 * (pairRounds - rounds + maxRedos);
   return {
     quick,
     durationS,
     rounds,
+    pairRounds,
+    sessions,
+    maxRedos,
     warmupS,
     phases,
+    workloads,
+    targets,
     dropStreams: 200,
     progress: process.stderr.isTTY === true,
-    // Default settings take about 6 minutes; this only guards against a hang.
-    hardLimitS: Math.max(300, 3 * 60 + rounds * durationS * 25 * 2),
+    // Default settings take about 20 minutes; this only guards against a hang.
+    hardLimitS: Math.max(600, 5 * 60 + runs * (durationS + 2) * 1.5),
     outDir: values.out ?? null,
   };
 }

@@ -11,3 +11,4 @@ export const SWITCHYARD_CLI = join(DIST, 'src', 'cli.js');
 export const BACKENDS_CHILD = join(DIST, 'bench', 'load', 'backends.js');
 export const HTTP_PROXY_PEER = join(DIST, 'bench', 'peers', 'http-proxy-rr.js');
 export const UNDICI_PEER = join(DIST, 'bench', 'peers', 'undici-proxy.js');
+export const UNDICI_STREAM_PEER = join(DIST, 'bench', 'peers', 'undici-stream.js');

@@ -1,9 +1,10 @@
 // Reading a process from /proc: CPU time (utime + stime, all threads, in clock ticks),
 // resident memory (VmRSS) and its high-water mark (VmHWM), and the TCP connections it
 // holds to given remote ports (socket inodes from /proc/<pid>/fd matched against
-// /proc/net/tcp), which is how leaked upstream connections are counted.
+// /proc/net/tcp), which is how leaked upstream connections are counted. VmHWM can be
+// reset between runs (clear_refs), which gives each run its own peak.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 
 function readClkTck(): number {
   try {
@@ -46,6 +47,34 @@ export function memoryStatus(pid: number): MemoryStatus {
     return { rssMB: kb('VmRSS') / 1024, hwmMB: kb('VmHWM') / 1024 };
   } catch {
     return { rssMB: NaN, hwmMB: NaN };
+  }
+}
+
+/**
+ * Resets the process's VmHWM to its current RSS (`echo 5 > /proc/<pid>/clear_refs`), so
+ * that the next reading is the peak of what ran since. False if the kernel refused.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The high-water mark a process would show had it never been reset: resetting VmHWM per
+ * run (for per-run peaks) must not lose the peak of a whole phase.
+ */
+export class PeakTracker {
+  private readonly peaks = new Map<number, number>();
+
+  /** Folds the current VmHWM of `pid` in (call before every reset and at the end). */
+  note(pid: number): number {
+    const peak = Math.max(this.peaks.get(pid) ?? 0, memoryStatus(pid).hwmMB || 0);
+    this.peaks.set(pid, peak);
+    return peak;
   }
 }
 

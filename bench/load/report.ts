@@ -1,10 +1,11 @@
 // bench/RESULTS.md from a run's results: machine, command, one table per workload,
 // the data plane's goals judged against this run's ratios, and room for the profile note.
 import { markdownTable, num, type Cell } from '../table.js';
+import { median } from './stats.js';
 import { SSE_PACING_MS } from './fleets.js';
-import { find, type Results, type Summary } from './summary.js';
+import { find, findRatio, RATIO_METRICS, type RatioMetric, type Results, type Summary } from './summary.js';
 import { OTHER_CPU_WARN_PCT } from './phases.js';
-import { TARGET_ORDER } from './targets.js';
+import { LEAN, TARGET_ORDER, type TargetName } from './targets.js';
 import type { Verdict } from './verdicts.js';
 import { WORKLOADS, type WorkloadId } from './workloads.js';
 
@@ -23,7 +24,47 @@ function mb(x: number | null): string {
 }
 
 function verdictCell(v: Verdict): string {
-  return v.pass === null ? 'not measured' : v.pass ? '**pass**' : '**FAIL**';
+  const cell = v.pass === null ? 'not measured' : v.pass ? '**pass**' : '**FAIL**';
+  return v.resolved === false && v.pass !== null ? `${cell} (interval straddles the bound)` : cell;
+}
+
+function leanCell(r: Results, w: WorkloadId, t: TargetName, metric: RatioMetric): string {
+  if (t === LEAN) return '1.00x';
+  const x = findRatio(r.leanRatios, w, t, metric);
+  return x === undefined ? 'n/a' : `${num(x.median)}x`;
+}
+
+/** Every target against the lean peer: median of per-round ratios, their spread, the interval of the median. */
+function leanSection(r: Results): string {
+  const rows: Cell[][] = [];
+  for (const x of r.leanRatios) {
+    rows.push([
+      x.workload,
+      x.target,
+      RATIO_METRICS[x.metric].label,
+      `${num(x.median)}x`,
+      `${num(x.q1)}-${num(x.q3)}`,
+      `${num(x.min)}-${num(x.max)}`,
+      x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
+      x.rounds,
+      x.sessionMedians.length < 2 ? '-' : x.sessionMedians.map((m) => num(m)).join(' / '),
+    ]);
+  }
+  if (rows.length === 0) return '_The lean peer did not run._';
+  return markdownTable(
+    [
+      'workload',
+      'target',
+      'figure',
+      'median ratio',
+      'IQR',
+      'min-max',
+      'interval of the median',
+      'rounds',
+      'median per session',
+    ],
+    rows,
+  );
 }
 
 function workloadA(r: Results): string {
@@ -36,6 +77,7 @@ function workloadA(r: Results): string {
     num(s.p999),
     s.proxyCpuUsPerReq === null ? 'n/a' : num(s.proxyCpuUsPerReq),
     s.proxyCpuUsPerReq === null || undici === null ? 'n/a' : `${num(s.proxyCpuUsPerReq / undici)}x`,
+    s.proxyCpuUsPerReq === null ? 'n/a' : leanCell(r, 'A', s.target, 'cpu'),
     num(s.backendCpuUsPerReq),
     s.errors + s.timeouts,
     s.non2xx,
@@ -50,6 +92,7 @@ function workloadA(r: Results): string {
       'p99.9 ms',
       'proxy CPU us/req',
       'vs undici-proxy',
+      'vs lean (per-round median)',
       'backend CPU us/req',
       'errors',
       'non-2xx',
@@ -91,6 +134,7 @@ function workloadB(r: Results, w: 'B200' | 'B2000'): string {
     `${num(s.p99 / SSE_PACING_MS)}x`,
     direct === undefined ? 'n/a' : `${num(s.p99 / direct.p99)}x`,
     s.proxyCpuUsPerReq === null ? 'n/a' : num(s.proxyCpuUsPerReq),
+    s.proxyCpuUsPerReq === null ? 'n/a' : leanCell(r, w, s.target, 'cpu'),
     s.errors,
     s.timeouts,
     s.non2xx,
@@ -106,6 +150,7 @@ function workloadB(r: Results, w: 'B200' | 'B2000'): string {
       'p99 / pacing',
       'p99 vs direct',
       'proxy CPU us/stream',
+      'CPU vs lean (per-round median)',
       'errors',
       'timeouts',
       'non-2xx',
@@ -174,6 +219,15 @@ function workloadC(r: Results): string {
   );
 }
 
+/** Per round when there are few, else min / median / max (every run is in results.json). */
+function perRound(values: ReadonlyArray<number | null>, digits = 3): string {
+  if (values.every((v) => v === null)) return 'n/a';
+  if (values.length <= 5) return values.map((v) => (v === null ? 'n/a' : num(v, digits))).join(' / ');
+  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (xs.length === 0) return 'n/a';
+  return `${num(xs[0], digits)} / ${num(median(xs), digits)} / ${num(xs[xs.length - 1], digits)}`;
+}
+
 function spread(r: Results): string {
   const rows: Cell[][] = [];
   for (const w of ['A', 'C', 'A-rate', 'B200', 'B2000'] as const) {
@@ -183,10 +237,14 @@ function spread(r: Results): string {
       rows.push([
         w,
         t,
-        rs.map((x) => num(x.rps)).join(' / '),
-        rs.map((x) => num(x.p99)).join(' / '),
-        rs.map((x) => (x.proxyCpuUsPerReq === null ? 'n/a' : num(x.proxyCpuUsPerReq))).join(' / '),
-        rs.map((x) => num(x.otherCpuPct, 2)).join(' / '),
+        rs.length,
+        perRound(rs.map((x) => x.rps)),
+        perRound(rs.map((x) => x.p99)),
+        perRound(rs.map((x) => x.proxyCpuUsPerReq)),
+        perRound(
+          rs.map((x) => x.otherCpuPct),
+          2,
+        ),
       ]);
     }
   }
@@ -194,6 +252,7 @@ function spread(r: Results): string {
     [
       'workload',
       'target',
+      'rounds',
       'req/s per round',
       'p99 ms per round',
       'proxy CPU us/req per round',
@@ -219,7 +278,7 @@ Measured ${r.date} on **${m.cpuModel}, ${m.cores} cores** (${m.memoryGB} GB, ${m
 
 Command: \`${r.command}\`${r.quick ? ' (a smoke run: one short round, not the real figures)' : ''}
 
-Settings: ${s.durationS} s per run, ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} per target and workload (tables show medians), ${s.warmupS} s unrecorded warm-up per target, phases ${s.phases.join(', ')}; whole run ${Math.round(r.elapsedS)} s. Load average at the start: ${m.loadAvg1m}. CPU used by processes outside the benchmark during the runs (machine busy time from \`/proc/stat\` minus the benchmark's processes): median ${num(r.otherCpu.medianPct, 2)}%, max ${num(r.otherCpu.maxPct, 2)}% of one core${r.otherCpu.disturbedRuns > 0 ? `; **${r.otherCpu.disturbedRuns} run(s) had other work above ${OTHER_CPU_WARN_PCT}% of a core** (see "Spread over rounds")` : ''}. CPU time from \`/proc/<pid>/stat\` at CLK_TCK ${r.clkTck}.${r.testSuiteSeen ? '\n\n**A test suite (`node --test`) was running during part of this run: figures are disturbed.**' : ''}
+Settings: ${s.durationS} s per run, ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} with every target and ${s.pairRounds} for switchyard and the lean undici proxy (run back to back in each round, in ${s.sessions} session${s.sessions === 1 ? '' : 's'} of fresh processes; tables show medians), ${s.warmupS} s unrecorded warm-up per target, phases ${s.phases.join(', ')}${s.workloads.length < 5 ? ` (workloads ${s.workloads.join(', ')})` : ''}${s.targets.length < TARGET_ORDER.length ? `, targets ${s.targets.join(', ')}` : ''}; ${r.redone.length / 2} disturbed pair run${r.redone.length === 2 ? '' : 's'} measured again; whole run ${Math.round(r.elapsedS)} s. Load average at the start: ${m.loadAvg1m}. CPU used by processes outside the benchmark during the runs (machine busy time from \`/proc/stat\` minus the benchmark's processes): median ${num(r.otherCpu.medianPct, 2)}%, max ${num(r.otherCpu.maxPct, 2)}% of one core${r.otherCpu.disturbedRuns > 0 ? `; **${r.otherCpu.disturbedRuns} run(s) had other work above ${OTHER_CPU_WARN_PCT}% of a core** (see "Spread over rounds")` : ''}. CPU time from \`/proc/<pid>/stat\` at CLK_TCK ${r.clkTck}.${r.testSuiteSeen ? '\n\n**A test suite (`node --test`) was running during part of this run: figures are disturbed.**' : ''}
 
 The load generator (autocannon, in the orchestrating process), the simulated backends (one process) and the proxy under test share the same ${m.cores} cores of a shared machine. Ratios between targets within this run are what counts; absolute numbers move from run to run. How each figure is taken: [bench/README.md](README.md).
 
@@ -230,6 +289,9 @@ The load generator (autocannon, in the orchestrating process), the simulated bac
       ['workload', 'target', 'measured', 'result'],
       v.map((x) => [x.area, x.target, x.measured, verdictCell(x)]),
     )}\n`,
+  );
+  parts.push(
+    `## Against the lean undici proxy (per-round ratios)\n\nThe lean peer (\`bench/peers/undici-stream.ts\`: \`pool.stream()\` writing straight into the response) is the reference of the streaming goals. Each round runs it and switchyard back to back; a ratio is a target's figure over the lean peer's in the same round. Median over rounds, the interquartile range and min-max of the per-round ratios, and a distribution-free interval of the median (order statistics, its coverage in brackets): a goal is resolved when that interval lies on one side of its bound. Targets other than switchyard run in the first ${s.rounds} round${s.rounds === 1 ? '' : 's'} only. The pair's rounds are split into ${s.sessions} session${s.sessions === 1 ? '' : 's'}, each with fresh processes of switchyard and the lean peer (a process can stay in a faster or slower state for its whole life); the last column shows each session's median.\n\n${leanSection(r)}\n`,
   );
   parts.push(
     `## Workload A: ${WORKLOADS.A.title}\n\nreq/s: completed requests / run time. Latency: per response, send to last byte. Proxy CPU: utime+stime of the proxy process over the run / completed requests (direct has no proxy; the backend column is the simulated backends' own cost). Peak RSS: VmHWM of a proxy process started for this phase.\n\n${workloadA(r)}\n${latencyFootnote(r)}`,

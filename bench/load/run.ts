@@ -19,10 +19,10 @@ import { parseOptions, USAGE, type Options } from './options.js';
 import { stopPaced } from './paced-load.js';
 import { BACKENDS_CHILD, BENCH_DIR, SWITCHYARD_CLI } from './paths.js';
 import { OTHER_CPU_WARN_PCT, phaseA, phaseB, phaseDrop, type PeakRecord, type PhaseContext } from './phases.js';
-import { CLK_TCK } from './proc-stats.js';
+import { CLK_TCK, PeakTracker } from './proc-stats.js';
 import { renderResults, keepProfileSection } from './report.js';
 import { median } from './stats.js';
-import { latencyAdded, summarise, type Results } from './summary.js';
+import { latencyAdded, leanRatios, summarise, type Results } from './summary.js';
 import { verdicts } from './verdicts.js';
 
 class Abort extends Error {}
@@ -112,6 +112,25 @@ function consoleSummary(results: Results): string {
       ),
     );
   }
+  if (results.leanRatios.length > 0) {
+    lines.push('\nagainst the lean undici proxy: per-round ratios');
+    lines.push(
+      formatTable(
+        ['workload', 'target', 'figure', 'median', 'IQR', 'min-max', 'interval of the median', 'rounds', 'per session'],
+        results.leanRatios.map((x) => [
+          x.workload,
+          x.target,
+          x.metric,
+          `${num(x.median)}x`,
+          `${num(x.q1)}-${num(x.q3)}`,
+          `${num(x.min)}-${num(x.max)}`,
+          x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
+          x.rounds,
+          x.sessionMedians.length < 2 ? '-' : x.sessionMedians.map((m) => num(m)).join(' / '),
+        ]),
+      ),
+    );
+  }
   if (results.drops.length > 0) {
     lines.push('\nclients dropping streams after the first chunk');
     lines.push(
@@ -160,13 +179,14 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   log(
-    `switchyard load benchmark: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}; ${opts.durationS} s runs, ${opts.rounds} round(s), phases ${[...opts.phases].join(', ')}`,
+    `switchyard load benchmark: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}; ${opts.durationS} s runs, ${opts.rounds} round(s) with every target, ${opts.pairRounds} for switchyard and the lean peer, phases ${[...opts.phases].join(', ')}`,
   );
 
   const hardLimit = setTimeout(() => abort(`hard time limit of ${opts.hardLimitS} s reached`), opts.hardLimitS * 1000);
   hardLimit.unref();
 
   const records: RunRecord[] = [];
+  const redone: RunRecord[] = [];
   const peaks: PeakRecord[] = [];
   const drops: DropResult[] = [];
   const notes: string[] = [];
@@ -179,7 +199,9 @@ async function main(): Promise<number> {
       backendPid: backends.pid,
       opts,
       records,
+      redone,
       peaks,
+      rss: new PeakTracker(),
       drops,
       notes,
       log,
@@ -228,8 +250,12 @@ async function main(): Promise<number> {
     settings: {
       durationS: opts.durationS,
       rounds: opts.rounds,
+      pairRounds: opts.pairRounds,
+      sessions: opts.sessions,
       warmupS: opts.warmupS,
       phases: [...opts.phases],
+      workloads: [...opts.workloads],
+      targets: [...opts.targets],
       dropStreams: opts.dropStreams,
     },
     machine,
@@ -244,8 +270,10 @@ async function main(): Promise<number> {
     notes,
     summaries: summarise(records, peaks),
     latencyAdded: latencyAdded(records),
+    leanRatios: leanRatios(records),
     drops,
     runs: records,
+    redone,
   };
   const v = verdicts(results);
   log(consoleSummary(results));
@@ -264,7 +292,12 @@ async function main(): Promise<number> {
   log(
     formatTable(
       ['workload', 'target', 'measured', 'result'],
-      v.map((x) => [x.area, x.target, x.measured, x.pass === null ? 'not measured' : x.pass ? 'PASS' : 'FAIL']),
+      v.map((x) => [
+        x.area,
+        x.target,
+        x.measured,
+        `${x.pass === null ? 'not measured' : x.pass ? 'PASS' : 'FAIL'}${x.resolved === false ? ' (not resolved)' : ''}`,
+      ]),
     ),
   );
   log(

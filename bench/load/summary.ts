@@ -3,8 +3,8 @@ import type { DropResult } from './drop-phase.js';
 import type { MachineInfo } from '../machine.js';
 import type { RunRecord } from './measure.js';
 import type { PeakRecord } from './phases.js';
-import { median, sum } from './stats.js';
-import { TARGET_ORDER, type TargetName } from './targets.js';
+import { median, medianInterval, quantile, sum } from './stats.js';
+import { LEAN, TARGET_ORDER, type TargetName } from './targets.js';
 import type { WorkloadId } from './workloads.js';
 
 export interface Summary {
@@ -38,11 +38,125 @@ export interface LatencyAdded {
   readonly perRound: ReadonlyArray<{ round: number; p50AddedMs: number; p99AddedMs: number }>;
 }
 
+/** What a ratio against the lean peer is taken of. */
+export type RatioMetric = 'cpu' | 'rps' | 'p99' | 'peakRss';
+
+export const RATIO_METRICS: Readonly<Record<RatioMetric, { label: string; of: (r: RunRecord) => number | null }>> = {
+  cpu: { label: 'proxy CPU per request (stream)', of: (r) => r.proxyCpuUsPerReq },
+  rps: { label: 'throughput', of: (r) => r.rps },
+  p99: { label: 'p99 latency', of: (r) => r.p99 },
+  peakRss: { label: 'peak RSS during the run', of: (r) => r.proxyHwmMB },
+};
+
+/**
+ * A target's figure divided by the lean peer's in the same round (runs seconds apart,
+ * see roundOrder), over the rounds both ran: the median, the spread of the per-round
+ * ratios (interquartile range, min-max) and a distribution-free 95% interval of the
+ * median (order statistics; its exact coverage).
+ */
+export interface RatioStat {
+  readonly workload: WorkloadId;
+  readonly target: TargetName;
+  readonly metric: RatioMetric;
+  readonly rounds: number;
+  readonly median: number;
+  readonly q1: number;
+  readonly q3: number;
+  readonly min: number;
+  readonly max: number;
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  readonly ciCoverage: number;
+  readonly perRound: ReadonlyArray<RoundRatio>;
+  /** Median ratio of each session (fresh processes of the pair), in order. */
+  readonly sessionMedians: readonly number[];
+}
+
+export interface RoundRatio {
+  readonly round: number;
+  readonly session: number;
+  readonly ratio: number;
+}
+
+export function ratioStat(
+  workload: WorkloadId,
+  target: TargetName,
+  metric: RatioMetric,
+  perRound: ReadonlyArray<RoundRatio>,
+): RatioStat {
+  const sorted = perRound.map((x) => x.ratio).sort((a, b) => a - b);
+  const ci = medianInterval(sorted);
+  const sessions = [...new Set(perRound.map((x) => x.session))].sort((a, b) => a - b);
+  return {
+    workload,
+    target,
+    metric,
+    rounds: sorted.length,
+    median: median(sorted),
+    q1: quantile(sorted, 0.25),
+    q3: quantile(sorted, 0.75),
+    min: sorted[0] ?? NaN,
+    max: sorted[sorted.length - 1] ?? NaN,
+    ciLow: ci.low,
+    ciHigh: ci.high,
+    ciCoverage: ci.coverage,
+    perRound,
+    sessionMedians: sessions.map((k) => median(perRound.filter((x) => x.session === k).map((x) => x.ratio))),
+  };
+}
+
+/** Every target against the lean peer, per workload and metric, from the same rounds. */
+export function leanRatios(records: readonly RunRecord[]): RatioStat[] {
+  const out: RatioStat[] = [];
+  for (const workload of ['A', 'B200', 'B2000'] as const) {
+    const lean = new Map(records.filter((r) => r.workload === workload && r.target === LEAN).map((r) => [r.round, r]));
+    if (lean.size === 0) continue;
+    for (const target of TARGET_ORDER) {
+      if (target === LEAN) continue;
+      const rs = records.filter((r) => r.workload === workload && r.target === target);
+      for (const metric of Object.keys(RATIO_METRICS) as RatioMetric[]) {
+        // Memory is compared where a goal asks for it: switchyard, and every target at 2,000 streams.
+        if (metric === 'peakRss' && target !== 'switchyard' && workload !== 'B2000') continue;
+        const of = RATIO_METRICS[metric].of;
+        const perRound: RoundRatio[] = [];
+        for (const r of rs) {
+          const base = lean.get(r.round);
+          const a = of(r);
+          const b = base === undefined ? null : of(base);
+          if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) continue;
+          perRound.push({ round: r.round, session: r.session, ratio: a / b });
+        }
+        if (perRound.length > 0) out.push(ratioStat(workload, target, metric, perRound));
+      }
+    }
+  }
+  return out;
+}
+
+export function findRatio(
+  ratios: readonly RatioStat[],
+  workload: WorkloadId,
+  target: TargetName,
+  metric: RatioMetric,
+): RatioStat | undefined {
+  return ratios.find((x) => x.workload === workload && x.target === target && x.metric === metric);
+}
+
 export interface Results {
   readonly date: string;
   readonly command: string;
   readonly quick: boolean;
-  readonly settings: { durationS: number; rounds: number; warmupS: number; phases: string[]; dropStreams: number };
+  readonly settings: {
+    durationS: number;
+    rounds: number;
+    pairRounds: number;
+    sessions: number;
+    warmupS: number;
+    phases: string[];
+    workloads: string[];
+    targets: string[];
+    dropStreams: number;
+  };
   readonly machine: MachineInfo;
   readonly clkTck: number;
   readonly elapsedS: number;
@@ -52,8 +166,12 @@ export interface Results {
   readonly notes: string[];
   readonly summaries: Summary[];
   readonly latencyAdded: LatencyAdded[];
+  /** Every target against the lean peer, round by round. */
+  readonly leanRatios: RatioStat[];
   readonly drops: DropResult[];
   readonly runs: RunRecord[];
+  /** Pair runs measured again because other processes were busy during them. */
+  readonly redone: RunRecord[];
 }
 
 export function summarise(records: readonly RunRecord[], peaks: readonly PeakRecord[]): Summary[] {

@@ -8,17 +8,26 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Child, ChildRegistry } from './children.js';
 import { FLEETS, MODEL, type FleetInfo } from './fleets.js';
-import { HTTP_PROXY_PEER, SWITCHYARD_CLI, UNDICI_PEER } from './paths.js';
+import { HTTP_PROXY_PEER, SWITCHYARD_CLI, UNDICI_PEER, UNDICI_STREAM_PEER } from './paths.js';
 
-/** http-proxy: as its README shows it (no agent: a connection per request); http-proxy-ka: with a keep-alive agent. */
-export type TargetName = 'direct' | 'http-proxy' | 'http-proxy-ka' | 'undici-proxy' | 'switchyard';
+/**
+ * http-proxy: as its README shows it (no agent: a connection per request); http-proxy-ka:
+ * with a keep-alive agent; undici-proxy: pool.request + stream.pipeline; undici-stream:
+ * the lean one, pool.stream writing straight into the response.
+ */
+export type TargetName = 'direct' | 'http-proxy' | 'http-proxy-ka' | 'undici-proxy' | 'undici-stream' | 'switchyard';
 export const TARGET_ORDER: readonly TargetName[] = [
   'direct',
   'http-proxy',
   'http-proxy-ka',
   'undici-proxy',
+  'undici-stream',
   'switchyard',
 ];
+export type PeerName = 'http-proxy' | 'http-proxy-ka' | 'undici-proxy' | 'undici-stream';
+
+/** The reference of the streaming goals: the leanest Node proxy on the same undici. */
+export const LEAN: TargetName = 'undici-stream';
 
 export interface Target {
   readonly name: TargetName;
@@ -52,17 +61,13 @@ export function directTarget(fleet: FleetInfo): Target {
   };
 }
 
-export async function startPeer(
-  reg: ChildRegistry,
-  name: 'http-proxy' | 'http-proxy-ka' | 'undici-proxy',
-  fleet: FleetInfo,
-): Promise<Target> {
-  const args =
-    name === 'undici-proxy'
-      ? [UNDICI_PEER]
-      : name === 'http-proxy'
-        ? [HTTP_PROXY_PEER]
-        : [HTTP_PROXY_PEER, '--keepalive'];
+export async function startPeer(reg: ChildRegistry, name: PeerName, fleet: FleetInfo): Promise<Target> {
+  const args = {
+    'http-proxy': [HTTP_PROXY_PEER],
+    'http-proxy-ka': [HTTP_PROXY_PEER, '--keepalive'],
+    'undici-proxy': [UNDICI_PEER],
+    'undici-stream': [UNDICI_STREAM_PEER],
+  }[name];
   const child = reg.spawn(`${name} (${fleet.key})`, [...args, ...fleet.backends.map((b) => b.url)]);
   const line = await child.waitForJson((o) => o.msg === 'listening' && typeof o.port === 'number', 10_000);
   return {

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { num } from '../table.js';
 import { BENCH_DIR } from './paths.js';
-import { find, type Results } from './summary.js';
+import { find, findRatio, type RatioMetric, type Results } from './summary.js';
+import { LEAN } from './targets.js';
+import type { WorkloadId } from './workloads.js';
 
 export interface Verdict {
   readonly area: string;
@@ -11,6 +13,36 @@ export interface Verdict {
   readonly measured: string;
   /** null: not measured in this run. */
   readonly pass: boolean | null;
+  /**
+   * Goals judged on per-round ratios: whether the 95% interval of the median ratio lies
+   * wholly on one side of the bound (the run resolves the question), or straddles it.
+   */
+  readonly resolved?: boolean;
+}
+
+/** A goal on the median of per-round ratios against the lean peer: ratio <= bound, or >= bound. */
+function leanGoal(
+  r: Results,
+  area: string,
+  workload: WorkloadId,
+  metric: RatioMetric,
+  op: '<=' | '>=',
+  bound: number,
+  what: string,
+): Verdict {
+  const x = findRatio(r.leanRatios, workload, 'switchyard', metric);
+  const target = `${what} ${op} ${bound}x the lean undici proxy's (pool.stream)`;
+  if (x === undefined) return { area, target, measured: 'n/a', pass: null };
+  const ok = (v: number): boolean => (op === '<=' ? v <= bound : v >= bound);
+  const pass = ok(x.median);
+  const resolved = ok(x.ciLow) === ok(x.ciHigh);
+  return {
+    area,
+    target,
+    measured: `${num(x.median)}x: rounds ${num(x.min)}-${num(x.max)}, IQR ${num(x.q1)}-${num(x.q3)}, ${Math.round(x.ciCoverage * 100)}% interval of the median ${num(x.ciLow)}-${num(x.ciHigh)} (${x.rounds} rounds${x.sessionMedians.length < 2 ? '' : `; per session ${x.sessionMedians.map((m) => num(m)).join(' / ')}`})`,
+    pass,
+    resolved,
+  };
 }
 
 const ratio = (a: number | null | undefined, b: number | null | undefined): number =>
@@ -18,6 +50,24 @@ const ratio = (a: number | null | undefined, b: number | null | undefined): numb
 
 function judge(value: number, ok: (v: number) => boolean): boolean | null {
   return Number.isFinite(value) ? ok(value) : null;
+}
+
+/**
+ * Peak RSS against the lean peer at 2,000 streams: the median of per-run peaks (VmHWM
+ * reset before each run) and the peak over the whole phase must both be within bound.
+ */
+function rssGoal(r: Results): Verdict {
+  const v = leanGoal(r, 'B, 2,000 streams', 'B2000', 'peakRss', '<=', 1.1, 'peak RSS');
+  const sy = find(r.summaries, 'B2000', 'switchyard')?.peakRssMB;
+  const lean = find(r.summaries, 'B2000', LEAN)?.peakRssMB;
+  const phase = ratio(sy, lean);
+  if (v.pass === null || !Number.isFinite(phase)) return v;
+  return {
+    ...v,
+    target: `${v.target}, per run and over the phase`,
+    measured: `per run ${v.measured}; over the phase ${num(sy)} vs ${num(lean)} MB = ${num(phase)}x`,
+    pass: v.pass && phase <= 1.1,
+  };
 }
 
 export function verdicts(r: Results): Verdict[] {
@@ -56,6 +106,7 @@ export function verdicts(r: Results): Verdict[] {
       measured: `${num(syA?.rps)} vs ${num(undA?.rps)} req/s = ${num(rpsVsUndici)}x`,
       pass: judge(rpsVsUndici, (v) => v >= 1),
     },
+    leanGoal(r, 'A', 'A', 'cpu', '<=', 0.85, 'CPU per request'),
   );
   const added = r.latencyAdded.find((a) => a.target === 'switchyard');
   out.push(
@@ -89,6 +140,9 @@ export function verdicts(r: Results): Verdict[] {
       measured: `${num(sy200?.p99)} vs ${num(d200?.p99)} ms = ${num(p99200)}x`,
       pass: judge(p99200, (v) => v <= 1.2),
     },
+    leanGoal(r, 'B, 200 streams', 'B200', 'cpu', '<=', 0.9, 'CPU per stream'),
+    leanGoal(r, 'B, 200 streams', 'B200', 'rps', '>=', 1, 'throughput'),
+    leanGoal(r, 'B, 200 streams', 'B200', 'p99', '<=', 1, 'p99 stream time'),
   );
   const sy2k = find(s, 'B2000', 'switchyard');
   const d2k = find(s, 'B2000', 'direct');
@@ -114,6 +168,8 @@ export function verdicts(r: Results): Verdict[] {
       measured: `p50 ${num(sy2k?.p50)} vs ${num(d2k?.p50)} ms = ${num(p502k)}x, p99 ${num(sy2k?.p99)} vs ${num(d2k?.p99)} ms = ${num(p992k)}x; ${num(ratio(sy2k?.rps, d2k?.rps))}x direct's streams/s`,
       pass: Number.isFinite(p502k) && Number.isFinite(p992k) ? p502k <= 1.1 && p992k <= 1.2 : null,
     },
+    leanGoal(r, 'B, 2,000 streams', 'B2000', 'cpu', '<=', 0.9, 'CPU per stream'),
+    rssGoal(r),
   );
   const drop = r.drops.find((d) => d.target === 'switchyard');
   out.push({

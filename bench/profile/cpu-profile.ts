@@ -35,6 +35,7 @@ function areaOf(url: string, functionName: string): string {
   if (url.includes('/node_modules/prom-client/')) return 'prom-client';
   if (url.includes('/node_modules/pino')) return 'pino';
   if (url.includes('/dist/src/')) return 'switchyard';
+  if (url.includes('/dist/bench/peers/')) return 'peer';
   if (url.startsWith('node:')) return 'node';
   return 'other';
 }

@@ -1,6 +1,9 @@
-// `npm run bench:profile`: switchyard under workload A (1 KB JSON POST, 1 KB answer,
-// 50 connections) with --cpu-prof, then the top frames by self time. Bounded: one
-// autocannon run of --seconds (default 10), then the router is stopped.
+// `npm run bench:profile`: one proxy under load with --cpu-prof, then the top frames by
+// self time. Workload A (1 KB JSON POST, 1 KB answer, 50 connections) or B (SSE, 20
+// chunks 25 ms apart, --streams concurrent streams, as in `npm run bench`), through
+// switchyard (default) or one of the undici peers, so that the same load can be
+// profiled on both sides of a comparison. Bounded: one autocannon run of --seconds
+// (default 10), then the proxy is stopped.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,27 +12,39 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startSimFleet } from '../../src/sim/index.js';
+import { SSE_PER_TOKEN_MS, SSE_TOKENS } from '../load/fleets.js';
 import { summarise } from './cpu-profile.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const { values } = parseArgs({
+const TARGETS = ['switchyard', 'undici-stream', 'undici-proxy'] as const;
+const { values, positionals } = parseArgs({
   options: {
+    workload: { type: 'string', default: 'A' },
+    target: { type: 'string', default: 'switchyard' },
     seconds: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '50' },
+    connections: { type: 'string' },
     top: { type: 'string', default: '25' },
     // Another build's CLI (e.g. a worktree of an older commit), for before/after profiles.
     cli: { type: 'string', default: join(root, 'dist/src/cli.js') },
   },
+  // After `--`: extra node flags for the proxy (e.g. --cpu-prof-interval=100).
+  allowPositionals: true,
 });
 const seconds = Number(values.seconds);
+const streaming = values.workload.toUpperCase() === 'B';
+if (!streaming && values.workload.toUpperCase() !== 'A') throw new RangeError('--workload: A or B');
+const target = TARGETS.find((t) => t === values.target);
+if (target === undefined) throw new RangeError(`--target: one of ${TARGETS.join(', ')}`);
+const connections = Number(values.connections ?? (streaming ? 200 : 50));
 
 const fleet = await startSimFleet({
   regions: [
-    { region: 'r1', capacity: 1_000_000 },
-    { region: 'r2', capacity: 1_000_000 },
+    { region: 'r1', capacity: 1_000_000, ...(streaming ? { perTokenMs: SSE_PER_TOKEN_MS } : {}) },
+    { region: 'r2', capacity: 1_000_000, ...(streaming ? { perTokenMs: SSE_PER_TOKEN_MS } : {}) },
   ],
   models: ['m'],
-  responseBytes: 1024,
+  defaultTokens: SSE_TOKENS,
+  ...(streaming ? {} : { responseBytes: 1024 }),
 });
 const dir = await mkdtemp(join(tmpdir(), 'switchyard-profile-'));
 const outDir = join(root, 'bench', 'out');
@@ -47,41 +62,46 @@ await writeFile(
     log: { level: 'warn' },
   }),
 );
+const args =
+  target === 'switchyard'
+    ? [values.cli, 'start', '--config', configPath]
+    : [join(root, 'dist', 'bench', 'peers', `${target}.js`), ...fleet.backends.map((b) => b.url)];
 const before = new Set(await readdir(outDir));
-const child = spawn(
-  process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${outDir}`, values.cli, 'start', '--config', configPath],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, ...positionals, ...args], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
 const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-// Whatever happens here, the router child must not outlive this script.
+// Whatever happens here, the proxy child must not outlive this script.
 process.on('exit', () => child.kill('SIGKILL'));
 const port = await new Promise<number>((resolve, reject) => {
   let buf = '';
-  const timer = setTimeout(() => reject(new Error('router did not start within 10 s')), 10_000);
+  const timer = setTimeout(() => reject(new Error('proxy did not start within 10 s')), 10_000);
   child.stdout!.on('data', (c: Buffer) => {
     buf += c.toString();
-    const m = /"listener":"data"[^\n]*"port":(\d+)/.exec(buf);
+    const m = /"listener":"data"[^\n]*"port":(\d+)/.exec(buf) ?? /"msg":"listening"[^\n]*"port":(\d+)/.exec(buf);
     if (m) {
       clearTimeout(timer);
       resolve(Number(m[1]));
     }
   });
 });
-/** utime + stime of the router, in clock ticks (100 per second on Linux). */
+/** utime + stime of the proxy, in clock ticks (100 per second on Linux). */
 const cpuTicks = async (): Promise<number> => {
   const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return Number(fields[11]) + Number(fields[12]);
 };
-const body = JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(960) }], max_tokens: 16 });
+const body = streaming
+  ? JSON.stringify({ model: 'm', stream: true, max_tokens: SSE_TOKENS, messages: [{ role: 'user', content: 'hi' }] })
+  : JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(960) }], max_tokens: 16 });
 const ticksBefore = await cpuTicks();
 const result = await autocannon({
   url: `http://127.0.0.1:${port}/openai/deployments/chat/chat/completions?api-version=2024-10-21`,
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body,
-  connections: Number(values.connections),
+  connections,
   duration: seconds,
+  timeout: 10,
 });
 const cpuUsPerRequest = (((await cpuTicks()) - ticksBefore) * 10_000) / result.requests.total;
 child.kill('SIGTERM');
@@ -90,8 +110,10 @@ await fleet.close();
 const profile = (await readdir(outDir)).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
 if (profile === undefined) throw new Error('no profile written');
 const summary = await summarise(join(outDir, profile));
+const what = streaming ? `workload B (${connections} streams)` : `workload A (${connections} connections)`;
+const unit = streaming ? 'stream' : 'request';
 console.log(
-  `\nworkload A through switchyard (${values.cli}): ${Math.round(result.requests.average)} req/s, ${cpuUsPerRequest.toFixed(1)} us CPU per request (with the profiler on), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+  `\n${what} through ${target === 'switchyard' ? `switchyard (${values.cli})` : target}: ${Math.round(result.requests.average)} ${unit}s/s, ${cpuUsPerRequest.toFixed(1)} us CPU per ${unit} (with the profiler on), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
 );
 console.log(`profile: bench/out/${profile} (${summary.totalMs.toFixed(0)} ms busy)\n`);
 console.log('by area:', summary.areas.map((a) => `${a.area} ${(a.share * 100).toFixed(1)}%`).join(', '));

@@ -35,7 +35,19 @@
 // An attempt (one dispatch to one backend) ends with exactly one onComplete or onError
 // from undici, whatever the request's phase; its books (backend and load counts, the
 // retry token it ran on, the outcome for resilience) are closed there and only there.
+//
+// Relaying a chunk (streaming): the first goes through ServerResponse.write, which
+// sends the head with it. Node frames every later chunk of a chunked answer with four
+// socket writes into a corked socket, uncorked on the next tick, then a writev: most
+// of what a stream costs per chunk besides the system call itself. So a later chunk of
+// a chunked answer, while this response owns its socket and Node holds nothing back
+// for it, is framed here into one buffer and written to the socket itself (see
+// writeBody and chunk-relay.ts): at once, or gathered with the other chunks of the same
+// upstream read when a stream's chunks come in bunches. Backpressure is the socket's
+// then (its 'drain'). The stream's closing event (`data: [DONE]`) still goes through
+// Node, so that it leaves with the end of the body in one write.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Metrics } from '../metrics/metrics.js';
@@ -48,6 +60,7 @@ import type { DeploymentRuntime } from './deployment-runtime.js';
 import { echoTarget } from './echo.js';
 import { type RouterErrorCode, sendError } from './errors.js';
 import { clientResponseHeaders } from './headers.js';
+import { closesStream, framed, MAX_FRAMED_BYTES, RelayBatching } from './chunk-relay.js';
 import { readLoadHeaders } from '../telemetry/in-band/load-headers.js';
 import { MAX_HELD_BODY_BYTES, isRetryableStatus, retryAfterMsOf } from './retry-policy.js';
 import type { Backend, RegionTarget } from './upstream.js';
@@ -99,6 +112,16 @@ function onResponseDrain(this: CallResponse): void {
   this[kCall]?.resume();
 }
 
+/** What writeBody reads of Node's ServerResponse and socket (fields Node has long had; absent: Node's path). */
+type RelayResponse = ServerResponse & { readonly chunkedEncoding?: boolean; readonly outputData?: unknown[] };
+type RelaySocket = Socket & { readonly _httpMessage?: unknown; [kCall]?: ProxyCall | null };
+
+function onSocketDrain(this: RelaySocket): void {
+  const call = this[kCall];
+  this[kCall] = null;
+  call?.resume();
+}
+
 function onResponseClose(this: CallResponse): void {
   this[kCall]?.clientClosed();
 }
@@ -139,6 +162,10 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   /** The current attempt runs on a budget token, released when the attempt ends. */
   private attemptToken = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Waiting for 'drain' of the client's response or of its socket (chunks written to it directly). */
+  private drainOn: 'response' | RelaySocket | null = null;
+  /** Made at the first chunk written to the socket directly. */
+  private batching: RelayBatching | null = null;
 
   constructor(
     private readonly env: ForwardEnv,
@@ -163,6 +190,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
 
   /** The client's socket drained: let undici read the upstream again. */
   resume(): void {
+    this.drainOn = null;
     this.env.readStalls.remove(this);
     this.resumeUpstream?.();
   }
@@ -435,14 +463,38 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
   }
 
   private writeBody(chunk: Buffer): boolean {
-    if (!this.firstByteSent) {
+    const res = this.res as RelayResponse;
+    if (this.firstByteSent) {
+      const socket = res.socket as RelaySocket | null | undefined;
+      if (
+        res.chunkedEncoding === true &&
+        socket != null &&
+        socket._httpMessage === res &&
+        res.outputData?.length === 0 &&
+        socket.writable &&
+        chunk.length <= MAX_FRAMED_BYTES &&
+        chunk.length > 0 &&
+        !closesStream(chunk)
+      ) {
+        (this.batching ??= new RelayBatching()).beforeWrite(socket);
+        const ok = socket.write(framed(chunk));
+        if (!ok && this.drainOn === null) {
+          this.drainOn = socket;
+          socket[kCall] = this;
+          socket.once('drain', onSocketDrain);
+          this.env.readStalls.add(this, performance.now());
+        }
+        return ok;
+      }
+    } else {
       this.firstByteSent = true;
       const region = (this.target as RegionTarget).region;
       this.deployment.statsFor(region).firstByte.observe((performance.now() - this.startedAt) / 1000);
     }
-    const ok = this.res.write(chunk);
-    if (!ok) {
-      this.res.once('drain', onResponseDrain);
+    const ok = res.write(chunk);
+    if (!ok && this.drainOn === null) {
+      this.drainOn = 'response';
+      res.once('drain', onResponseDrain);
       this.env.readStalls.add(this, performance.now());
     }
     return ok;
@@ -534,6 +586,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.releaseReservedToken();
     this.env.readStalls.remove(this);
     this.res.removeListener('close', onResponseClose);
+    const drainOn = this.drainOn;
+    if (drainOn !== null) {
+      this.drainOn = null;
+      // The socket outlives the request (keep-alive): nothing of this call stays on it.
+      if (drainOn === 'response') this.res.removeListener('drain', onResponseDrain);
+      else {
+        drainOn.removeListener('drain', onSocketDrain);
+        drainOn[kCall] = null;
+      }
+    }
     const seconds = (performance.now() - this.startedAt) / 1000;
     const region = this.target;
     (region === null ? this.deployment.ownAnswers : this.deployment.statsFor(region.region)).record(status, seconds);
