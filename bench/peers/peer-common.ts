@@ -34,3 +34,15 @@ export function listenAndAnnounce(server: Server, peer: string): void {
   process.stdin.on('error', leave);
   process.stdin.resume();
 }
+
+/** Headers a proxy drops on both sides: hop-by-hop ones, and host (the pool sets its own). */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+]);

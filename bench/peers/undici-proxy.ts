@@ -7,18 +7,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream';
 import { Pool } from 'undici';
-import { backendsFromArgv, listenAndAnnounce } from './peer-common.js';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'host',
-]);
+import { HOP_BY_HOP, backendsFromArgv, listenAndAnnounce } from './peer-common.js';
 
 function endToEnd(
   headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,

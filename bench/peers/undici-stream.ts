@@ -9,18 +9,7 @@
 // usage: node dist/bench/peers/undici-stream.js http://127.0.0.1:P1 [http://127.0.0.1:P2 ...]
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import { backendsFromArgv, listenAndAnnounce } from './peer-common.js';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'host',
-]);
+import { HOP_BY_HOP, backendsFromArgv, listenAndAnnounce } from './peer-common.js';
 
 /** Flat [name, value, ...] without hop-by-hop headers (raw names as received). */
 function endToEnd(raw: readonly string[]): string[] {
