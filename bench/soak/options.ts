@@ -16,7 +16,7 @@ export interface SoakOptions {
 
 export const USAGE = `usage: npm run bench:soak [-- --minutes N] [--rate R] [--seed S] [--out DIR]
   --minutes N   minutes of load with faults on a schedule (default 10)
-  --rate R      requests started per second (default 80)
+  --rate R      requests started per second (default 160)
   --seed S      seed of the request mix and of the sampled bad requests (default: random, printed)
   --out DIR     write RESULTS.md and results.json there instead of bench/soak/
   --snapshots   also write the router's heap snapshots after minute 1 and the last minute
@@ -48,7 +48,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   }
   return {
     minutes: Math.round(positive('minutes', values.minutes, 10, 240)),
-    rate: positive('rate', values.rate, 80, 2000),
+    rate: positive('rate', values.rate, 160, 2000),
     seed: values.seed === undefined ? (Date.now() ^ 0x5eed) | 0 : Number(values.seed) | 0,
     outDir: values.out ?? null,
     snapshots: values.snapshots === true,
