@@ -58,13 +58,7 @@ async function main(): Promise<void> {
     return;
   }
   const reg = new ChildRegistry();
-  const onSignal = (): void => {
-    reg.killAllNow();
-    process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('exit', () => reg.killAllNow());
+  const onSignal = reg.killAllOnExit();
 
   const quiet = await waitForQuiet(120_000, log);
   const estimate = estimateSeconds(opts);

@@ -210,13 +210,7 @@ async function main(): Promise<void> {
   const root = path.resolve(here, '..', '..', '..');
   const cli = path.join(opts.switchyardDir === null ? root : path.resolve(opts.switchyardDir), 'dist/src/cli.js');
   const reg = new ChildRegistry();
-  const onSignal = (): void => {
-    reg.killAllNow();
-    process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('exit', () => reg.killAllNow());
+  const onSignal = reg.killAllOnExit();
 
   const log = (msg: string): void => {
     process.stdout.write(`${msg}\n`);

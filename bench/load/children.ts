@@ -143,4 +143,19 @@ export class ChildRegistry {
     for (const c of this.children) c.killNow();
     this.children.clear();
   }
+
+  /**
+   * No child outlives this process: SIGINT and SIGTERM kill them all and exit 130.
+   * Returns that handler, for a caller's own reasons to stop (a hard time limit).
+   */
+  killAllOnExit(): () => void {
+    const onSignal = (): void => {
+      this.killAllNow();
+      process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('exit', () => this.killAllNow());
+    return onSignal;
+  }
 }

@@ -3,7 +3,15 @@
 import { markdownTable, num, type Cell } from '../table.js';
 import { median } from './stats.js';
 import { SSE_PACING_MS } from './fleets.js';
-import { find, findRatio, RATIO_METRICS, type RatioMetric, type Results, type Summary } from './summary.js';
+import {
+  find,
+  findRatio,
+  RATIO_METRICS,
+  type RatioMetric,
+  type RatioStat,
+  type Results,
+  type Summary,
+} from './summary.js';
 import { OTHER_CPU_WARN_PCT } from './phases.js';
 import { LEAN, TARGET_ORDER, type TargetName } from './targets.js';
 import type { Verdict } from './verdicts.js';
@@ -34,21 +42,23 @@ function leanCell(r: Results, w: WorkloadId, t: TargetName, metric: RatioMetric)
   return x === undefined ? 'n/a' : `${num(x.median)}x`;
 }
 
+/** A ratio's median, IQR, min-max, interval of the median, rounds and per-session medians, as table cells. */
+export function ratioSpreadCells(x: RatioStat): Cell[] {
+  return [
+    `${num(x.median)}x`,
+    `${num(x.q1)}-${num(x.q3)}`,
+    `${num(x.min)}-${num(x.max)}`,
+    x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
+    x.rounds,
+    x.sessionMedians.length < 2 ? '-' : x.sessionMedians.map((m) => num(m)).join(' / '),
+  ];
+}
+
 /** Every target against the lean peer: median of per-round ratios, their spread, the interval of the median. */
 function leanSection(r: Results): string {
   const rows: Cell[][] = [];
   for (const x of r.leanRatios) {
-    rows.push([
-      x.workload,
-      x.target,
-      RATIO_METRICS[x.metric].label,
-      `${num(x.median)}x`,
-      `${num(x.q1)}-${num(x.q3)}`,
-      `${num(x.min)}-${num(x.max)}`,
-      x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
-      x.rounds,
-      x.sessionMedians.length < 2 ? '-' : x.sessionMedians.map((m) => num(m)).join(' / '),
-    ]);
+    rows.push([x.workload, x.target, RATIO_METRICS[x.metric].label, ...ratioSpreadCells(x)]);
   }
   if (rows.length === 0) return '_The lean peer did not run._';
   return markdownTable(

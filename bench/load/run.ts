@@ -20,7 +20,7 @@ import { stopPaced } from './paced-load.js';
 import { BACKENDS_CHILD, BENCH_DIR, SWITCHYARD_CLI } from './paths.js';
 import { OTHER_CPU_WARN_PCT, phaseA, phaseB, phaseDrop, type PeakRecord, type PhaseContext } from './phases.js';
 import { CLK_TCK, PeakTracker } from './proc-stats.js';
-import { renderResults, keepProfileSection } from './report.js';
+import { keepProfileSection, ratioSpreadCells, renderResults } from './report.js';
 import { median } from './stats.js';
 import { latencyAdded, leanRatios, summarise, type Results } from './summary.js';
 import { verdicts } from './verdicts.js';
@@ -117,17 +117,7 @@ function consoleSummary(results: Results): string {
     lines.push(
       formatTable(
         ['workload', 'target', 'figure', 'median', 'IQR', 'min-max', 'interval of the median', 'rounds', 'per session'],
-        results.leanRatios.map((x) => [
-          x.workload,
-          x.target,
-          x.metric,
-          `${num(x.median)}x`,
-          `${num(x.q1)}-${num(x.q3)}`,
-          `${num(x.min)}-${num(x.max)}`,
-          x.rounds < 2 ? 'n/a' : `${num(x.ciLow)}-${num(x.ciHigh)} (${num(x.ciCoverage * 100, 3)}%)`,
-          x.rounds,
-          x.sessionMedians.length < 2 ? '-' : x.sessionMedians.map((m) => num(m)).join(' / '),
-        ]),
+        results.leanRatios.map((x) => [x.workload, x.target, x.metric, ...ratioSpreadCells(x)]),
       ),
     );
   }

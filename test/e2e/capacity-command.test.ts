@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { startFleetAndRouter } from '../helpers/fleet-harness.js';
 import { deploymentOf } from '../helpers/router-harness.js';
 import { waitFor } from '../helpers/wait.js';
@@ -72,11 +72,15 @@ test('capacity exits 2 with a one-line reason when the admin listener cannot be 
 test('capacity --watch --json prints one document per refresh until stopped', async (t) => {
   const setup = await fleet();
   t.after(() => setup.close());
-  const child = spawnCli(['capacity', '--admin', setup.router.adminUrl, '--watch', '--json', '--interval', '100']);
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const { child, exited } = startCli(t, [
+    'capacity',
+    '--admin',
+    setup.router.adminUrl,
+    '--watch',
+    '--json',
+    '--interval',
+    '100',
+  ]);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const lines = await waitFor('three snapshots', () => {

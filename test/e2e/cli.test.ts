@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { jsonLinesOf, runCli, spawnCli } from '../helpers/cli.js';
+import { jsonLinesOf, runCli, startCli } from '../helpers/cli.js';
 import { startSimFleet } from '../../src/sim/index.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -77,11 +77,7 @@ test('start serves, logs its ports, and on SIGTERM lets an in-flight stream fini
       'shutdown: { drainMs: 10000 }',
     ].join('\n'),
   );
-  const child = spawnCli(['start', '--config', path]);
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const { child, exited } = startCli(t, ['start', '--config', path]);
   const lines = jsonLinesOf(child);
   const data = await waitFor('data listener', () => lines.find((l) => l.msg === 'listening' && l.listener === 'data'));
   const admin = await waitFor('admin listener', () =>
@@ -113,11 +109,7 @@ test('start serves, logs its ports, and on SIGTERM lets an in-flight stream fini
 });
 
 test('the demo (npm start) serves a request through its simulated fleet and stops on SIGINT', async (t) => {
-  const child = spawnCli(['demo', '--port', '0', '--admin-port', '0']);
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const { child, exited } = startCli(t, ['demo', '--port', '0', '--admin-port', '0']);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const dataUrl = await waitFor(

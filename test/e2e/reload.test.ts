@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateConfig } from '../../src/config/validate.js';
 import { startSimFleet } from '../../src/sim/index.js';
-import { jsonLinesOf, spawnCli } from '../helpers/cli.js';
+import { jsonLinesOf, startCli } from '../helpers/cli.js';
 import { closedPort, startFakeBackend } from '../helpers/fake-backend.js';
 import { baseConfig, startRouter } from '../helpers/router-harness.js';
 import { waitFor } from '../helpers/wait.js';
@@ -244,11 +244,7 @@ test('SIGHUP re-reads the file given to start: new deployments, and a bad file l
       ].join('\n'),
     );
   write('[ { name: chat, model: m, type: global } ]');
-  const child = spawnCli(['start', '--config', path]);
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const { child, exited } = startCli(t, ['start', '--config', path]);
   const lines = jsonLinesOf(child);
   const data = await waitFor('data listener', () => lines.find((l) => l.msg === 'listening' && l.listener === 'data'));
   const models = async () =>

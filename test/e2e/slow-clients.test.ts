@@ -4,10 +4,9 @@
 // request aborted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
-import { openRaw, rawRequest } from '../helpers/raw-http.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { settled, startRecordingFleet } from '../helpers/recording-fleet.js';
+import { assertStalledReaderCut } from '../helpers/stalled-reader.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ZONES = { z: ['r1'] };
@@ -40,33 +39,5 @@ test('bodies trickled past requestBodyTimeoutMs get a JSON 408 and free their sl
 
 test('a client that stops reading a stream is cut after clientReadTimeoutMs, and so is the upstream', async (t) => {
   const piece = Buffer.alloc(64 * 1024, 0x61);
-  let upstreamClosed = false;
-  const endless = (_req: unknown, res: ServerResponse) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.on('close', () => {
-      upstreamClosed = true;
-    });
-    const more = (): void => {
-      while (!res.destroyed && res.write(piece));
-      if (!res.destroyed) res.once('drain', more);
-    };
-    more();
-  };
-  const fleet = await startRecordingFleet(t, {
-    zones: ZONES,
-    deployments: DEPLOYMENTS,
-    handlers: { r1: endless },
-    extra: { limits: { clientReadTimeoutMs: 300 } },
-  });
-  const socket = await openRaw(
-    fleet.port,
-    'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 16\r\n\r\n{"model":"chat"}',
-  );
-  socket.pause();
-  t.after(() => socket.destroy());
-  await waitFor('the stream started', () => fleet.received.r1?.length === 1);
-  await waitFor('the upstream request was aborted', () => upstreamClosed, 5000);
-  await settled(fleet);
-  socket.resume();
-  await once(socket, 'close');
+  await assertStalledReaderCut(t, () => piece);
 });

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { openRaw } from '../helpers/raw-http.js';
 import { settled, startRecordingFleet } from '../helpers/recording-fleet.js';
+import { assertStalledReaderCut } from '../helpers/stalled-reader.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ZONES = { z: ['r1'] };
@@ -227,34 +228,5 @@ test('a client that reads slowly gets every byte: the upstream waits for it (bac
 test('a client that stops reading small chunks is cut after clientReadTimeoutMs, and so is the upstream', {
   timeout: 20_000,
 }, async (t) => {
-  let upstreamClosed = false;
-  const endless = (_req: IncomingMessage, res: ServerResponse): void => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.on('close', () => {
-      upstreamClosed = true;
-    });
-    let i = 0;
-    const more = (): void => {
-      while (!res.destroyed && res.write(piece(256, i++)));
-      if (!res.destroyed) res.once('drain', more);
-    };
-    more();
-  };
-  const fleet = await startRecordingFleet(t, {
-    zones: ZONES,
-    deployments: DEPLOYMENTS,
-    handlers: { r1: endless },
-    extra: { limits: { clientReadTimeoutMs: 300 } },
-  });
-  const socket = await openRaw(
-    fleet.port,
-    `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: ${BODY.length}\r\n\r\n${BODY}`,
-  );
-  socket.pause();
-  t.after(() => socket.destroy());
-  await waitFor('the stream started', () => fleet.received.r1?.length === 1);
-  await waitFor('the upstream request was aborted', () => upstreamClosed, 5000);
-  await settled(fleet);
-  socket.resume();
-  await once(socket, 'close');
+  await assertStalledReaderCut(t, (i) => piece(256, i));
 });

@@ -1,5 +1,6 @@
 // Runs the real CLI as a child process, from compiled output or (under tsx) from source.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const fromSource = import.meta.url.endsWith('.ts');
@@ -9,6 +10,16 @@ export function spawnCli(args: string[]): ChildProcess {
   return spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** A CLI child that the test ends with it (killed if still running), and its exit code once it exits. */
+export function startCli(t: TestContext, args: string[]): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawnCli(args);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { child, exited };
 }
 
 export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
