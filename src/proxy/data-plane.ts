@@ -248,22 +248,7 @@ export class DataPlane {
       'content-length': answer.body.length,
     });
     res.end(answer.body);
-    const seconds = (performance.now() - startedAt) / 1000;
-    this.unrouted.record(200, seconds);
-    if (this.env.accessLog) {
-      this.env.logger.info(
-        {
-          deployment: null,
-          region: null,
-          status: 200,
-          ms: Math.round(seconds * 1000),
-          method: res.req.method,
-          path: echoTarget(redactUrl(res.req.url ?? '')),
-        },
-        'request',
-      );
-    }
-    this.env.onDone();
+    this.ended(res, null, 200, null, startedAt);
   }
 
   /** Stops the deadline sweeps; the router calls it once its listener is closed. */
@@ -319,6 +304,17 @@ export class DataPlane {
       retryAfterS,
       close || (res as ContinueResponse)[kAwaitsContinue] === true,
     );
+    this.ended(res, deployment, status, code, startedAt);
+  }
+
+  /** The books of a request the router answered itself: access log, metrics, in-flight count. */
+  private ended(
+    res: ServerResponse,
+    deployment: DeploymentRuntime | null,
+    status: number,
+    code: RouterErrorCode | null,
+    startedAt: number,
+  ): void {
     const seconds = (performance.now() - startedAt) / 1000;
     if (this.env.accessLog) {
       this.env.logger.info(
@@ -326,7 +322,7 @@ export class DataPlane {
           deployment: deployment?.name ?? null,
           region: null,
           status,
-          code,
+          ...(code === null ? {} : { code }),
           ms: Math.round(seconds * 1000),
           method: res.req.method,
           path: echoTarget(redactUrl(res.req.url ?? '')),
@@ -336,7 +332,7 @@ export class DataPlane {
     }
     if (deployment !== null) {
       deployment.ownAnswers.record(status, seconds);
-      this.opts.env.metrics.rejected.labels(deployment.name, code).inc();
+      if (code !== null) this.opts.env.metrics.rejected.labels(deployment.name, code).inc();
     } else {
       this.unrouted.record(status, seconds);
     }
