@@ -43,6 +43,7 @@ export interface RouterAddresses {
   readonly admin: AddressInfo;
 }
 
+/** The polled sources' URLs as /capacity shows them: credentials redacted. */
 function sourceUrlsOf(telemetry: TelemetryConfig): Readonly<Record<PolledSourceName, string | null>> {
   return {
     json: telemetry.url === null ? null : redactUrl(telemetry.url),
@@ -100,8 +101,6 @@ export class Router {
   private draining = false;
   private stopping: Promise<void> | null = null;
   private replanPending = false;
-  /** The polled sources' URLs as /capacity shows them: credentials redacted. */
-  private sourceUrlsShown: Readonly<Record<PolledSourceName, string | null>>;
 
   constructor(opts: RouterOptions) {
     const { config, logger } = opts;
@@ -112,7 +111,6 @@ export class Router {
     this.random = random;
     this.topology = buildTopology(config);
     const telemetry = config.telemetry;
-    this.sourceUrlsShown = sourceUrlsOf(telemetry);
     this.store = new TelemetryStore(
       new Set(this.topology.regions),
       new Set(config.deployments.map((d) => d.model)),
@@ -275,7 +273,6 @@ export class Router {
     this.logger.level = config.log.level;
     this.warnUnverified(config);
     this.topology = buildTopology(config);
-    this.sourceUrlsShown = sourceUrlsOf(config.telemetry);
     // Answers' load headers keep feeding the same slots unless the source was switched.
     if (running.telemetry.inBand !== config.telemetry.inBand) {
       this.inBand = config.telemetry.inBand ? new InBandLoad() : null;
@@ -424,7 +421,7 @@ export class Router {
       config: this.config,
       nowMs: this.now(),
       plannedAtMs: this.state.plannedAtMs,
-      sourceUrls: this.sourceUrlsShown,
+      sourceUrls: sourceUrlsOf(this.config.telemetry),
       sourceStatus: this.state.sourceStatus,
       sourceStatuses: this.state.sourceStatuses,
       store: this.store,
