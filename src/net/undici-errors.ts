@@ -4,8 +4,8 @@
 // against a backend) and the telemetry poller (why a poll failed) read them here.
 //
 // The one fact that decides an attempt's failure (before any response) is whether
-// undici had begun writing the request to a backend (its onConnect, called right
-// before the first byte is written):
+// undici had begun writing the request to a backend (its onRequestStart, called
+// right before the first byte is written):
 // - not written, network error: the backend was unreachable. Nothing reached it, so
 //   the request may go to another region, and it counts as a connect failure.
 // - not written, anything else: undici refused the request itself (a header or path
@@ -13,8 +13,9 @@
 //   closing. No backend was involved: it is never a backend outcome, and a refused
 //   request is the client's error.
 // - written: the backend has (or may have) the request. Whatever went wrong next (a
-//   reset, an unsolicited 100 Continue, a timeout) is its outcome, and sending the
-//   request again could run it twice.
+//   reset, a timeout) is its outcome, and sending the request again could run it
+//   twice. (An unsolicited 100 Continue, which undici cannot read, is the one failure
+//   after writing that is not the backend's outcome; see isUnsolicitedContinue.)
 
 /** Errors that mean the request never reached an application. */
 export const CONNECT_ERRORS: ReadonlySet<string> = new Set([
@@ -95,6 +96,21 @@ export function attemptFailureOf(code: string, written: boolean): AttemptFailure
   if (REFUSED_REQUEST.has(code)) return 'refused-request';
   return 'not-sent';
 }
+
+/**
+ * An answer that began with `100 Continue` to a request that did not ask for one. HTTP
+ * allows it (a client must read past any 1xx), but undici's HTTP/1 client, which
+ * sends no `Expect: 100-continue`, drops the connection on it with this error, before
+ * the final answer can be read. It says nothing of the backend's health: the router
+ * answers the client with an error that names the cause and does not count it against
+ * the backend. Recognised by undici's message, which a test pins for the undici in use.
+ */
+export function isUnsolicitedContinue(err: Error): boolean {
+  return errorCodeOf(err) === 'UND_ERR_SOCKET' && err.message === 'bad response';
+}
+
+/** The error code the router records for an unsolicited 100 Continue. */
+export const UNSOLICITED_CONTINUE = 'UnsolicitedContinue';
 
 /** Whether an attempt that ended with (status, errorCode) counts for the backend's health. */
 export function isBackendOutcome(status: number, errorCode: string | null, written: boolean): boolean {

@@ -9,7 +9,7 @@ import { redactUrl } from '../net/redact-url.js';
 import { DeadlineList } from './deadline-list.js';
 import { echoName, echoTarget } from './echo.js';
 import { sendError, type RouterErrorCode } from './errors.js';
-import { ProxyCall, type ForwardEnv } from './forward.js';
+import { ProxyCall, type ForwardEnv } from './proxy-call.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { JsonModelScan } from './json-model-scan.js';
 import type { CatalogAnswer, ModelCatalog } from './model-catalog.js';
@@ -221,17 +221,16 @@ export class DataPlane {
         hasBody ? result.body.length : null,
         this.opts.askLoadMetrics,
       );
-      const call = new ProxyCall(
-        this.env,
+      const call = new ProxyCall(this.env, {
         req,
         res,
         deployment,
-        hasBody ? result.body : null,
+        body: hasBody ? result.body : null,
         headers,
         startedAt,
-        scan === null ? -1 : scan.modelStart,
-        scan === null ? -1 : scan.modelEnd,
-      );
+        modelStart: scan === null ? -1 : scan.modelStart,
+        modelEnd: scan === null ? -1 : scan.modelEnd,
+      });
       call.start(region);
     });
   };

@@ -11,7 +11,7 @@ import { Metrics } from '../../src/metrics/metrics.js';
 import { planDeployment } from '../../src/planner/plan-deployment.js';
 import { DeadlineList } from '../../src/proxy/deadline-list.js';
 import { DeploymentRuntime } from '../../src/proxy/deployment-runtime.js';
-import { type ForwardEnv, ProxyCall } from '../../src/proxy/forward.js';
+import { type ForwardEnv, ProxyCall } from '../../src/proxy/proxy-call.js';
 import { type Backend, RegionUpstream } from '../../src/proxy/upstream.js';
 import { RetryBudget } from '../../src/resilience/retry-budget.js';
 import { DeploymentRoute } from '../../src/selector/deployment-route.js';
@@ -152,15 +152,16 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
   };
   const res = new FakeResponse();
   const req = { url: PATH, method: 'POST' } as IncomingMessage;
-  const call = new ProxyCall(
-    env,
+  const call = new ProxyCall(env, {
     req,
-    res as unknown as ServerResponse,
+    res: res as unknown as ServerResponse,
     deployment,
-    Buffer.from('{"model":"chat"}'),
-    ['content-type', 'application/json'],
-    performance.now(),
-  );
+    body: Buffer.from('{"model":"chat"}'),
+    headers: ['content-type', 'application/json'],
+    startedAt: performance.now(),
+    modelStart: -1,
+    modelEnd: -1,
+  });
   const start = (region: string) => call.start(deployment.targetOf(region));
   /** Every count the request held is back where it started. */
   const settled = (): void => {

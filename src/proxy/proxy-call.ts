@@ -1,0 +1,513 @@
+// One proxied request: its life from the first attempt to the answer the client gets.
+// It sends the request to a region (an UpstreamAttempt, undici's handler), relays the
+// answer through a ClientWriter with backpressure both ways, and sends the request
+// again (within the retry budget) when an attempt fails before anything reached the
+// client. Its books: the retry side in RetryBooks, a held-back answer in HeldAnswer.
+//
+// A request is in exactly one phase, and the phase's type says what exists in it (the
+// running attempt, the held answer, the backoff timer). Every event starts from it:
+//
+//   phase        event                                        next
+//   idle         start, a backend has room                    attempting (sent as that backend wants it)
+//                start, every backend of the boundary shed    done       429 Overloaded
+//   attempting   head, retryable status, retry allowed        holding    (answer held back)
+//                head, otherwise                              streaming  (head sent)
+//                head that cannot be relayed                  done       502 (upstream aborted)
+//                error, backend unreachable, retry allowed    backoff
+//                error, otherwise                             done       JSON error (503 if unreachable)
+//   holding      chunk that fits the hold limit               holding
+//                chunk over the hold limit                    streaming  (retry given up, answer relayed)
+//                end                                          backoff
+//                error                                        done       JSON error
+//   streaming    end                                          done
+//                error                                        done       client connection destroyed
+//   backoff      timer, another region                        attempting
+//                timer, none left                             done       held answer, or 503
+//   any live     client closed, or stopped reading            aborting   (backoff: done 499 at once)
+//   aborting     error or end                                 done       499
+//
+// Events of an attempt the request has left (it answered the client itself meanwhile)
+// are ignored: the attempt closes its own books whatever the phase.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { Metrics } from '../metrics/metrics.js';
+import { redactUrl } from '../net/redact-url.js';
+import {
+  attemptFailureOf,
+  isTimeoutError,
+  UNREACHABLE_RETRY_AFTER_S,
+  UNSOLICITED_CONTINUE,
+} from '../net/undici-errors.js';
+import type { OutcomeSink } from '../resilience/outcome.js';
+import { ClientWriter, type WriterOwner } from './client-writer.js';
+import type { DeadlineList } from './deadline-list.js';
+import type { DeploymentRuntime } from './deployment-runtime.js';
+import { echoTarget } from './echo.js';
+import { type RouterErrorCode, sendError } from './errors.js';
+import { clientResponseHeaders } from './headers.js';
+import { HeldAnswer } from './held-answer.js';
+import { RetryBooks, type RetryEnv } from './retry-books.js';
+import { isRetryableStatus } from './retry-policy.js';
+import { type AttemptOwner, UpstreamAttempt } from './upstream-attempt.js';
+import type { RegionTarget } from './upstream.js';
+
+export interface ForwardEnv {
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly now: () => number;
+  readonly onOutcome: OutcomeSink | null;
+  readonly retry: RetryEnv;
+  readonly maxInFlightPerBackend: number;
+  readonly shedRetryAfterS: number;
+  /** log.requests: one line per answered request. */
+  readonly accessLog: boolean;
+  /** Requests in flight in the router (the retry budget is a share of them). */
+  readonly requestsInFlight: () => number;
+  /** Called once per request when it is over, whatever the outcome. */
+  readonly onDone: () => void;
+  /** Clients whose socket is full: cut when they drain nothing for limits.clientReadTimeoutMs. */
+  readonly readStalls: DeadlineList;
+}
+
+/** The request as it arrived, and what every attempt sends. */
+export interface ClientRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly deployment: DeploymentRuntime;
+  readonly body: Buffer | null;
+  /** The headers every attempt starts from (a backend's own settings are applied per attempt). */
+  readonly headers: string[];
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  /** Byte range of the body's "model" value when the body named the deployment; -1 when the path did. */
+  readonly modelStart: number;
+  readonly modelEnd: number;
+}
+
+interface Idle {
+  readonly phase: 'idle';
+}
+interface Attempting {
+  readonly phase: 'attempting';
+  readonly attempt: UpstreamAttempt;
+}
+interface Holding {
+  readonly phase: 'holding';
+  readonly attempt: UpstreamAttempt;
+  readonly held: HeldAnswer;
+}
+interface Streaming {
+  readonly phase: 'streaming';
+  readonly attempt: UpstreamAttempt;
+}
+interface Backoff {
+  readonly phase: 'backoff';
+  /** The last attempt's answer, held back; null when it failed without one. */
+  readonly held: HeldAnswer | null;
+  timer: NodeJS.Timeout | null;
+}
+interface Aborting {
+  readonly phase: 'aborting';
+  readonly attempt: UpstreamAttempt;
+}
+interface Done {
+  readonly phase: 'done';
+}
+type State = Idle | Attempting | Holding | Streaming | Backoff | Aborting | Done;
+export type Phase = State['phase'];
+
+const IDLE: Idle = { phase: 'idle' };
+const DONE: Done = { phase: 'done' };
+
+const CLIENT_CLOSED = 'client closed the connection';
+
+function mapUpstreamError(code: string, unreachable: boolean): RouterErrorCode {
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'UpstreamConnectTimeout';
+  if (isTimeoutError(code)) return 'UpstreamTimeout';
+  if (unreachable) return 'UpstreamUnavailable';
+  return 'UpstreamError';
+}
+
+/** The attempt the request is waiting on, in the phases that have one. */
+function runningAttempt(state: State): UpstreamAttempt | null {
+  switch (state.phase) {
+    case 'attempting':
+    case 'holding':
+    case 'streaming':
+    case 'aborting':
+      return state.attempt;
+    default:
+      return null;
+  }
+}
+
+function onRetryTimer(call: ProxyCall, reason: string): void {
+  call.retryNow(reason);
+}
+
+export class ProxyCall implements AttemptOwner, WriterOwner {
+  private state: State = IDLE;
+  /** The region answering, or last asked (or shed); null before the first. */
+  private region: RegionTarget | null = null;
+  private readonly books: RetryBooks;
+  private readonly writer: ClientWriter;
+
+  constructor(
+    private readonly env: ForwardEnv,
+    private readonly request: ClientRequest,
+  ) {
+    this.books = new RetryBooks(env.retry);
+    this.writer = new ClientWriter(this, request.res, env.readStalls);
+  }
+
+  /** For tests and logs: where the request is in its life. */
+  get currentPhase(): Phase {
+    return this.state.phase;
+  }
+
+  /** Sends the request to a region (the first attempt, or a retry). */
+  start(target: RegionTarget): void {
+    const env = this.env;
+    const backend = target.upstream.pickBackend(env.now());
+    const limit = env.maxInFlightPerBackend;
+    if (limit > 0 && backend.inFlight >= limit) {
+      this.shedAt(target);
+      return;
+    }
+    const request = this.request;
+    const deployment = request.deployment;
+    this.region = target;
+    const token = this.books.startAttempt();
+    const attempt = new UpstreamAttempt(this, env, deployment.topology.model, target, backend, token);
+    // Set before dispatching: undici may report an error synchronously.
+    this.state = { phase: 'attempting', attempt };
+    const path = request.req.url ?? '/';
+    const method = request.req.method as Dispatcher.HttpMethod;
+    const settings = backend.settings;
+    if (settings === null) {
+      backend.pool.dispatch({ path, method, headers: request.headers, body: request.body }, attempt);
+      return;
+    }
+    // Each attempt starts from the client's request: a retry to another backend gets
+    // that backend's headers and names, never the previous one's.
+    const own = settings.apply(
+      deployment.name,
+      path,
+      request.headers,
+      request.body,
+      request.modelStart,
+      request.modelEnd,
+    );
+    backend.pool.dispatch({ path: own.path, method, headers: own.headers, body: own.body }, attempt);
+  }
+
+  // ---- Events of the attempt -------------------------------------------------------
+
+  attemptStarted(attempt: UpstreamAttempt): void {
+    // The client left (or the router answered) before undici had anything to abort.
+    if (this.state.phase !== 'attempting' || runningAttempt(this.state) !== attempt) {
+      attempt.abort(new Error(CLIENT_CLOSED));
+    }
+  }
+
+  attemptHead(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[]): void {
+    const state = this.state;
+    if (state.phase !== 'attempting' || state.attempt !== attempt) return;
+    if (isRetryableStatus(status) && this.reserveRetry(attempt, true)) {
+      this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders) };
+      return;
+    }
+    this.sendHead(attempt, status, rawHeaders);
+  }
+
+  attemptData(attempt: UpstreamAttempt, chunk: Buffer): void {
+    const state = this.state;
+    if (runningAttempt(state) !== attempt) return;
+    if (state.phase === 'holding') {
+      const held = state.held;
+      if (held.add(chunk)) return;
+      // Too large to hold: give up the retry and relay the answer as it comes.
+      this.books.releaseReserved();
+      if (!this.sendHead(attempt, held.status, held.rawHeaders)) return;
+      for (const c of held.chunks) this.relay(attempt, c);
+      this.relay(attempt, chunk);
+      return;
+    }
+    if (state.phase === 'streaming') this.relay(attempt, chunk);
+  }
+
+  attemptEnded(attempt: UpstreamAttempt): void {
+    const state = this.state;
+    if (runningAttempt(state) !== attempt) return;
+    switch (state.phase) {
+      case 'holding':
+        this.backOff(state.held, `status-${attempt.status}`);
+        return;
+      case 'streaming':
+        this.writer.end();
+        this.finish(attempt.status);
+        return;
+      case 'aborting':
+        this.finish(499);
+        return;
+      default:
+        return;
+    }
+  }
+
+  attemptFailed(attempt: UpstreamAttempt, err: Error, code: string): void {
+    const state = this.state;
+    if (runningAttempt(state) !== attempt) return;
+    const deployment = this.request.deployment.name;
+    const region = attempt.region;
+    if (state.phase === 'aborting') {
+      this.finish(499);
+      return;
+    }
+    if (state.phase === 'streaming') {
+      // Headers are out: the only honest signal left is a broken stream.
+      this.env.logger.warn(
+        {
+          deployment,
+          region,
+          backend: redactUrl(attempt.backend.url),
+          code,
+          err,
+          reason: 'upstream failed mid-response',
+        },
+        'upstream error',
+      );
+      this.request.res.destroy(err);
+      this.finish(attempt.status);
+      return;
+    }
+    if (code === UNSOLICITED_CONTINUE) {
+      this.env.metrics.upstreamErrors.labels(region, code).inc();
+      this.env.logger.warn(
+        { deployment, region, backend: redactUrl(attempt.backend.url), code, reason: 'unsolicited 100 Continue' },
+        'upstream request failed',
+      );
+      this.answer(
+        'UpstreamError',
+        `region ${region} answered with an interim 100 Continue the request did not ask for, which the router cannot relay`,
+      );
+      return;
+    }
+    const failure = attemptFailureOf(code, attempt.written);
+    if (failure === 'refused-request' || failure === 'not-sent') {
+      // No backend saw anything: not an upstream error, and for a refused request the
+      // client's to fix.
+      this.env.logger.debug({ deployment, region, code, err, reason: 'request not sent' }, 'upstream request not sent');
+      const refused = failure === 'refused-request';
+      this.answer(
+        refused ? 'InvalidRequest' : 'UpstreamError',
+        refused ? `the request cannot be forwarded: ${err.message}` : `the request was not sent: ${code}`,
+      );
+      return;
+    }
+    this.env.metrics.upstreamErrors.labels(region, code).inc();
+    // Only a request that provably never reached a backend is sent again.
+    if (state.phase === 'attempting' && failure === 'unreachable' && this.reserveRetry(attempt, false)) {
+      this.backOff(null, 'connect-error');
+      return;
+    }
+    if (failure === 'unreachable' && code !== 'UND_ERR_CONNECT_TIMEOUT') {
+      this.unreachable(`region ${region} could not be connected to (${code})`);
+      return;
+    }
+    const routerCode = mapUpstreamError(code, failure === 'unreachable');
+    this.env.logger.warn(
+      { deployment, region, backend: redactUrl(attempt.backend.url), code, err, status: routerCode },
+      'upstream request failed',
+    );
+    this.answer(routerCode, `upstream in region ${region} failed: ${code}`);
+  }
+
+  // ---- Events of the client ----------------------------------------------------------
+
+  clientDrained(): void {
+    const state = this.state;
+    if (state.phase === 'streaming') state.attempt.resume();
+  }
+
+  clientClosed(): void {
+    const state = this.state;
+    if (state.phase === 'done' || state.phase === 'aborting') return;
+    this.env.metrics.clientAborts.labels(this.request.deployment.name).inc();
+    if (state.phase === 'idle') {
+      this.finish(499);
+      return;
+    }
+    if (state.phase === 'backoff') {
+      // No attempt is running: nothing to abort upstream.
+      if (state.timer !== null) clearTimeout(state.timer);
+      state.timer = null;
+      this.finish(499);
+      return;
+    }
+    // An abandoned generation keeps a GPU busy: stop it upstream too.
+    this.state = { phase: 'aborting', attempt: state.attempt };
+    state.attempt.abortForClient(new Error(CLIENT_CLOSED));
+  }
+
+  clientStalled(): void {
+    this.env.logger.debug(
+      {
+        deployment: this.request.deployment.name,
+        region: this.region?.region ?? null,
+        reason: 'client stopped reading',
+      },
+      'client disconnected',
+    );
+  }
+
+  // ---- Retries -----------------------------------------------------------------------
+
+  /** Takes a budget token for one more attempt, when one is allowed and useful. */
+  private reserveRetry(attempt: UpstreamAttempt, answered: boolean): boolean {
+    const deployment = this.request.deployment;
+    const decision = this.books.reserve(attempt.region, deployment.route, this.env.requestsInFlight(), answered);
+    if (decision === 'budget-exhausted') this.env.metrics.retryBudgetExhausted.labels(deployment.name).inc();
+    return decision === 'reserved';
+  }
+
+  /** Phase backoff: a retry after the jittered backoff (at once when it is 0). */
+  private backOff(held: HeldAnswer | null, reason: string): void {
+    const state: Backoff = { phase: 'backoff', held, timer: null };
+    this.state = state;
+    const delay = this.env.retry.budget.backoffMs(this.books.attempts, this.env.random());
+    if (delay <= 0) this.retryNow(reason);
+    else state.timer = setTimeout(onRetryTimer, delay, this, reason);
+  }
+
+  /** The backoff is over: another region, or the last answer. (Called by the retry timer.) */
+  retryNow(reason: string): void {
+    const state = this.state;
+    if (state.phase !== 'backoff') return;
+    state.timer = null;
+    // The current route: a cooldown or ejection from the failed attempt counts already.
+    const deployment = this.request.deployment;
+    const other = deployment.route?.pickOther(this.books.tried, this.env.random) ?? null;
+    if (other === null) {
+      this.giveUp(state.held);
+      return;
+    }
+    this.env.metrics.retries.labels(deployment.name, reason).inc();
+    this.start(other);
+  }
+
+  /** No attempt left: the client gets the held upstream answer, or a 503. */
+  private giveUp(held: HeldAnswer | null): void {
+    if (held === null) {
+      this.unreachable(`no region of the boundary could be reached (last: ${this.region?.region ?? 'none'})`);
+      return;
+    }
+    // Held answers are whole (an answer too large to hold is relayed instead), so their
+    // own framing, Content-Length included, still holds.
+    const region = (this.region as RegionTarget).region;
+    const failed = this.writer.head(held.status, clientResponseHeaders(held.rawHeaders, region));
+    if (failed !== null) {
+      this.unrelayable(region, failed);
+      return;
+    }
+    this.observeFirstByte(region);
+    for (const chunk of held.chunks) this.writer.write(chunk);
+    this.writer.end();
+    this.finish(held.status);
+  }
+
+  private shedAt(target: RegionTarget): void {
+    const tried = this.books.markTried(target.region);
+    const other = this.request.deployment.route?.pickOther(tried, this.env.random) ?? null;
+    if (other !== null) {
+      this.start(other);
+      return;
+    }
+    this.env.metrics.shed.labels('backend').inc();
+    this.region = target;
+    this.answer(
+      'Overloaded',
+      `every backend of the boundary is at shedding.maxInFlightPerBackend (${this.env.maxInFlightPerBackend})`,
+      this.env.shedRetryAfterS,
+    );
+  }
+
+  // ---- Answers -----------------------------------------------------------------------
+
+  /**
+   * Sends the upstream's status and headers (phase streaming). A head Node refuses to
+   * send: the client gets a 502 and the attempt is stopped; false then.
+   */
+  private sendHead(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[]): boolean {
+    const failed = this.writer.head(status, clientResponseHeaders(rawHeaders, attempt.region));
+    if (failed !== null) {
+      this.unrelayable(attempt.region, failed);
+      attempt.abort(failed);
+      return false;
+    }
+    this.state = { phase: 'streaming', attempt };
+    return true;
+  }
+
+  private relay(attempt: UpstreamAttempt, chunk: Buffer): void {
+    if (!this.writer.bodyStarted) this.observeFirstByte(attempt.region);
+    if (!this.writer.write(chunk)) attempt.pause();
+  }
+
+  private observeFirstByte(region: string): void {
+    const stats = this.request.deployment.statsFor(region);
+    stats.firstByte.observe((performance.now() - this.request.startedAt) / 1000);
+  }
+
+  private unrelayable(region: string, err: Error): void {
+    this.env.logger.warn(
+      { deployment: this.request.deployment.name, region, err, reason: 'unrelayable response headers' },
+      'upstream error',
+    );
+    this.answer('UpstreamError', `the answer of region ${region} cannot be relayed: ${err.message}`);
+  }
+
+  /**
+   * No region tried could be connected to: nothing reached a backend, and no eligible
+   * region can take the request now. The contract's answer for that is 503 with
+   * Retry-After, not a gateway error.
+   */
+  private unreachable(message: string): void {
+    this.answer('NoRegionAvailable', message, UNREACHABLE_RETRY_AFTER_S);
+  }
+
+  /** The router's own answer (a JSON error), which ends the request. */
+  private answer(code: RouterErrorCode, message: string, retryAfterS: number | null = null): void {
+    this.finish(sendError(this.request.res, code, message, retryAfterS));
+  }
+
+  /** Ends the request once: counts it, logs it, and gives its slot back. */
+  private finish(status: number): void {
+    if (this.state.phase === 'done') return;
+    this.state = DONE;
+    this.books.releaseReserved();
+    this.writer.release();
+    const request = this.request;
+    const seconds = (performance.now() - request.startedAt) / 1000;
+    const region = this.region;
+    const deployment = request.deployment;
+    (region === null ? deployment.ownAnswers : deployment.statsFor(region.region)).record(status, seconds);
+    if (this.env.accessLog) {
+      this.env.logger.info(
+        {
+          deployment: deployment.name,
+          region: region?.region ?? null,
+          status,
+          attempts: this.books.attempts,
+          ms: Math.round(seconds * 1000),
+          method: request.req.method,
+          path: echoTarget(redactUrl(request.req.url ?? '')),
+        },
+        'request',
+      );
+    }
+    this.env.onDone();
+  }
+}
