@@ -1,14 +1,16 @@
 # syntax=docker/dockerfile:1
 # Build stage: install everything (the prepare script compiles TypeScript), then drop
-# the dev dependencies so only what runs is copied on. Node 20: what CI tests on.
-FROM node:20-bookworm-slim AS build
+# the dev dependencies so only what runs is copied on. Node 24 in both stages: the
+# primary release in .node-releases, the one CI runs everything on (22 and 26 are
+# supported too, and CI runs the unit and end-to-end tests on them).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     SWITCHYARD_CONFIG=/etc/switchyard/config.yaml
 WORKDIR /app

@@ -71,6 +71,7 @@ export function rebuildCase(n: number, missingFraction: number, seed: number): R
   const input: PlannerInput = {
     telemetry,
     sourceStatus: 'ok',
+    startedAtMs: NOW - 60_000,
     settings: plannerSettingsOf(result.config),
     availability: () => undefined,
     passiveFactor: () => 1,

@@ -24,6 +24,7 @@ export function routeCase(
     boundary: regions,
     mode: pick === 'weighted' ? 'conservative' : 'normal',
     reason: 'benchmark',
+    awaitingFirstTelemetry: false,
     coverage: 1,
     pick,
     regions: [],

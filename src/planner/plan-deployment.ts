@@ -111,31 +111,52 @@ function fmtSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function decideMode(
-  input: PlannerInput,
-  coverage: number,
-  unseen: readonly string[],
-  nowMs: number,
-): { mode: RoutingMode; reason: string } {
+interface Decided {
+  readonly mode: RoutingMode;
+  readonly reason: string;
+  readonly awaitingFirstTelemetry: boolean;
+}
+
+function decideMode(input: PlannerInput, coverage: number, unseen: readonly string[], nowMs: number): Decided {
   const { source } = input.telemetry;
+  const { staleAfterMs } = input.settings;
   const lastError = source.lastError === null ? '' : `; last error: ${source.lastError}`;
   if (input.sourceStatus === 'stale') {
-    const why =
-      source.lastSuccessAtMs === null
+    if (source.lastSuccessAtMs === null) {
+      // Every start waits for its first poll; only staleAfterMs without any is late.
+      const sinceStartMs = Math.max(0, nowMs - input.startedAtMs);
+      const awaiting = sinceStartMs <= staleAfterMs;
+      const why = awaiting
         ? 'no telemetry received yet'
-        : `telemetry stale: no source has delivered for ${fmtSeconds(nowMs - source.lastSuccessAtMs)} (staleAfterMs ${input.settings.staleAfterMs})`;
-    return { mode: 'conservative', reason: why + lastError };
+        : `no telemetry received yet: none in ${fmtSeconds(sinceStartMs)} since the start (staleAfterMs ${staleAfterMs})`;
+      return { mode: 'conservative', reason: why + lastError, awaitingFirstTelemetry: awaiting };
+    }
+    const why = `telemetry stale: no source has delivered for ${fmtSeconds(nowMs - source.lastSuccessAtMs)} (staleAfterMs ${staleAfterMs})`;
+    return { mode: 'conservative', reason: why + lastError, awaitingFirstTelemetry: false };
   }
   const cov = coverage.toFixed(2);
   const min = input.settings.minCoverage.toFixed(2);
   if (coverage < input.settings.minCoverage) {
-    return { mode: 'conservative', reason: `coverage ${cov} < ${min}: no fresh data for ${unseen.join(', ')}` };
+    return {
+      mode: 'conservative',
+      reason: `coverage ${cov} < ${min}: no fresh data for ${unseen.join(', ')}`,
+      awaitingFirstTelemetry: false,
+    };
   }
   const estimated = unseen.length === 0 ? '' : `; estimated: ${unseen.join(', ')}`;
   return {
     mode: 'normal',
     reason: `coverage ${cov} >= ${min}: shares follow each region's room (capacity minus other clients' load)${estimated}`,
+    awaitingFirstTelemetry: false,
   };
+}
+
+/**
+ * How loud a plan's mode is logged: conservative routing is a warning, except while a
+ * router that has just started waits for its first telemetry (awaitingFirstTelemetry).
+ */
+export function modeLogLevel(plan: Pick<DeploymentPlan, 'mode' | 'awaitingFirstTelemetry'>): 'info' | 'warn' {
+  return plan.mode === 'conservative' && !plan.awaitingFirstTelemetry ? 'warn' : 'info';
 }
 
 /**
@@ -292,9 +313,9 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
   const unseen = servable.filter((o) => !o.fresh).map((o) => o.region);
   const { policy } = input.settings;
   const adaptive = policy === 'adaptive';
-  const decided = adaptive
+  const decided: Decided = adaptive
     ? decideMode(input, coverage, unseen, nowMs)
-    : { mode: 'normal' as const, reason: BASELINE_REASON[policy] };
+    : { mode: 'normal', reason: BASELINE_REASON[policy], awaitingFirstTelemetry: false };
   const mode = decided.mode;
 
   const active = servable.filter((o) => o.state === 'active' || o.state === 'slow-start');
@@ -329,6 +350,7 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
     boundary: dep.boundary,
     mode,
     reason: decided.reason + note,
+    awaitingFirstTelemetry: decided.awaitingFirstTelemetry,
     coverage,
     pick,
     regions: observed.map((o) => regionPlan(o, shareOf.get(o.region) ?? 0)),

@@ -60,6 +60,11 @@ export interface PlannerSettings {
 export interface PlannerInput {
   readonly telemetry: TelemetryView;
   readonly sourceStatus: SourceStatus;
+  /**
+   * When the router started (its first plan). Until staleAfterMs after it, no telemetry
+   * yet is how every start begins; after that, the telemetry is late.
+   */
+  readonly startedAtMs: number;
   readonly settings: PlannerSettings;
   readonly availability: AvailabilityLookup;
   readonly passiveFactor: PassiveFactorLookup;
@@ -125,6 +130,11 @@ export interface DeploymentPlan {
   readonly boundary: readonly string[];
   readonly mode: RoutingMode;
   readonly reason: string;
+  /**
+   * Conservative only because the first telemetry has not arrived yet, and staleAfterMs
+   * has not passed since the start: a normal start, not an alarm (see modeLogLevel).
+   */
+  readonly awaitingFirstTelemetry: boolean;
   readonly coverage: number;
   readonly pick: PickRule;
   /** One per boundary region, in boundary order. */

@@ -1,11 +1,12 @@
 // Rebuilds every deployment's plan and route off the hot path (telemetry change,
 // ageing tick, passive signal) and swaps them in by reference. Mode changes are
-// logged here, once per change, never per request.
+// logged here, once per change, never per request; so is the moment a start's wait for
+// its first telemetry turns late (the same mode, now a warning).
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { estimateLoad, type RegionLoad, type SmoothingState } from '../planner/load-estimate.js';
-import { planDeployment } from '../planner/plan-deployment.js';
+import { modeLogLevel, planDeployment } from '../planner/plan-deployment.js';
 import type { PlannerSettings, RegionState } from '../planner/types.js';
 import type { Resilience } from '../resilience/resilience.js';
 import type { DeploymentTopology, Topology } from '../topology/topology.js';
@@ -57,6 +58,8 @@ export interface RouteStateOptions<T extends RouteTarget> {
   readonly resilience: Resilience;
   /** The in-band source's slots, read into the store at every re-plan; null when telemetry.inBand is off. */
   readonly inBand?: InBandLoad | null;
+  /** When the router started: its first telemetry is late staleAfterMs after this. */
+  readonly startedAtMs: number;
 }
 
 export const REGION_STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cooldown', 'slow-start'];
@@ -121,6 +124,7 @@ export class RouteState<T extends RouteTarget> {
     const input = {
       telemetry: store,
       sourceStatus: status,
+      startedAtMs: this.opts.startedAtMs,
       settings: this.settings,
       availability: (model: string, region: string) => resilience.availability(model, region, nowMs),
       passiveFactor: (model: string, region: string) => resilience.passiveFactor(model, region, nowMs),
@@ -131,9 +135,10 @@ export class RouteState<T extends RouteTarget> {
       const plan = planDeployment(deployment.topology, input, nowMs);
       const previous = deployment.route?.plan ?? null;
       deployment.route = new DeploymentRoute<T>(plan, deployment.targetOf, perRequest);
-      if (previous === null || previous.mode !== plan.mode) {
-        const log = plan.mode === 'conservative' ? logger.warn.bind(logger) : logger.info.bind(logger);
-        log(
+      const level = modeLogLevel(plan);
+      const modeChanged = previous !== null && previous.mode !== plan.mode;
+      if (previous === null || modeChanged || modeLogLevel(previous) !== level) {
+        logger[level](
           {
             deployment: plan.name,
             mode: plan.mode,
@@ -143,7 +148,7 @@ export class RouteState<T extends RouteTarget> {
           },
           'routing mode',
         );
-        if (previous !== null) metrics.modeChanges.labels(plan.name, plan.mode).inc();
+        if (modeChanged) metrics.modeChanges.labels(plan.name, plan.mode).inc();
       }
       metrics.mode.labels(plan.name).set(plan.mode === 'conservative' ? 1 : 0);
       metrics.coverage.labels(plan.name).set(plan.coverage);

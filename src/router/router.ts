@@ -84,6 +84,8 @@ export class Router {
   history: RoutingHistory;
   private readonly logger: Logger;
   private readonly now: () => number;
+  /** When this router was made (its first plan): the wait for the first telemetry starts here. */
+  private readonly startedAtMs: number;
   private readonly random: () => number;
   /** The polled sources (the JSON report, Prometheus), each on its own interval; a reload may replace them. */
   private pollers: readonly PollLoop[];
@@ -107,6 +109,7 @@ export class Router {
     this.config = config;
     this.logger = logger;
     this.now = opts.now ?? Date.now;
+    this.startedAtMs = this.now();
     const random = opts.random ?? Math.random;
     this.random = random;
     this.topology = buildTopology(config);
@@ -391,6 +394,7 @@ export class Router {
       logger: this.logger,
       resilience: this.resilience,
       inBand: this.inBand,
+      startedAtMs: this.startedAtMs,
     };
   }
 

@@ -16,10 +16,17 @@ const instructions = dockerfile
   .filter((l) => l !== '' && !l.startsWith('#'));
 const all = (keyword: string): string[] => instructions.filter((l) => l.toUpperCase().startsWith(`${keyword} `));
 
-test('builds and runs on Node 20, the version everything is tested on', () => {
+test('builds and runs on the primary Node release, the one CI runs everything on', () => {
+  // .node-releases: the pinned releases, the primary one first.
+  const [primary] = readFileSync(join(repoRoot(), '.node-releases'), 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter((l) => l !== '');
+  const major = primary?.split('.')[0];
+  assert.equal(major, '24', 'the README, docs/operations.md and this test say Node 24');
   const from = all('FROM');
-  assert.ok(from.length >= 1);
-  for (const f of from) assert.match(f, /^FROM node:20[-.\w]*( AS \w+)?$/i);
+  assert.equal(from.length, 2, 'a build stage and the image');
+  for (const f of from) assert.match(f, new RegExp(`^FROM node:${major}([-.][-.\\w]*)?( AS \\w+)?$`, 'i'));
 });
 
 test('runs as a non-root user over files it does not own, with no anonymous volume', () => {

@@ -52,6 +52,8 @@ export function input(
     availability?: Record<string, RegionAvailability>;
     passive?: Record<string, number>;
     load?: (model: string, region: string) => RegionLoad;
+    /** When the router started; a minute before NOW unless told. */
+    startedAtMs?: number;
   } = {},
 ): PlannerInput {
   return {
@@ -60,6 +62,7 @@ export function input(
       ((model, region) => estimateLoad(telemetry.report(model, region), null, undefined, NO_OWN_LOAD, NOW)),
     telemetry,
     sourceStatus: opts.status ?? 'ok',
+    startedAtMs: opts.startedAtMs ?? NOW - 60_000,
     settings: { ...SETTINGS, ...opts.settings },
     availability: (_model, region) => opts.availability?.[region],
     passiveFactor: (_model, region) => opts.passive?.[region] ?? 1,

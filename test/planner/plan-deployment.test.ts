@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planDeployment } from '../../src/planner/plan-deployment.js';
+import { modeLogLevel, planDeployment } from '../../src/planner/plan-deployment.js';
 import type { DeploymentTopology } from '../../src/topology/topology.js';
 import { NOW, input, report, view } from '../helpers/planner-fixtures.js';
 
@@ -117,6 +117,52 @@ test('before any telemetry the plan is conservative and spreads evenly', () => {
   assert.equal(plan.mode, 'conservative');
   assert.match(plan.reason, /^no telemetry received yet/);
   for (const r of plan.regions) assert.ok(Math.abs(r.share - 0.25) < 1e-12);
+});
+
+test('no telemetry within staleAfterMs of the start is a normal start; after it, the telemetry is late', () => {
+  const none = view([], { lastSuccessAtMs: null, lastAttemptAtMs: null, lastPollOk: false, polls: 0 });
+  const at = (sinceStartMs: number) =>
+    planDeployment(eu, input(none, { status: 'stale', startedAtMs: NOW - sinceStartMs }), NOW);
+
+  for (const sinceStartMs of [0, 20, 3000]) {
+    const waiting = at(sinceStartMs);
+    assert.equal(waiting.mode, 'conservative', 'routing is conservative all the same');
+    assert.equal(waiting.reason, 'no telemetry received yet');
+    assert.equal(waiting.awaitingFirstTelemetry, true);
+    assert.equal(modeLogLevel(waiting), 'info', `${sinceStartMs} ms after the start`);
+  }
+  const late = at(3001);
+  assert.equal(late.mode, 'conservative');
+  assert.equal(late.reason, 'no telemetry received yet: none in 3.0 s since the start (staleAfterMs 3000)');
+  assert.equal(late.awaitingFirstTelemetry, false);
+  assert.equal(modeLogLevel(late), 'warn');
+
+  // A first poll that failed is no telemetry either; its error is part of the reason.
+  const failed = view([], { lastSuccessAtMs: null, lastPollOk: false, lastError: 'connect: ECONNREFUSED', polls: 1 });
+  const waiting = planDeployment(eu, input(failed, { status: 'stale', startedAtMs: NOW - 100 }), NOW);
+  assert.equal(waiting.reason, 'no telemetry received yet; last error: connect: ECONNREFUSED');
+  assert.equal(modeLogLevel(waiting), 'info');
+});
+
+test('conservative for any other reason is a warning, also right after the start; normal is not', () => {
+  const justStarted = { startedAtMs: NOW - 100 };
+  const lowCoverage = planDeployment(eu, input(view([report('norwayeast', 100, 40)]), justStarted), NOW);
+  assert.equal(lowCoverage.mode, 'conservative');
+  assert.equal(lowCoverage.awaitingFirstTelemetry, false);
+  assert.equal(modeLogLevel(lowCoverage), 'warn');
+
+  const stale = planDeployment(
+    eu,
+    input(view([], { lastSuccessAtMs: NOW - 5000 }), { ...justStarted, status: 'stale' }),
+    NOW,
+  );
+  assert.match(stale.reason, /^telemetry stale/);
+  assert.equal(modeLogLevel(stale), 'warn');
+
+  const all = ['norwayeast', 'swedencentral', 'uksouth', 'westeurope'].map((r) => report(r, 100, 40));
+  const normal = planDeployment(eu, input(view(all), justStarted), NOW);
+  assert.equal(normal.mode, 'normal');
+  assert.equal(modeLogLevel(normal), 'info');
 });
 
 test('conservative mode still sends a floor share to a region that reports no headroom', () => {

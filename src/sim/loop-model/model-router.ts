@@ -84,6 +84,7 @@ export class ModelRouter {
       metrics,
       logger,
       resilience: this.resilience,
+      startedAtMs: now(),
     });
     this.backends = new Map(
       topology.regions.map((region) => [
