@@ -37,7 +37,8 @@ interface ControlRegion {
   stats: { served: number; aborted: number };
 }
 
-async function backendFigures(fleet: FleetInfo): Promise<{ inFlight: number; served: number; aborted: number }> {
+/** Summed over the fleet's regions (sim `GET /control`). */
+export async function backendFigures(fleet: FleetInfo): Promise<{ inFlight: number; served: number; aborted: number }> {
   const res = await fetch(fleet.controlUrl, { signal: AbortSignal.timeout(3000) });
   const body = (await res.json()) as { regions: ControlRegion[] };
   let inFlight = 0;

@@ -58,6 +58,13 @@ export const FLEETS: Readonly<Record<FleetKey, FleetSpec>> = {
   },
 };
 
+/**
+ * The carry-over phase's backends: the regions of these fleets in one more sim fleet, so
+ * that a single telemetry URL (switchyard polls one) covers both. The backends child
+ * reports it as one FleetInfo per fleet, sharing that fleet's telemetry and control URLs.
+ */
+export const CARRY_FLEETS: readonly FleetKey[] = ['fast', 'sse'];
+
 /** What the backends child reports per fleet once listening. */
 export interface FleetInfo {
   readonly key: FleetKey;

@@ -1,11 +1,10 @@
 // Command-line options of `npm run bench` (after `--`).
 import { parseArgs } from 'node:util';
 import { TARGET_ORDER, type TargetName } from './targets.js';
-import type { WorkloadId } from './workloads.js';
+import { WORKLOAD_IDS, type WorkloadId } from './workloads.js';
 
-export type PhaseId = 'A' | 'B' | 'drop';
-const PHASES: readonly PhaseId[] = ['A', 'B', 'drop'];
-const WORKLOAD_IDS: readonly WorkloadId[] = ['A', 'C', 'A-rate', 'B200', 'B2000'];
+export type PhaseId = 'A' | 'B' | 'carry' | 'drop';
+const PHASES: readonly PhaseId[] = ['A', 'B', 'carry', 'drop'];
 
 export interface Options {
   readonly quick: boolean;
@@ -25,6 +24,11 @@ export interface Options {
    * for its whole life, which rounds of one process cannot show.
    */
   readonly sessions: number;
+  /**
+   * Rounds of the carry-over phase (workload A, then B200 on the same switchyard and
+   * lean processes), over min(sessions, carryRounds) sessions of fresh processes.
+   */
+  readonly carryRounds: number;
   /** How many times a disturbed pair run may be repeated per workload. */
   readonly maxRedos: number;
   /** Seconds of unrecorded load per target before a phase's rounds. */
@@ -45,10 +49,12 @@ export interface Options {
 export const DEFAULT_ROUNDS = 3;
 export const DEFAULT_PAIR_ROUNDS = 20;
 export const DEFAULT_SESSIONS = 4;
+export const DEFAULT_CARRY_ROUNDS = 8;
 
 export const USAGE = `usage: npm run bench [-- --quick] [--duration S] [--rounds N] [--pair-rounds M] [--sessions K] [--warmup S]
-                   [--only A,B,drop] [--workloads A,C,A-rate,B200,B2000] [--targets LIST] [--out DIR]
-  --quick          2 s runs, 1 round (2 for the pair), short warm-ups (a smoke test, about 2 minutes)
+                   [--carry-rounds R] [--only A,B,carry,drop] [--workloads LIST] [--targets LIST] [--out DIR]
+  --quick          2 s runs, 1 round (2 for the pair and the carry-over phase), short warm-ups
+                   (a smoke test, about 3 minutes)
   --duration S     seconds per measured run (default 5)
   --rounds N       interleaved rounds with every target, medians reported (default ${DEFAULT_ROUNDS})
   --pair-rounds M  rounds for switchyard and the lean undici peer, whose per-round ratios
@@ -56,8 +62,11 @@ export const USAGE = `usage: npm run bench [-- --quick] [--duration S] [--rounds
   --sessions K     fresh switchyard and lean processes K-1 times over the pair rounds
                    (default ${DEFAULT_SESSIONS}; 1 keeps the same processes throughout)
   --warmup S       unrecorded load per target before each workload (default 1)
-  --only LIST      phases to run: A (workloads A, A-rate, C), B (SSE 200 and 2,000 streams), drop
-  --workloads LIST workloads to run within those phases (default all)
+  --carry-rounds R rounds of the carry-over phase: workload A, then at once B200 on the same
+                   switchyard and lean processes, in min(K, R) sessions (default ${DEFAULT_CARRY_ROUNDS})
+  --only LIST      phases to run: A (workloads A, A-rate, C), B (SSE 200 and 2,000 streams),
+                   carry (B200-after-A), drop
+  --workloads LIST ${WORKLOAD_IDS.join(', ')} within those phases (default all)
   --targets LIST   ${TARGET_ORDER.join(', ')} (default all)
   --out DIR        write RESULTS.md, results.json and results.svg there instead of bench/`;
 
@@ -80,6 +89,7 @@ export function parseOptions(argv: readonly string[]): Options {
       rounds: { type: 'string' },
       'pair-rounds': { type: 'string' },
       sessions: { type: 'string' },
+      'carry-rounds': { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string' },
       workloads: { type: 'string' },
@@ -112,18 +122,23 @@ export function parseOptions(argv: readonly string[]): Options {
     Math.round(number(values.sessions, quick ? 1 : DEFAULT_SESSIONS, 'sessions', 1, 20)),
   );
   const warmupS = number(values.warmup, quick ? 0.5 : 1, 'warmup', 0, 10);
+  const carryRounds = Math.round(
+    number(values['carry-rounds'], quick ? 2 : DEFAULT_CARRY_ROUNDS, 'carry-rounds', 1, 60),
+  );
   const phases = list(values.only, PHASES, 'only');
   const workloads = list(values.workloads, WORKLOAD_IDS, 'workloads');
   const targets = list(values.targets, TARGET_ORDER, 'targets');
-  // Runs per workload: every target in `rounds`, the pair (and C) in the others, and redos.
+  // Runs per workload: every target in `rounds`, the pair (and C) in the others, and redos;
+  // the carry-over phase's pair runs A and B200 in each of its rounds.
   const maxRedos = Math.ceil(pairRounds / 4);
-  const runs = TARGET_ORDER.length * 5 * rounds + 2 * 4 * (pairRounds - rounds + maxRedos);
+  const runs = TARGET_ORDER.length * 5 * rounds + 2 * 4 * (pairRounds - rounds + maxRedos) + 2 * 2 * carryRounds;
   return {
     quick,
     durationS,
     rounds,
     pairRounds,
     sessions,
+    carryRounds,
     maxRedos,
     warmupS,
     phases,

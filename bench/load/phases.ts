@@ -1,7 +1,7 @@
-// The three phases of a run. Each starts its own proxy processes (so their VmHWM is
-// that phase's peak), interleaves the targets round by round (rotating the order so
-// no target always goes first, with switchyard and the lean peer back to back), and
-// stops them again.
+// Phases A, B and drop of a run (the carry-over phase is in carry-over-phase.ts). Each
+// starts its own proxy processes (so their VmHWM is that phase's peak), interleaves the
+// targets round by round (rotating the order so no target always goes first, with
+// switchyard and the lean peer back to back), and stops them again.
 import type { ChildRegistry } from './children.js';
 import { dropPhase, type DropResult } from './drop-phase.js';
 import type { FleetInfo, FleetKey } from './fleets.js';
@@ -22,6 +22,8 @@ export interface PeakRecord {
 export interface PhaseContext {
   readonly reg: ChildRegistry;
   readonly fleets: Readonly<Record<FleetKey, FleetInfo>>;
+  /** The carry-over phase's backends: one FleetInfo per fleet of CARRY_FLEETS, one telemetry URL. */
+  readonly carryFleets: readonly FleetInfo[];
   readonly backendPid: number;
   readonly opts: Options;
   readonly records: RunRecord[];
@@ -37,7 +39,7 @@ export interface PhaseContext {
   check(): void;
 }
 
-interface Entry {
+export interface Entry {
   /** Replaced when the pair's processes are renewed (see PhaseTargets). */
   target: Target;
   readonly workload: Workload;
@@ -48,14 +50,14 @@ interface Entry {
  * by fresh ones at each new session; the peak RSS of the replaced ones is kept, so a
  * target's peak is still over the whole phase.
  */
-class PhaseTargets {
+export class PhaseTargets {
   private readonly retiredPeaks = new Map<string, number>();
   /** 1, then one more at every renewal. */
   session = 1;
 
   constructor(
     private readonly ctx: PhaseContext,
-    private readonly fleet: FleetInfo,
+    private readonly fleets: readonly FleetInfo[],
     readonly list: Target[],
   ) {}
 
@@ -71,8 +73,8 @@ class PhaseTargets {
       await this.ctx.reg.stop(t.child);
       const fresh =
         t.name === 'switchyard'
-          ? await startSwitchyard(this.ctx.reg, this.fleet, 500)
-          : await startPeer(this.ctx.reg, t.name as PeerName, this.fleet);
+          ? await startSwitchyard(this.ctx.reg, this.fleets, 500)
+          : await startPeer(this.ctx.reg, t.name as PeerName, this.fleets);
       this.list[this.list.indexOf(t)] = fresh;
       for (const e of entries) if (e.target === t) e.target = fresh;
     }
@@ -98,7 +100,7 @@ function gapMs(w: Workload): number {
   return w.streaming ? 800 : 300;
 }
 
-async function warmUp(ctx: PhaseContext, entries: readonly Entry[], durationS: number): Promise<void> {
+export async function warmUp(ctx: PhaseContext, entries: readonly Entry[], durationS: number): Promise<void> {
   if (durationS <= 0) return;
   for (const e of entries) {
     ctx.check();
@@ -141,7 +143,13 @@ export function roundOrder<E extends Entry>(entries: readonly E[], round: number
   return [...rotated.slice(0, at), ...block, ...rotated.slice(at)];
 }
 
-async function measure(ctx: PhaseContext, e: Entry, round: number, of: number, session: number): Promise<RunRecord> {
+export async function measure(
+  ctx: PhaseContext,
+  e: Entry,
+  round: number,
+  of: number,
+  session: number,
+): Promise<RunRecord> {
   ctx.check();
   ctx.log(`  [${e.workload.id} round ${round}/${of}] ${e.target.label} ...`);
   const record = await measureRun(e.target, e.workload, round, session, {
@@ -194,7 +202,12 @@ async function rounds(
   }
 }
 
-function recordPeaks(ctx: PhaseContext, workload: WorkloadId, targets: readonly Target[], phase: PhaseTargets): void {
+export function recordPeaks(
+  ctx: PhaseContext,
+  workload: WorkloadId,
+  targets: readonly Target[],
+  phase: PhaseTargets,
+): void {
   for (const t of targets) {
     if (t.child === null) continue;
     ctx.peaks.push({ workload, target: t.name, hwmMB: phase.peakOf(t) });
@@ -207,13 +220,13 @@ async function startProxies(ctx: PhaseContext, fleet: FleetInfo): Promise<Target
   const out: Target[] = [];
   if (wanted.has('direct')) out.push(directTarget(fleet));
   for (const peer of ['http-proxy', 'http-proxy-ka', 'undici-proxy', 'undici-stream'] as const) {
-    if (wanted.has(peer)) out.push(await startPeer(ctx.reg, peer, fleet));
+    if (wanted.has(peer)) out.push(await startPeer(ctx.reg, peer, [fleet]));
   }
-  if (wanted.has('switchyard')) out.push(await startSwitchyard(ctx.reg, fleet, 500));
+  if (wanted.has('switchyard')) out.push(await startSwitchyard(ctx.reg, [fleet], 500));
   return out;
 }
 
-async function stopProxies(ctx: PhaseContext, targets: readonly Target[]): Promise<void> {
+export async function stopProxies(ctx: PhaseContext, targets: readonly Target[]): Promise<void> {
   await Promise.all(targets.map((t) => (t.child === null ? undefined : ctx.reg.stop(t.child))));
 }
 
@@ -222,9 +235,9 @@ export async function phaseA(ctx: PhaseContext): Promise<void> {
   const w = ctx.opts.workloads;
   if (!w.has('A') && !w.has('C') && !w.has('A-rate')) return;
   ctx.log('phase A: workloads A, C and A-rate');
-  const phase = new PhaseTargets(ctx, ctx.fleets.fast, await startProxies(ctx, ctx.fleets.fast));
+  const phase = new PhaseTargets(ctx, [ctx.fleets.fast], await startProxies(ctx, ctx.fleets.fast));
   const switchyardC =
-    w.has('C') && ctx.opts.targets.has('switchyard') ? await startSwitchyard(ctx.reg, ctx.fleets.wave, 100) : null;
+    w.has('C') && ctx.opts.targets.has('switchyard') ? await startSwitchyard(ctx.reg, [ctx.fleets.wave], 100) : null;
   try {
     const entries: Entry[] = [
       ...(w.has('A') ? phase.list.map((target) => ({ target, workload: WORKLOADS.A })) : []),
@@ -258,7 +271,7 @@ export async function phaseB(ctx: PhaseContext): Promise<void> {
   ctx.log(
     `phase B: SSE streaming, ${ids.map((id) => WORKLOADS[id].connections.toLocaleString('en-US')).join(' and ')} concurrent streams`,
   );
-  const phase = new PhaseTargets(ctx, ctx.fleets.sse, await startProxies(ctx, ctx.fleets.sse));
+  const phase = new PhaseTargets(ctx, [ctx.fleets.sse], await startProxies(ctx, ctx.fleets.sse));
   try {
     for (const id of ids) {
       const entries = phase.list.map((target) => ({ target, workload: WORKLOADS[id] }));

@@ -14,8 +14,8 @@ import {
 } from './summary.js';
 import { OTHER_CPU_WARN_PCT } from './phases.js';
 import { LEAN, TARGET_ORDER, type TargetName } from './targets.js';
-import type { Verdict } from './verdicts.js';
-import { WORKLOADS, type WorkloadId } from './workloads.js';
+import { CARRY_MIN_RATIO, carryOtherCpuPct, type Verdict } from './verdicts.js';
+import { WORKLOAD_IDS, WORKLOADS, type WorkloadId } from './workloads.js';
 
 const PROFILE_PLACEHOLDER = `## Profile before/after
 
@@ -170,6 +170,76 @@ function workloadB(r: Results, w: 'B200' | 'B2000'): string {
   );
 }
 
+/** The carry-over phase per round: each side's B200 right after its A, and their ratio (flagged below the bound). */
+export function carryRoundTable(r: Results): { headers: string[]; rows: Cell[][] } {
+  const runs = r.runs.filter((x) => x.workload === 'B200-after-A');
+  const rounds = [...new Set(runs.map((x) => x.round))].sort((a, b) => a - b);
+  const rows = rounds.map((round): Cell[] => {
+    const lean = runs.find((x) => x.target === LEAN && x.round === round);
+    const sy = runs.find((x) => x.target === 'switchyard' && x.round === round);
+    const ratio = sy === undefined || lean === undefined ? NaN : sy.rps / lean.rps;
+    const flag = ratio < CARRY_MIN_RATIO ? ` below ${CARRY_MIN_RATIO}x` : '';
+    const fails = (x: typeof sy): Cell => (x === undefined ? 'n/a' : x.errors + x.non2xx);
+    return [
+      round,
+      (sy ?? lean)?.session ?? 'n/a',
+      num(lean?.rps),
+      num(sy?.rps),
+      Number.isFinite(ratio) ? `${num(ratio)}x${flag}` : 'n/a',
+      `${num(lean?.p50)} / ${num(lean?.p99)}`,
+      `${num(sy?.p50)} / ${num(sy?.p99)}`,
+      fails(lean),
+      fails(sy),
+      num(carryOtherCpuPct(r, round), 2),
+    ];
+  });
+  const headers = [
+    'round',
+    'session',
+    'lean streams/s',
+    'switchyard streams/s',
+    'ratio',
+    'lean p50 / p99 ms',
+    'switchyard p50 / p99 ms',
+    'lean errors + non-2xx',
+    'switchyard errors + non-2xx',
+    'other processes, % of a core',
+  ];
+  return { headers, rows };
+}
+
+function carryOver(r: Results): string {
+  const rows = rowsFor(r, 'B200-after-A').map((s): Cell[] => [
+    s.target,
+    num(s.rps),
+    num(find(r.summaries, 'B200', s.target)?.rps),
+    num(s.p50),
+    num(s.p99),
+    s.proxyCpuUsPerReq === null ? 'n/a' : num(s.proxyCpuUsPerReq),
+    s.errors,
+    s.timeouts,
+    s.non2xx,
+    mb(s.peakRssMB),
+  ]);
+  if (rows.length === 0) return '_Not run._';
+  const perRound = carryRoundTable(r);
+  return `${markdownTable(
+    [
+      'target',
+      'streams/s (median)',
+      'streams/s of B200 alone (phase B)',
+      'p50 ms',
+      'p99 ms',
+      'proxy CPU us/stream',
+      'errors',
+      'timeouts',
+      'non-2xx',
+      'peak RSS MB',
+    ],
+    rows,
+  )}\n\nPer round (the first round of each session is its processes' first SSE load):\n\n${markdownTable(perRound.headers, perRound.rows)}\n`;
+}
+
 function drops(r: Results): string {
   const d0 = r.drops[0];
   if (d0 === undefined) return '_Not run._';
@@ -240,7 +310,7 @@ function perRound(values: ReadonlyArray<number | null>, digits = 3): string {
 
 function spread(r: Results): string {
   const rows: Cell[][] = [];
-  for (const w of ['A', 'C', 'A-rate', 'B200', 'B2000'] as const) {
+  for (const w of WORKLOAD_IDS) {
     for (const t of TARGET_ORDER) {
       const rs = r.runs.filter((x) => x.workload === w && x.target === t).sort((x, y) => x.round - y.round);
       if (rs.length === 0) continue;
@@ -288,7 +358,7 @@ Measured ${r.date} on **${m.cpuModel}, ${m.cores} cores** (${m.memoryGB} GB, ${m
 
 Command: \`${r.command}\`${r.quick ? ' (a smoke run: one short round, not the real figures)' : ''}
 
-Settings: ${s.durationS} s per run, ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} with every target and ${s.pairRounds} for switchyard and the lean undici proxy (run back to back in each round, in ${s.sessions} session${s.sessions === 1 ? '' : 's'} of fresh processes; tables show medians), ${s.warmupS} s unrecorded warm-up per target, phases ${s.phases.join(', ')}${s.workloads.length < 5 ? ` (workloads ${s.workloads.join(', ')})` : ''}${s.targets.length < TARGET_ORDER.length ? `, targets ${s.targets.join(', ')}` : ''}; ${r.redone.length / 2} disturbed pair run${r.redone.length === 2 ? '' : 's'} measured again; whole run ${Math.round(r.elapsedS)} s. Load average at the start: ${m.loadAvg1m}. CPU used by processes outside the benchmark during the runs (machine busy time from \`/proc/stat\` minus the benchmark's processes): median ${num(r.otherCpu.medianPct, 2)}%, max ${num(r.otherCpu.maxPct, 2)}% of one core${r.otherCpu.disturbedRuns > 0 ? `; **${r.otherCpu.disturbedRuns} run(s) had other work above ${OTHER_CPU_WARN_PCT}% of a core** (see "Spread over rounds")` : ''}. CPU time from \`/proc/<pid>/stat\` at CLK_TCK ${r.clkTck}.${r.testSuiteSeen ? '\n\n**A test suite (`node --test`) was running during part of this run: figures are disturbed.**' : ''}
+Settings: ${s.durationS} s per run, ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} with every target and ${s.pairRounds} for switchyard and the lean undici proxy (run back to back in each round, in ${s.sessions} session${s.sessions === 1 ? '' : 's'} of fresh processes; tables show medians), ${s.warmupS} s unrecorded warm-up per target, phases ${s.phases.join(', ')}${s.phases.includes('carry') ? ` (carry-over: ${s.carryRounds} rounds)` : ''}${s.workloads.length < WORKLOAD_IDS.length ? ` (workloads ${s.workloads.join(', ')})` : ''}${s.targets.length < TARGET_ORDER.length ? `, targets ${s.targets.join(', ')}` : ''}; ${r.redone.length / 2} disturbed pair run${r.redone.length === 2 ? '' : 's'} measured again; whole run ${Math.round(r.elapsedS)} s. Load average at the start: ${m.loadAvg1m}. CPU used by processes outside the benchmark during the runs (machine busy time from \`/proc/stat\` minus the benchmark's processes): median ${num(r.otherCpu.medianPct, 2)}%, max ${num(r.otherCpu.maxPct, 2)}% of one core${r.otherCpu.disturbedRuns > 0 ? `; **${r.otherCpu.disturbedRuns} run(s) had other work above ${OTHER_CPU_WARN_PCT}% of a core** (see "Spread over rounds")` : ''}. CPU time from \`/proc/<pid>/stat\` at CLK_TCK ${r.clkTck}.${r.testSuiteSeen ? '\n\n**A test suite (`node --test`) was running during part of this run: figures are disturbed.**' : ''}
 
 The load generator (autocannon, in the orchestrating process), the simulated backends (one process) and the proxy under test share the same ${m.cores} cores of a shared machine. Ratios between targets within this run are what counts; absolute numbers move from run to run. How each figure is taken: [bench/README.md](README.md).
 
@@ -314,6 +384,9 @@ The load generator (autocannon, in the orchestrating process), the simulated bac
   );
   parts.push(
     `## Workload B: ${WORKLOADS.B2000.title}\n\nAt 2,000 streams the ${m.cores} cores are saturated even for direct (load generator and backends alone), so "chunks not delayed beyond the backend's pacing" is judged against direct's stream times, and streams/s mostly reflects the total CPU each stream costs.\n\n${workloadB(r, 'B2000')}\n`,
+  );
+  parts.push(
+    `## Workload B right after workload A on the same processes (carry-over)\n\nOne switchyard and one lean peer each serve both the JSON and the SSE fleet (one config with both deployments; the lean peer picks the fleet by the deployment in the path). In every round each runs workload A (${WORKLOADS.A.title}) and, as soon as the backends have none of its requests in flight, ${WORKLOADS.B200.title} on the same process; only that B200 is recorded. The rounds are split into sessions of fresh processes warmed up with workload A only. A state one load leaves behind for the next shows up here and not in phase B, whose processes never serve JSON; it can spoil a single round, so the goal is judged on the lowest per-round ratio of streams/s.\n\n${carryOver(r)}\n`,
   );
   parts.push(
     `## Clients dropping streams\n\nFresh proxies; ${r.settings.dropStreams} streams per target, one target at a time; each client destroys its socket when the first chunk arrives. Then, at the deadline (well before a stream's natural end at ${SSE_PACING_MS} ms): streams the backends are still generating (sim \`GET /control\`, \`inFlight\`); each holds a busy upstream connection. Idle upstream connections = ESTABLISHED connections of the proxy process to the backends (its socket inodes in \`/proc/net/tcp\`) minus the busy ones; undici replaces a connection it aborted by a fresh idle one, so a few idle connections are not a leak. The last columns count, over the phase, streams the backends wrote to the end for nobody and streams they saw aborted.\n\n${drops(r)}\n`,

@@ -1,7 +1,8 @@
 // npm run bench: the data plane's load benchmark in one command. Starts the simulated
 // backends, the peers (http-proxy, a minimal undici proxy) and switchyard as child
-// processes on 127.0.0.1, runs workloads A, A-rate, C, B (200 and 2,000 streams) and
-// the dropped-client phase with the targets interleaved, and writes bench/RESULTS.md,
+// processes on 127.0.0.1, runs workloads A, A-rate, C, B (200 and 2,000 streams), B200
+// right after A on the same processes (carry-over) and the dropped-client phase with the
+// targets interleaved, and writes bench/RESULTS.md,
 // bench/results.json and bench/results.svg. Every child is stopped on exit, error or
 // Ctrl-C; the run is abandoned past a hard time limit.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { testSuitePids, waitForQuiet } from '../contention.js';
 import { machineInfo } from '../machine.js';
 import { formatTable, num } from '../table.js';
 import { stopAutocannon } from './autocannon-load.js';
+import { phaseCarry } from './carry-over-phase.js';
 import { ChildRegistry } from './children.js';
 import { renderChart } from './chart.js';
 import type { DropResult } from './drop-phase.js';
@@ -20,10 +22,11 @@ import { stopPaced } from './paced-load.js';
 import { BACKENDS_CHILD, BENCH_DIR, SWITCHYARD_CLI } from './paths.js';
 import { OTHER_CPU_WARN_PCT, phaseA, phaseB, phaseDrop, type PeakRecord, type PhaseContext } from './phases.js';
 import { CLK_TCK, PeakTracker } from './proc-stats.js';
-import { keepProfileSection, ratioSpreadCells, renderResults } from './report.js';
+import { carryRoundTable, keepProfileSection, ratioSpreadCells, renderResults } from './report.js';
 import { median } from './stats.js';
 import { latencyAdded, leanRatios, summarise, type Results } from './summary.js';
 import { verdicts } from './verdicts.js';
+import { WORKLOAD_IDS } from './workloads.js';
 
 class Abort extends Error {}
 
@@ -62,15 +65,15 @@ function installHandlers(): void {
   });
 }
 
-async function startBackends(): Promise<{ pid: number; fleets: Record<FleetKey, FleetInfo> }> {
+async function startBackends(): Promise<{ pid: number; fleets: Record<FleetKey, FleetInfo>; carry: FleetInfo[] }> {
   const child = reg.spawn('backends', [BACKENDS_CHILD]);
   const ready = await child.waitForJson((o) => o.msg === 'ready', 15_000);
-  return { pid: child.pid, fleets: ready.fleets as Record<FleetKey, FleetInfo> };
+  return { pid: child.pid, fleets: ready.fleets as Record<FleetKey, FleetInfo>, carry: ready.carry as FleetInfo[] };
 }
 
 function consoleSummary(results: Results): string {
   const lines: string[] = [];
-  for (const w of ['A', 'C', 'A-rate', 'B200', 'B2000'] as const) {
+  for (const w of WORKLOAD_IDS) {
     const rows = results.summaries.filter((s) => s.workload === w);
     if (rows.length === 0) continue;
     lines.push(`\nworkload ${w} (median of ${rows[0]?.rounds ?? 0} round(s))`);
@@ -120,6 +123,11 @@ function consoleSummary(results: Results): string {
         results.leanRatios.map((x) => [x.workload, x.target, x.metric, ...ratioSpreadCells(x)]),
       ),
     );
+  }
+  const carry = carryRoundTable(results);
+  if (carry.rows.length > 0) {
+    lines.push('\nB200 right after workload A on the same processes (carry-over), per round');
+    lines.push(formatTable(carry.headers, carry.rows));
   }
   if (results.drops.length > 0) {
     lines.push('\nclients dropping streams after the first chunk');
@@ -186,6 +194,7 @@ async function main(): Promise<number> {
     const ctx: PhaseContext = {
       reg,
       fleets: backends.fleets,
+      carryFleets: backends.carry,
       backendPid: backends.pid,
       opts,
       records,
@@ -211,6 +220,7 @@ async function main(): Promise<number> {
     };
     if (opts.phases.has('A')) await phaseA(ctx);
     if (opts.phases.has('B')) await phaseB(ctx);
+    if (opts.phases.has('carry')) await phaseCarry(ctx);
     if (opts.phases.has('drop')) await phaseDrop(ctx);
     ctx.check();
   } catch (err) {
@@ -242,6 +252,7 @@ async function main(): Promise<number> {
       rounds: opts.rounds,
       pairRounds: opts.pairRounds,
       sessions: opts.sessions,
+      carryRounds: opts.carryRounds,
       warmupS: opts.warmupS,
       phases: [...opts.phases],
       workloads: [...opts.workloads],

@@ -108,7 +108,7 @@ export function ratioStat(
 /** Every target against the lean peer, per workload and metric, from the same rounds. */
 export function leanRatios(records: readonly RunRecord[]): RatioStat[] {
   const out: RatioStat[] = [];
-  for (const workload of ['A', 'B200', 'B2000'] as const) {
+  for (const workload of ['A', 'B200', 'B2000', 'B200-after-A'] as const) {
     const lean = new Map(records.filter((r) => r.workload === workload && r.target === LEAN).map((r) => [r.round, r]));
     if (lean.size === 0) continue;
     for (const target of TARGET_ORDER) {
@@ -151,6 +151,7 @@ export interface Results {
     rounds: number;
     pairRounds: number;
     sessions: number;
+    carryRounds: number;
     warmupS: number;
     phases: string[];
     workloads: string[];

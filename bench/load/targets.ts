@@ -61,14 +61,23 @@ export function directTarget(fleet: FleetInfo): Target {
   };
 }
 
-export async function startPeer(reg: ChildRegistry, name: PeerName, fleet: FleetInfo): Promise<Target> {
+/**
+ * A peer in front of one fleet's backends (round robin over them), or of several
+ * (undici-stream only): then each backend is passed as DEPLOYMENT=URL and the peer
+ * routes by the deployment in the request's path.
+ */
+export async function startPeer(reg: ChildRegistry, name: PeerName, fleets: readonly FleetInfo[]): Promise<Target> {
   const args = {
     'http-proxy': [HTTP_PROXY_PEER],
     'http-proxy-ka': [HTTP_PROXY_PEER, '--keepalive'],
     'undici-proxy': [UNDICI_PEER],
     'undici-stream': [UNDICI_STREAM_PEER],
   }[name];
-  const child = reg.spawn(`${name} (${fleet.key})`, [...args, ...fleet.backends.map((b) => b.url)]);
+  if (fleets.length > 1 && name !== 'undici-stream') throw new Error(`${name} serves one fleet`);
+  const backends = fleets.flatMap((f) =>
+    f.backends.map((b) => (fleets.length === 1 ? b.url : `${FLEETS[f.key].deployment}=${b.url}`)),
+  );
+  const child = reg.spawn(`${name} (${keysOf(fleets)})`, [...args, ...backends]);
   const line = await child.waitForJson((o) => o.msg === 'listening' && typeof o.port === 'number', 10_000);
   return {
     name,
@@ -91,6 +100,10 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+function keysOf(fleets: readonly FleetInfo[]): string {
+  return fleets.map((f) => f.key).join('+');
 }
 
 let configDir: string | null = null;
@@ -131,26 +144,40 @@ async function pollUntil(what: string, timeoutMs: number, check: () => Promise<b
 }
 
 /**
- * switchyard as users run it: `node dist/src/cli.js start --config FILE`, log level warn.
- * Its "listening" lines are info-level and so silenced at warn: the ports are chosen
- * here instead, and readiness is GET /readyz, then a first successful telemetry poll.
+ * switchyard as users run it: `node dist/src/cli.js start --config FILE`, log level warn,
+ * with a data zone and a deployment per fleet (several fleets must share one telemetry
+ * URL, see CARRY_FLEETS). Its "listening" lines are info-level and so silenced at warn:
+ * the ports are chosen here instead, and readiness is GET /readyz, then a first
+ * successful telemetry poll.
  */
-export async function startSwitchyard(reg: ChildRegistry, fleet: FleetInfo, intervalMs: number): Promise<Target> {
-  const spec = FLEETS[fleet.key];
+export async function startSwitchyard(
+  reg: ChildRegistry,
+  fleets: readonly FleetInfo[],
+  intervalMs: number,
+): Promise<Target> {
+  const telemetryUrl = fleets[0]?.telemetryUrl;
+  if (telemetryUrl === undefined || fleets.some((f) => f.telemetryUrl !== telemetryUrl)) {
+    throw new Error(`switchyard polls one telemetry URL: fleets ${keysOf(fleets)} have several`);
+  }
   for (let attempt = 1; ; attempt++) {
     const [port, adminPort] = [await freePort(), await freePort()];
     const config = {
       listen: { host: '127.0.0.1', port },
       admin: { host: '127.0.0.1', port: adminPort },
-      zones: { [spec.zone]: fleet.backends.map((b) => b.region) },
-      backends: fleet.backends.map((b) => ({ region: b.region, url: b.url })),
-      deployments: [{ name: spec.deployment, model: MODEL, type: 'datazone', zone: spec.zone }],
-      telemetry: { url: fleet.telemetryUrl, intervalMs },
+      zones: Object.fromEntries(fleets.map((f) => [FLEETS[f.key].zone, f.backends.map((b) => b.region)])),
+      backends: fleets.flatMap((f) => f.backends.map((b) => ({ region: b.region, url: b.url }))),
+      deployments: fleets.map((f) => ({
+        name: FLEETS[f.key].deployment,
+        model: MODEL,
+        type: 'datazone',
+        zone: FLEETS[f.key].zone,
+      })),
+      telemetry: { url: telemetryUrl, intervalMs },
       shutdown: { drainMs: 1000 },
       log: { level: 'warn' },
     };
-    const file = writeConfig(`switchyard-${fleet.key}-${intervalMs}ms-${port}`, config);
-    const label = `switchyard (${fleet.key}, telemetry every ${intervalMs} ms)`;
+    const file = writeConfig(`switchyard-${keysOf(fleets)}-${intervalMs}ms-${port}`, config);
+    const label = `switchyard (${keysOf(fleets)}, telemetry every ${intervalMs} ms)`;
     const child = reg.spawn(label, [SWITCHYARD_CLI, 'start', '--config', file]);
     const admin = `http://127.0.0.1:${adminPort}`;
     try {

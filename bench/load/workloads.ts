@@ -1,7 +1,9 @@
 // The load benchmark's workloads: request bodies, paths and load shapes.
 import { FLEETS, MODEL, SSE_TOKENS, type FleetKey } from './fleets.js';
 
-export type WorkloadId = 'A' | 'A-rate' | 'B200' | 'B2000' | 'C';
+export type WorkloadId = 'A' | 'A-rate' | 'B200' | 'B2000' | 'C' | 'B200-after-A';
+/** In the order tables show them. */
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['A', 'C', 'A-rate', 'B200', 'B2000', 'B200-after-A'];
 
 export interface Workload {
   readonly id: WorkloadId;
@@ -78,6 +80,17 @@ export const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
     path: azurePath(FLEETS.sse.deployment),
     body: SSE_BODY,
     connections: 2000,
+    rate: null,
+    streaming: true,
+  },
+  // B200 on processes that have just served workload A (the carry-over phase, carry-over-phase.ts).
+  'B200-after-A': {
+    id: 'B200-after-A',
+    title: `SSE, ${SSE_TOKENS} chunks, 200 concurrent streams, right after workload A on the same processes`,
+    fleet: 'sse',
+    path: azurePath(FLEETS.sse.deployment),
+    body: SSE_BODY,
+    connections: 200,
     rate: null,
     streaming: true,
   },

@@ -2,6 +2,7 @@
 // and leaving when the parent goes away (stdin closes) or asks (SIGTERM/SIGINT).
 import type { Server } from 'node:http';
 
+/** The backend arguments: URLs, or DEPLOYMENT=URL for a peer that routes by deployment (undici-stream). */
 export function backendsFromArgv(name: string): string[] {
   const urls = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   if (urls.length === 0) {
@@ -9,7 +10,7 @@ export function backendsFromArgv(name: string): string[] {
     process.exit(2);
   }
   for (const u of urls) {
-    const parsed = new URL(u);
+    const parsed = new URL(u.slice(u.indexOf('=') + 1));
     if (parsed.hostname !== '127.0.0.1') throw new Error(`backends stay on 127.0.0.1, got ${u}`);
   }
   return urls;
