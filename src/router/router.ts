@@ -43,7 +43,7 @@ export interface RouterAddresses {
   readonly admin: AddressInfo;
 }
 
-/** The polled sources' URLs as /capacity shows them: credentials redacted. */
+/** The polled sources' URLs as /capacity shows them: userinfo and query values redacted. */
 function sourceUrlsOf(telemetry: TelemetryConfig): Readonly<Record<PolledSourceName, string | null>> {
   return {
     json: telemetry.url === null ? null : redactUrl(telemetry.url),
