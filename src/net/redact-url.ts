@@ -7,9 +7,9 @@
 // sent anywhere and is where OAuth puts tokens: it reads REDACTED as well. The scheme,
 // host, path and query keys stay, so the URL still says which source or path it was.
 //
-// Works on absolute URLs and on request targets (`/path?query`) alike. It runs on the
-// access log of every request: it scans in place and returns its argument unchanged
-// (no allocation) when there is nothing to redact.
+// Works on absolute URLs and on request targets (`/path?query`, a CONNECT's
+// `host:port`) alike. It runs on the access log of every request: it scans in place
+// and returns its argument unchanged (no allocation) when there is nothing to redact.
 
 export const REDACTED = 'REDACTED';
 
@@ -46,13 +46,18 @@ export function redactUrl(url: string): string {
   return `${head}${search}${hashAt === -1 ? '' : fragment ? `#${REDACTED}` : '#'}`;
 }
 
-/** Where userinfo starts and the `@` that ends it, in `scheme://userinfo@host`; null without. */
+/**
+ * Where userinfo starts and the `@` that ends it, in `scheme://userinfo@host` or in an
+ * authority alone (a CONNECT target, `userinfo@host:443`); null without.
+ */
 function userinfoOf(url: string, pathEnd: number): { start: number; at: number } | null {
   const first = url.indexOf('@');
   if (first === -1 || first >= pathEnd) return null;
   const sep = url.indexOf('://');
-  if (sep <= 0 || sep > first || !isScheme(url, sep)) return null;
-  const start = sep + 3;
+  let start: number;
+  if (sep > 0 && sep < first && isScheme(url, sep)) start = sep + 3;
+  else if (url.charCodeAt(0) !== 0x2f) start = 0;
+  else return null;
   // The authority ends at the path; for http(s), a backslash starts the path too.
   let stop = start;
   while (stop < pathEnd) {

@@ -158,6 +158,7 @@ export class Router {
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
     // Without this listener Node answers 100 Continue before the handler sees the request.
     this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
+    this.dataServer.on('connect', this.dataPlane.handleConnect);
     this.adminHandle = this.makeAdminHandler(config);
     this.adminServer = createServer((req, res) => this.adminHandle(req, res));
   }

@@ -32,6 +32,7 @@ test('the last @ of the authority ends the userinfo', () => {
   assert.equal(redactUrl('http://user:p@ss@h:9/x'), 'http://REDACTED@h:9/x');
   assert.equal(redactUrl('https://u:p@h\\x@y'), 'https://REDACTED@h\\x@y', 'a backslash starts an http path');
   assert.equal(redactUrl('http://h/x?u=http://a:b@c/'), 'http://h/x?u=REDACTED');
+  assert.equal(redactUrl('ops:pw@proxy.example:443'), 'REDACTED@proxy.example:443', 'a CONNECT target');
 });
 
 test('a URL with nothing to redact is returned as it is', () => {
