@@ -17,7 +17,7 @@ import { ALLOW, isForwardedMethod } from './methods.js';
 import type { CatalogAnswer, ModelCatalog } from './model-catalog.js';
 import { normaliseTarget } from './normalise-target.js';
 import { readBody } from './read-body.js';
-import { deploymentFromBody, deploymentFromPath } from './request-target.js';
+import { deploymentFromBody, deploymentFromPath, isJsonBody, pathBodyProblem } from './request-target.js';
 
 export interface DataPlaneOptions {
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
@@ -170,8 +170,14 @@ export class DataPlane {
       (res as ContinueResponse)[kAwaitsContinue] = false;
       res.writeContinue();
     }
-    // Path wins: the body is scanned for `model` only when the path names nothing.
-    const scan = named === null ? new JsonModelScan() : null;
+    // Path wins: the body is scanned for `model` only when the path names nothing. A JSON
+    // body on a path gets the same checks (valid, nesting) in the same single pass.
+    const scan =
+      named === null
+        ? new JsonModelScan()
+        : isJsonBody(req.headers['content-type'], req.headers['content-encoding'])
+          ? new JsonModelScan(false)
+          : null;
     readBody(req, this.opts.maxBodyBytes, scan, this.bodyDeadlines, startedAt, (result) => {
       if (!result.ok) {
         if (result.reason === 'too-large') this.tooLarge(res, named, startedAt);
@@ -183,13 +189,20 @@ export class DataPlane {
         return;
       }
       let name = named;
-      if (scan !== null) {
-        const found = deploymentFromBody(result.body, scan, this.maxNameBytes);
+      if (named === null) {
+        const found = deploymentFromBody(result.body, scan as JsonModelScan, this.maxNameBytes);
         if (!found.ok) {
           this.ownAnswer(res, null, found.code, found.message, null, false, startedAt);
           return;
         }
         name = found.deployment;
+      } else if (scan !== null) {
+        const problem = pathBodyProblem(result.body, scan);
+        if (problem !== null) {
+          const deployment = this.opts.deployments.get(named) ?? null;
+          this.ownAnswer(res, deployment, 'InvalidJson', problem, null, false, startedAt);
+          return;
+        }
       }
       const deployment = this.opts.deployments.get(name as string);
       if (deployment === undefined) {
