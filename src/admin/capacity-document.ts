@@ -71,7 +71,7 @@ export interface CapacityDeployment {
 /** One configured source: a polled one (json, prometheus) or the in-band load headers. */
 export interface CapacitySource {
   readonly source: SourceName;
-  /** Where it is polled (credentials redacted); null for in-band. */
+  /** Where it is polled (userinfo and query values redacted); null for in-band. */
   readonly url: string | null;
   readonly status: SourceStatus;
   /** Polled: the last successful poll; in-band: the newest reading. */
@@ -87,7 +87,7 @@ export interface CapacitySource {
 
 /** All sources together (status stale: none delivered within staleAfterMs), then each one. */
 export interface CapacityTelemetry {
-  /** The JSON report's URL (credentials redacted); null when there is none. */
+  /** The JSON report's URL (userinfo and query values redacted); null when there is none. */
   readonly url: string | null;
   readonly status: SourceStatus;
   readonly lastSuccessAt: string | null;

@@ -1,6 +1,7 @@
 // The /capacity document: the current plans as the data plane uses them, plus what an
 // operator needs to understand them (telemetry source state, backends, why a region
 // is out).
+import { redactUrl } from '../net/redact-url.js';
 import type { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import type { RegionUpstream } from '../proxy/upstream.js';
 import type { PolledSourceName, SourceName, SourceReading } from '../telemetry/combine.js';
@@ -12,7 +13,7 @@ import type { CapacityDocument, CapacityRegionSource, CapacitySource } from './c
 export interface CapacityViewInput {
   readonly nowMs: number;
   readonly plannedAtMs: number;
-  /** The polled sources' URLs as shown (credentials redacted); null when not configured. */
+  /** The polled sources' URLs as shown (userinfo and query values redacted); null when not configured. */
   readonly sourceUrls: Readonly<Record<PolledSourceName, string | null>>;
   /** All sources together, and each one, as of the last re-plan. */
   readonly sourceStatus: SourceStatus;
@@ -147,7 +148,7 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
           stateUntil: iso(r.stateUntilMs),
           weightFactor: r.weightFactor,
           backends: (input.upstreams.get(r.region)?.backends ?? []).map((b) => ({
-            url: b.url,
+            url: redactUrl(b.url),
             inFlight: b.inFlight,
             ejectedUntil: b.ejectedUntilMs > input.nowMs ? iso(b.ejectedUntilMs) : null,
           })),

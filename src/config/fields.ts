@@ -2,6 +2,7 @@
 // like; that text completes the problem with a wrong value ("got 0 (expected ...)") and
 // fills the "allowed" column of the reference, so that the two never disagree.
 import { z } from 'zod';
+import { redactUrl } from '../net/redact-url.js';
 import { describe, isRecord, listOf, quote, says } from './wording.js';
 
 type Issue = { readonly input?: unknown; readonly code?: string };
@@ -128,14 +129,15 @@ export function convert<T>(expected: string, to: (value: string, problem: Proble
  */
 export function httpUrl(expected: string, form: 'url' | 'origin' | 'base' = 'url') {
   return convert(expected, (value, problem) => {
-    if (!URL.canParse(value)) return problem(`not a URL: ${quote(value)}`);
+    // A problem quotes the URL's parts, but never a credential or query value (redactUrl).
+    if (!URL.canParse(value)) return problem(`not a URL: ${quote(redactUrl(value))}`);
     const url = new URL(value);
     const scheme = url.protocol.slice(0, -1);
     if (scheme !== 'http' && scheme !== 'https') return problem(`unsupported scheme ${quote(scheme)}`);
     if (form === 'url') return url.href;
     if (form === 'base') {
       const extra =
-        url.search !== '' ? `a query ${quote(url.search)}` : url.hash !== '' ? `a fragment ${quote(url.hash)}` : '';
+        url.search !== '' ? `a query ${shown(url.search)}` : url.hash !== '' ? `a fragment ${shown(url.hash)}` : '';
       if (extra !== '') return problem(`has ${extra}`, 'the base URL only; the router appends /api/v1/query?query=...');
       // One form for "http://p:9090", "http://p:9090/" and "http://p:9090/prefix/".
       url.pathname = url.pathname.replace(/\/+$/, '');
@@ -144,12 +146,16 @@ export function httpUrl(expected: string, form: 'url' | 'origin' | 'base' = 'url
     const extras = [
       url.username !== '' || url.password !== '' ? 'credentials' : '',
       url.pathname !== '/' ? `a path ${quote(url.pathname)}` : '',
-      url.search !== '' ? `a query ${quote(url.search)}` : '',
-      url.hash !== '' ? `a fragment ${quote(url.hash)}` : '',
+      url.search !== '' ? `a query ${shown(url.search)}` : '',
+      url.hash !== '' ? `a fragment ${shown(url.hash)}` : '',
     ].filter((extra) => extra !== '');
     const right = `an origin only, e.g. ${quote(url.origin)}; request paths are forwarded as they come`;
     return extras.length === 0 ? url.origin : problem(`has ${extras.join(' and ')}`, right);
   });
+}
+
+function shown(part: string): string {
+  return quote(redactUrl(part));
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;

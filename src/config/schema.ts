@@ -146,7 +146,11 @@ const sections = {
     connectTimeoutMs: ms(2000, 'Time to connect to a backend.'),
     headersTimeoutMs: ms(60_000, 'Time to the response headers (time to first token for streams).'),
     bodyTimeoutMs: ms(60_000, 'Longest silence between two body chunks, SSE streams included.'),
-    keepAliveTimeoutMs: ms(10_000, 'How long an idle connection to a backend is kept.'),
+    keepAliveTimeoutMs: ms(
+      10_000,
+      "How long an idle connection to a backend is kept, at most: a backend's shorter Keep-Alive: timeout=N hint " +
+        '(less 2 s for transit) wins, a longer one does not.',
+    ),
     maxConnectionsPerBackend: unbounded(0, 'Upper bound of connections per backend.'),
   }),
   // Below the 10 s that `docker stop` (and a compose stop) waits before SIGKILL, so a

@@ -66,6 +66,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly readingsClamped = new Counter({
+    name: 'switchyard_telemetry_readings_clamped_total',
+    help: "Readings whose in-use figure exceeded twice the region's capacity and entered the load estimate at that bound, by source, model and region.",
+    labelNames: ['source', 'model', 'region'] as const,
+    registers: [this.registry],
+  });
+
   readonly inBandHeaders = new Counter({
     name: 'switchyard_telemetry_inband_headers_total',
     help: 'Backend answers carrying load headers (rate limits, ORCA endpoint-load-metrics), by region and result (read, unreadable).',

@@ -13,6 +13,19 @@
 import type { CombinedReport } from '../telemetry/combine.js';
 import type { LoadCell } from '../telemetry/own-load.js';
 
+/**
+ * A measurement enters the smoothing as at most this many times the region's capacity,
+ * and so does the smoothed value carried from before (the capacity may have dropped).
+ * Above its capacity a region has no room whatever the figure; a larger figure would
+ * only say how long it stays full once the figure drops, and that is for the next
+ * reports to say. Unbounded, one absurd reading decayed as e^(-t / smoothingMs): after
+ * `inUse: 1e308` a half-full region had room again only after ln(1e308 / (capacity / 2))
+ * time constants, about 700 s (12 minutes) at the default, and after a unit mistake of
+ * 1e9 about 17 s. Bounded, a sane reading m gives it room within
+ * ln((2 x capacity - m) / (capacity - m)) time constants: 1.1 s for a half-full region.
+ */
+export const MAX_LOAD_RATIO = 2;
+
 export interface LoadSettings {
   /** Telemetry units one in-flight request of this router adds to inUse; 0 disables the correction. */
   readonly loadPerRequest: number;
@@ -31,6 +44,8 @@ export interface RegionLoad {
   readonly ownAtReport: number | null;
   /** Everyone else's load (reported inUse minus ownAtReport), smoothed; null without a report. */
   readonly othersLoad: number | null;
+  /** The measurement was above MAX_LOAD_RATIO x capacity and entered the smoothing at that bound. */
+  readonly clamped: boolean;
   /** Room for this router's requests: max(capacity - othersLoad, 0); null without a report. */
   readonly room: number | null;
   /** A 429 limits the room to what the router had in flight there, until capUntilMs. */
@@ -63,6 +78,7 @@ export function estimateLoad(
       ownLoad: ownInFlight * perRequest,
       ownAtReport: null,
       othersLoad: null,
+      clamped: false,
       room: null,
       roomCap,
       capUntilMs,
@@ -70,13 +86,18 @@ export function estimateLoad(
   }
   const ownAtReport = cell === null ? 0 : cell.inFlightAt(report.atMs) * perRequest;
   const measured = Math.max(0, report.inUse - ownAtReport);
-  const othersLoad = smooth(measured, previous, settings.smoothingMs, nowMs);
+  // A region without capacity has no room whatever its load: nothing to bound.
+  const bound = report.capacity > 0 ? MAX_LOAD_RATIO * report.capacity : Number.POSITIVE_INFINITY;
+  const clamped = measured > bound;
+  const from = previous !== undefined && previous.othersLoad > bound ? { ...previous, othersLoad: bound } : previous;
+  const othersLoad = smooth(clamped ? bound : measured, from, settings.smoothingMs, nowMs);
   return {
     report,
     ownInFlight,
     ownLoad: ownInFlight * perRequest,
     ownAtReport,
     othersLoad,
+    clamped,
     room: Math.max(0, report.capacity - othersLoad),
     roomCap,
     capUntilMs,

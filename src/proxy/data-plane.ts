@@ -3,19 +3,21 @@
 // prepared off this path, and a reload replaces it whole (reconfigure): a request reads
 // the settings in force when it reaches each step.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { NO_REGION, type DeploymentRuntime } from './deployment-runtime.js';
 import type { RouteCounters } from '../metrics/request-series.js';
 import { redactUrl } from '../net/redact-url.js';
 import { DeadlineList } from './deadline-list.js';
 import { echoName, echoTarget } from './echo.js';
-import { sendError, type RouterErrorCode } from './errors.js';
+import { rawErrorResponse, sendError, type RouterErrorCode } from './errors.js';
 import { ProxyCall, type ForwardEnv } from './proxy-call.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { JsonModelScan } from './json-model-scan.js';
+import { ALLOW, isForwardedMethod } from './methods.js';
 import type { CatalogAnswer, ModelCatalog } from './model-catalog.js';
 import { normaliseTarget } from './normalise-target.js';
 import { readBody } from './read-body.js';
-import { deploymentFromBody, deploymentFromPath } from './request-target.js';
+import { deploymentFromBody, deploymentFromPath, isJsonBody, pathBodyProblem } from './request-target.js';
 
 export interface DataPlaneOptions {
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
@@ -123,6 +125,10 @@ export class DataPlane {
       );
       return;
     }
+    if (!isForwardedMethod(req.method)) {
+      this.refuseMethod(res, req.method, startedAt);
+      return;
+    }
     // Routing and forwarding both use the normalised target (ProxyCall forwards req.url).
     const target = normaliseTarget(req.url ?? '/');
     if (typeof target !== 'string') {
@@ -164,8 +170,14 @@ export class DataPlane {
       (res as ContinueResponse)[kAwaitsContinue] = false;
       res.writeContinue();
     }
-    // Path wins: the body is scanned for `model` only when the path names nothing.
-    const scan = named === null ? new JsonModelScan() : null;
+    // Path wins: the body is scanned for `model` only when the path names nothing. A JSON
+    // body on a path gets the same checks (valid, nesting) in the same single pass.
+    const scan =
+      named === null
+        ? new JsonModelScan()
+        : isJsonBody(req.headers['content-type'], req.headers['content-encoding'])
+          ? new JsonModelScan(false)
+          : null;
     readBody(req, this.opts.maxBodyBytes, scan, this.bodyDeadlines, startedAt, (result) => {
       if (!result.ok) {
         if (result.reason === 'too-large') this.tooLarge(res, named, startedAt);
@@ -177,13 +189,20 @@ export class DataPlane {
         return;
       }
       let name = named;
-      if (scan !== null) {
-        const found = deploymentFromBody(result.body, scan, this.maxNameBytes);
+      if (named === null) {
+        const found = deploymentFromBody(result.body, scan as JsonModelScan, this.maxNameBytes);
         if (!found.ok) {
           this.ownAnswer(res, null, found.code, found.message, null, false, startedAt);
           return;
         }
         name = found.deployment;
+      } else if (scan !== null) {
+        const problem = pathBodyProblem(result.body, scan);
+        if (problem !== null) {
+          const deployment = this.opts.deployments.get(named) ?? null;
+          this.ownAnswer(res, deployment, 'InvalidJson', problem, null, false, startedAt);
+          return;
+        }
       }
       const deployment = this.opts.deployments.get(name as string);
       if (deployment === undefined) {
@@ -235,6 +254,25 @@ export class DataPlane {
     });
   };
 
+  /**
+   * Node's 'connect': a CONNECT request, whose socket Node hands over without a
+   * response object (without a listener it drops the connection unanswered). The
+   * router makes no tunnels: 405 MethodNotAllowed, then the connection closes.
+   */
+  readonly handleConnect = (req: IncomingMessage, socket: Duplex): void => {
+    this.active++;
+    const startedAt = performance.now();
+    socket.on('error', () => socket.destroy());
+    // Read and drop whatever follows, so that the client's close is seen.
+    socket.resume();
+    socket.end(rawErrorResponse('MethodNotAllowed', methodMessage(req.method)));
+    this.ended(req, null, 405, 'MethodNotAllowed', startedAt);
+  };
+
+  private refuseMethod(res: ServerResponse, method: string | undefined, startedAt: number): void {
+    this.ownAnswer(res, null, 'MethodNotAllowed', methodMessage(method), null, false, startedAt);
+  }
+
   /** GET /v1/models and its kin: the list, one deployment, or 404 DeploymentNotFound. */
   private catalogAnswer(res: ServerResponse, answer: CatalogAnswer, startedAt: number): void {
     if (!answer.found) {
@@ -247,7 +285,7 @@ export class DataPlane {
       'content-length': answer.body.length,
     });
     res.end(answer.body);
-    this.ended(res, null, 200, null, startedAt);
+    this.ended(res.req, null, 200, null, startedAt);
   }
 
   /** Stops the deadline sweeps; the router calls it once its listener is closed. */
@@ -303,12 +341,12 @@ export class DataPlane {
       retryAfterS,
       close || (res as ContinueResponse)[kAwaitsContinue] === true,
     );
-    this.ended(res, deployment, status, code, startedAt);
+    this.ended(res.req, deployment, status, code, startedAt);
   }
 
   /** The books of a request the router answered itself: access log, metrics, in-flight count. */
   private ended(
-    res: ServerResponse,
+    req: IncomingMessage,
     deployment: DeploymentRuntime | null,
     status: number,
     code: RouterErrorCode | null,
@@ -323,8 +361,8 @@ export class DataPlane {
           status,
           ...(code === null ? {} : { code }),
           ms: Math.round(seconds * 1000),
-          method: res.req.method,
-          path: echoTarget(redactUrl(res.req.url ?? '')),
+          method: req.method,
+          path: echoTarget(redactUrl(req.url ?? '')),
         },
         'request',
       );
@@ -337,6 +375,10 @@ export class DataPlane {
     }
     this.env.onDone();
   }
+}
+
+function methodMessage(method: string | undefined): string {
+  return `method ${method ?? ''} is not forwarded; use one of ${ALLOW}`;
 }
 
 /** Bytes the longest deployment name can take inside a JSON string (every character escaped). */

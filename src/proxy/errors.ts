@@ -1,6 +1,7 @@
 // Every error the router answers by itself, with a stable code. The README documents
 // each one; a test keeps the two lists equal.
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { ALLOW } from './methods.js';
 
 export const ROUTER_ERRORS = {
   DeploymentNotFound: 404,
@@ -8,6 +9,7 @@ export const ROUTER_ERRORS = {
   InvalidJson: 400,
   InvalidPath: 400,
   InvalidRequest: 400,
+  MethodNotAllowed: 405,
   PayloadTooLarge: 413,
   RequestTimeout: 408,
   NoCapacity: 429,
@@ -35,6 +37,7 @@ export const ROUTER_ERROR_TYPES: { readonly [K in RouterErrorCode]: OpenAiErrorT
   InvalidJson: 'invalid_request_error',
   InvalidPath: 'invalid_request_error',
   InvalidRequest: 'invalid_request_error',
+  MethodNotAllowed: 'invalid_request_error',
   PayloadTooLarge: 'invalid_request_error',
   RequestTimeout: 'invalid_request_error',
   NoCapacity: 'rate_limit_exceeded',
@@ -49,9 +52,13 @@ export const ROUTER_ERROR_TYPES: { readonly [K in RouterErrorCode]: OpenAiErrorT
 
 export type OpenAiErrorType = 'invalid_request_error' | 'rate_limit_exceeded' | 'server_error';
 
+function errorBody(code: RouterErrorCode, message: string): string {
+  return JSON.stringify({ error: { code, type: ROUTER_ERROR_TYPES[code], message } });
+}
+
 /**
  * Writes `{"error":{"code","type","message"}}`. close: the request body was not read,
- * so the connection cannot be reused safely.
+ * so the connection cannot be reused safely. A 405 says in `Allow` what is forwarded.
  */
 export function sendError(
   res: ServerResponse,
@@ -61,14 +68,32 @@ export function sendError(
   close = false,
 ): number {
   const status = ROUTER_ERRORS[code];
-  const body = JSON.stringify({ error: { code, type: ROUTER_ERROR_TYPES[code], message } });
+  const body = errorBody(code, message);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
   };
+  if (code === 'MethodNotAllowed') headers.allow = ALLOW;
   if (retryAfterS !== null) headers['retry-after'] = String(retryAfterS);
   if (close) headers.connection = 'close';
   res.writeHead(status, headers);
   res.end(body);
   return status;
+}
+
+/**
+ * The same answer as raw HTTP/1.1 bytes, for a socket Node hands over without a
+ * response object (a CONNECT request); the connection closes after it.
+ */
+export function rawErrorResponse(code: RouterErrorCode, message: string): string {
+  const status = ROUTER_ERRORS[code];
+  const body = errorBody(code, message);
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    `date: ${new Date().toUTCString()}\r\n` +
+    'content-type: application/json; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\n` +
+    (code === 'MethodNotAllowed' ? `allow: ${ALLOW}\r\n` : '') +
+    `connection: close\r\n\r\n${body}`
+  );
 }

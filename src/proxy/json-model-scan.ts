@@ -17,6 +17,10 @@
 // Keys are compared after unescaping (`"mod\u0065l"` is "model", as for any parser).
 // The model's value is reported as byte offsets into the body; decoding it is the
 // caller's, who knows how long a name can be.
+//
+// When the path names the deployment, a JSON body gets the same checks (a JSON object,
+// valid, at most MAX_DEPTH levels) in the same single pass, but no "model" rules: the
+// path wins, whatever the body says (new JsonModelScan(false)).
 
 export const MAX_DEPTH = 64;
 
@@ -111,6 +115,9 @@ export class JsonModelScan {
   private valueIsModel = false;
   private models = 0;
   private modelNotString = false;
+
+  /** findModel: read the top-level "model" (an OpenAI-style body); false when the path names the deployment. */
+  constructor(private readonly findModel = true) {}
 
   /** Scans the next chunk of the body. */
   feed(chunk: Uint8Array): void {
@@ -226,7 +233,7 @@ export class JsonModelScan {
             this.push(1);
             state = KEY_FIRST;
           } else {
-            this.message = 'request body must be a JSON object with a "model" field';
+            this.message = `request body must be a JSON object${this.wanted()}`;
             state = ERROR;
           }
           break;
@@ -238,7 +245,7 @@ export class JsonModelScan {
         case KEY_FIRST:
         case KEY:
           if (c === 0x22) {
-            this.stringKind = this.depth === 1 ? STR_TOP_KEY : STR_OTHER;
+            this.stringKind = this.depth === 1 && this.findModel ? STR_TOP_KEY : STR_OTHER;
             this.stringIsKey = true;
             this.keyMatched = 0;
             state = STRING;
@@ -271,14 +278,17 @@ export class JsonModelScan {
     this.offset += n;
   }
 
-  /** After the last chunk: SCAN_OK with the model's offsets, or why not. */
+  /**
+   * After the last chunk: SCAN_OK with the model's offsets, or why not. Without
+   * findModel, SCAN_OK for any valid body (the offsets stay -1).
+   */
   finish(): number {
     if (this.state === ERROR) return SCAN_INVALID;
     if (this.state !== DONE && !(this.state === AFTER && this.depth === 0)) {
-      this.message =
-        'request body is not valid JSON (it ends before the JSON does); send a JSON object with a "model" field';
+      this.message = `request body is not valid JSON (it ends before the JSON does)${this.advice()}`;
       return SCAN_INVALID;
     }
+    if (!this.findModel) return SCAN_OK;
     if (this.models === 0 || this.modelNotString || this.modelEnd === this.modelStart) {
       this.message =
         this.models === 0
@@ -395,7 +405,15 @@ export class JsonModelScan {
   }
 
   private fail(c: number, i: number): number {
-    this.message = `request body is not valid JSON (unexpected ${shownByte(c)} at byte ${this.offset + i}); send a JSON object with a "model" field`;
+    this.message = `request body is not valid JSON (unexpected ${shownByte(c)} at byte ${this.offset + i})${this.advice()}`;
     return ERROR;
+  }
+
+  private wanted(): string {
+    return this.findModel ? ' with a "model" field' : '';
+  }
+
+  private advice(): string {
+    return `; send a JSON object${this.wanted()}`;
   }
 }

@@ -40,6 +40,61 @@ export function deploymentFromPath(url: string): string | null {
   }
 }
 
+/**
+ * Whether a body on an Azure-style path is JSON to check: a JSON media type
+ * (`application/json`, `application/*+json`), or none at all, which JSON APIs read as
+ * JSON too. Multipart uploads (audio, files), other types, and a body sent compressed
+ * (Content-Encoding) pass as they are. Reads the header in place.
+ */
+export function isJsonBody(contentType: string | undefined, contentEncoding: string | undefined): boolean {
+  if (contentEncoding !== undefined && !isToken(contentEncoding, 'identity')) return false;
+  if (contentType === undefined) return true;
+  let end = contentType.indexOf(';');
+  if (end === -1) end = contentType.length;
+  while (end > 0 && isSpace(contentType.charCodeAt(end - 1))) end--;
+  let start = 0;
+  while (start < end && isSpace(contentType.charCodeAt(start))) start++;
+  if (start === end) return true;
+  const subtype = start + APPLICATION.length;
+  if (end <= subtype || !sameCaseless(contentType, start, subtype, APPLICATION)) return false;
+  return sameCaseless(contentType, subtype, end, 'json') || sameCaseless(contentType, end - 5, end, '+json');
+}
+
+const APPLICATION = 'application/';
+
+function isToken(text: string, lower: string): boolean {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  return sameCaseless(text, start, end, lower);
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/** Whether text[from..to) is `lower` (lower case ASCII), ignoring case. */
+function sameCaseless(text: string, from: number, to: number, lower: string): boolean {
+  if (from < 0 || to - from !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    let c = text.charCodeAt(from + i);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * A JSON body on a path that names the deployment, from a finished scan without
+ * "model" rules: null when it is fine (or empty), else why it is refused (InvalidJson,
+ * as for an OpenAI-style body).
+ */
+export function pathBodyProblem(body: Buffer, scan: JsonModelScan): string | null {
+  if (body.length === 0 || scan.finish() === SCAN_OK) return null;
+  return scan.message;
+}
+
 export type BodyTarget =
   | { readonly ok: true; readonly deployment: string }
   | {

@@ -34,6 +34,12 @@ export class Backend {
       headersTimeout: upstream.headersTimeoutMs,
       bodyTimeout: upstream.bodyTimeoutMs,
       keepAliveTimeout: upstream.keepAliveTimeoutMs,
+      // A backend's `Keep-Alive: timeout=N` hint replaces keepAliveTimeout (less
+      // keepAliveTimeoutThreshold, 2 s, for transit), capped by keepAliveMaxTimeout,
+      // 600 s by default: a backend saying 30 s kept idle connections 28 s. Capped by
+      // our setting, a shorter hint still wins (the backend would close first) and a
+      // longer one does not.
+      keepAliveMaxTimeout: upstream.keepAliveTimeoutMs,
       pipelining: 1,
       // undici hands these to tls.connect for every connection of the pool.
       ...(tls === null

@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RegionAvailability } from '../planner/types.js';
 import { median } from '../planner/estimate.js';
 import type { BackendHealth, OutcomeSink } from './outcome.js';
+import { redactUrl } from '../net/redact-url.js';
 import { isBackendOutcome, isConnectError } from '../net/undici-errors.js';
 import type { OwnLoadView } from '../telemetry/own-load.js';
 import type { CapacityReport } from '../telemetry/report.js';
@@ -196,7 +197,7 @@ export class Resilience {
     this.opts.logger.warn(
       {
         region: b.region,
-        backend: b.url,
+        backend: redactUrl(b.url),
         reason: `${outlier.consecutiveFailures} consecutive connect failures (last: ${errorCode})`,
         ejectedForMs: outlier.baseEjectionMs,
       },

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { estimateLoad, type RegionLoad, type SmoothingState } from '../planner/load-estimate.js';
+import { estimateLoad, MAX_LOAD_RATIO, type RegionLoad, type SmoothingState } from '../planner/load-estimate.js';
 import { modeLogLevel, planDeployment } from '../planner/plan-deployment.js';
 import type { PlannerSettings, RegionState } from '../planner/types.js';
 import type { Resilience } from '../resilience/resilience.js';
@@ -64,6 +64,15 @@ export interface RouteStateOptions<T extends RouteTarget> {
 
 export const REGION_STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cooldown', 'slow-start'];
 const SOURCE_STATUSES: readonly SourceStatus[] = ['ok', 'error', 'stale'];
+// While readings of a region stay out of bounds, say so at most this often.
+const CLAMPED_LOG_MS = 30_000;
+
+/** The reading a (model, region) was last clamped for, and when that was last logged. */
+interface Clamped {
+  readonly source: SourceName;
+  readonly atMs: number;
+  readonly loggedAtMs: number;
+}
 
 export class RouteState<T extends RouteTarget> {
   private settings: PlannerSettings;
@@ -72,6 +81,8 @@ export class RouteState<T extends RouteTarget> {
   private boundaryRegions: ReadonlyMap<string, ReadonlySet<string>>;
   /** The other clients' load per (model, region) as last smoothed, carried to the next re-plan. */
   private smoothing = new Map<string, SmoothingState>();
+  /** (model, region) pairs whose newest reading was out of bounds. */
+  private clamped = new Map<string, Clamped>();
   sourceStatus: SourceStatus = 'stale';
   /** Each configured source's status at the last re-plan. */
   readonly sourceStatuses = new Map<SourceName, SourceStatus>();
@@ -215,10 +226,40 @@ export class RouteState<T extends RouteTarget> {
         const load = estimateLoad(report, cell, this.smoothing.get(key), config.routing, nowMs);
         loads.set(key, load);
         if (load.othersLoad !== null) smoothing.set(key, { othersLoad: load.othersLoad, atMs: nowMs });
+        if (load.clamped) this.noteClamped(key, model, region, load, nowMs);
+        else if (report !== undefined) this.clamped.delete(key);
       }
     }
     this.smoothing = smoothing;
+    for (const key of this.clamped.keys()) if (!loads.has(key)) this.clamped.delete(key);
     return loads;
+  }
+
+  /** An out-of-bounds reading: counted once per reading, logged once while they keep coming (every 30 s at most). */
+  private noteClamped(key: string, model: string, region: string, load: RegionLoad, nowMs: number): void {
+    const report = load.report as NonNullable<RegionLoad['report']>;
+    const before = this.clamped.get(key);
+    if (before !== undefined && before.source === report.inUseSource && before.atMs === report.atMs) return;
+    const { metrics, logger } = this.opts;
+    metrics.readingsClamped.labels(report.inUseSource, model, region).inc();
+    const log = before === undefined || nowMs - before.loggedAtMs >= CLAMPED_LOG_MS;
+    this.clamped.set(key, {
+      source: report.inUseSource,
+      atMs: report.atMs,
+      loggedAtMs: log ? nowMs : before.loggedAtMs,
+    });
+    if (!log) return;
+    logger.warn(
+      {
+        model,
+        region,
+        source: report.inUseSource,
+        inUse: report.inUse,
+        capacity: report.capacity,
+        reason: `inUse above ${MAX_LOAD_RATIO} x capacity; the load estimate takes it as ${MAX_LOAD_RATIO} x capacity`,
+      },
+      'telemetry reading out of bounds',
+    );
   }
 }
 

@@ -43,7 +43,7 @@ export interface RouterAddresses {
   readonly admin: AddressInfo;
 }
 
-/** The polled sources' URLs as /capacity shows them: credentials redacted. */
+/** The polled sources' URLs as /capacity shows them: userinfo and query values redacted. */
 function sourceUrlsOf(telemetry: TelemetryConfig): Readonly<Record<PolledSourceName, string | null>> {
   return {
     json: telemetry.url === null ? null : redactUrl(telemetry.url),
@@ -161,6 +161,7 @@ export class Router {
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
     // Without this listener Node answers 100 Continue before the handler sees the request.
     this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
+    this.dataServer.on('connect', this.dataPlane.handleConnect);
     this.adminHandle = this.makeAdminHandler(config);
     this.adminServer = createServer((req, res) => this.adminHandle(req, res));
   }

@@ -384,7 +384,7 @@ describe('telemetry.prometheus', () => {
 
   test('every problem of the section is listed with its own key path', () => {
     assertErrors({ ...example(), telemetry: { prometheus: { url: 'http://p:9090/?x=1', inUseQuery: ' ' } } }, [
-      'telemetry.prometheus.url: has a query "?x=1" (the base URL only; the router appends /api/v1/query?query=...)',
+      'telemetry.prometheus.url: has a query "?x=REDACTED" (the base URL only; the router appends /api/v1/query?query=...)',
       'telemetry.prometheus.capacityQuery: missing (required: a PromQL instant query with one sample per region and model, e.g. "sum by (region, model) (vllm:num_requests_running)")',
       'telemetry.prometheus.inUseQuery: got " " (expected a PromQL instant query with one sample per region and model, e.g. "sum by (region, model) (vllm:num_requests_running)")',
     ]);
@@ -491,19 +491,34 @@ describe('backends', () => {
         ],
       },
       [
-        'backends[0].url: has a path "/v1" and a query "?x=1" (an origin only, e.g. "http://127.0.0.1:9001"; request paths are forwarded as they come)',
+        'backends[0].url: has a path "/v1" and a query "?x=REDACTED" (an origin only, e.g. "http://127.0.0.1:9001"; request paths are forwarded as they come)',
       ],
     );
     assertErrorAt(
       { ...example(), backends: [{ region: 'eastus2', url: 'http://h:1/#x' }] },
       'backends[0].url',
-      'a fragment "#x"',
+      'a fragment "#REDACTED"',
     );
     assertErrorAt(
       { ...example(), backends: [{ region: 'eastus2', url: 'http://u:p@h:1' }] },
       'backends[0].url',
       'credentials',
     );
+  });
+
+  test('a problem with a URL never quotes its credentials or query values', () => {
+    const key = 'fnkey-Zm9vYmFy';
+    const problems = [
+      ...rejected({ ...example(), backends: [{ region: 'eastus2', url: `http://h:1/?code=${key}` }] }),
+      ...rejected({ ...example(), telemetry: { url: `http://ops:${key}@h:99999/t?code=${key}` } }),
+      ...rejected({
+        ...example(),
+        telemetry: { prometheus: { url: `http://p:9090/#access_token=${key}`, capacityQuery: 'c', inUseQuery: 'u' } },
+      }),
+    ].filter((problem) => problem.includes('url: '));
+    assert.equal(problems.length, 3, problems.join('\n'));
+    for (const problem of problems) assert.doesNotMatch(problem, new RegExp(key), problem);
+    assert.match(problems.join('\n'), /"\?code=REDACTED"/);
   });
 
   test('a backend url must be http or https', () => {

@@ -80,3 +80,38 @@ test('the scan reads what JSON.parse would: escapes in keys and values, nested "
   assert.equal((await post(fleet.router.url, '{"model":"chat",}')).code, 'InvalidJson');
   assert.equal(fleet.received.r1?.length, 2);
 });
+
+test('a JSON body gets the same checks whether the path or the body names the deployment', async (t) => {
+  const fleet = await startRecordingFleet(t, { zones: ZONES, deployments: DEPLOYMENTS });
+  const azure = '/openai/deployments/chat/chat/completions?api-version=2024-10-21';
+  const send = async (path: string, body: string, type: string | null = 'application/json') => {
+    const res = await fetch(`${fleet.router.url}${path}`, {
+      method: 'POST',
+      headers: type === null ? {} : { 'content-type': type },
+      body: Buffer.from(body),
+    });
+    const text = await res.text();
+    return { status: res.status, code: res.status >= 400 ? (JSON.parse(text).error?.code as string) : null, text };
+  };
+  const deep = (n: number) => `{"model":"chat","x":${'['.repeat(n)}${']'.repeat(n)}}`;
+  const bad = ['{"model":"chat","messages":[}', '{"model":"chat"', '[{"model":"chat"}]', deep(100_000), deep(64)];
+  for (const body of bad) {
+    const label = body.length > 40 ? `${body.slice(0, 40)}... (${body.length} bytes)` : body;
+    const byBody = await send('/v1/chat/completions', body);
+    const byPath = await send(azure, body);
+    assert.deepEqual([byPath.status, byPath.code], [byBody.status, byBody.code], label);
+    assert.deepEqual([byPath.status, byPath.code], [400, 'InvalidJson'], label);
+    assert.doesNotMatch(byPath.text, /"model" field/, 'the path names the deployment: no advice about "model"');
+    // Without a content type, JSON APIs read the body as JSON all the same.
+    assert.deepEqual((await send(azure, body, null)).code, 'InvalidJson', label);
+  }
+  assert.equal(fleet.received.r1?.length, 0, 'nothing refused was forwarded');
+  // What the path checks never ask: a "model" at all, or once; what is not JSON passes as it is.
+  assert.equal((await send(azure, deep(63))).status, 200, '64 levels are fine');
+  assert.equal((await send(azure, '{"messages":[]}')).status, 200);
+  assert.equal((await send(azure, '{"model":"a","model":"b"}')).status, 200, 'the path wins over the body');
+  assert.equal((await send(azure, '--x\r\n{[[[', 'multipart/form-data; boundary=x')).status, 200);
+  assert.equal((await send(azure, '')).status, 200, 'an empty body is no JSON to check');
+  assert.equal(fleet.received.r1?.length, 5);
+  await settled(fleet);
+});

@@ -65,13 +65,14 @@ test('control: with 400 detection switched off the broken region keeps its traff
   assert.equal(deploymentOf(await s.router.capacity(), 'chat').regions.find((r) => r.region === 'r1')!.state, 'active');
 });
 
-test('a client that sends invalid bodies to every region ejects nothing', async (t) => {
+test('a client that sends invalid requests to every region ejects nothing', async (t) => {
   const s = await setup(t);
+  // Valid JSON (the router refuses invalid JSON itself) that every backend refuses.
   const bad = async () => {
-    const res = await fetch(`${s.router.url}/openai/deployments/chat/chat/completions`, {
+    const res = await fetch(`${s.router.url}/openai/deployments/chat/embeddings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: '{"messages": [',
+      body: '{"input": []}',
     });
     await res.text();
     return { status: res.status, region: res.headers.get('x-switchyard-region'), headers: res.headers, body: '' };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { estimateLoad, smooth } from '../../src/planner/load-estimate.js';
+import { estimateLoad, MAX_LOAD_RATIO, smooth } from '../../src/planner/load-estimate.js';
 import { planDeployment } from '../../src/planner/plan-deployment.js';
 import { LoadCell } from '../../src/telemetry/own-load.js';
 import { NOW, input, report, view } from '../helpers/planner-fixtures.js';
@@ -55,6 +55,30 @@ test('smoothing weighs a new measurement by elapsed time, not by how often it is
   assert.ok(Math.abs(state.othersLoad - once) < 1e-9);
   assert.equal(smooth(100, undefined, 1000, NOW), 100, 'a first measurement is taken as it is');
   assert.equal(smooth(100, prev, 0, NOW), 100, 'smoothingMs 0: none');
+});
+
+test('a reading enters the smoothing as at most MAX_LOAD_RATIO x capacity, and so does what was smoothed before', () => {
+  const smoothing = { loadPerRequest: 1, smoothingMs: 1000 };
+  for (const absurd of [1e308, Number.MAX_VALUE, 1e9]) {
+    const first = estimateLoad(report('r1', 100, absurd, 0), null, undefined, smoothing, NOW);
+    assert.equal(first.othersLoad, MAX_LOAD_RATIO * 100);
+    assert.equal(first.clamped, true);
+    assert.equal(first.room, 0, 'a region reported over its capacity has no room');
+    // A smoothed value from before (another capacity, or an older build) is bounded the same way.
+    const after = estimateLoad(report('r1', 100, 50, 0), null, { othersLoad: absurd, atMs: NOW - 500 }, smoothing, NOW);
+    const expected = 200 + (50 - 200) * (1 - Math.exp(-0.5));
+    assert.ok(Math.abs((after.othersLoad as number) - expected) < 1e-9, String(after.othersLoad));
+    assert.equal(after.clamped, false);
+  }
+  const atBound = estimateLoad(report('r1', 100, 200, 0), null, undefined, smoothing, NOW);
+  assert.equal(atBound.clamped, false, 'twice the capacity is still a figure');
+  assert.equal(atBound.othersLoad, 200);
+  const noCapacity = estimateLoad(report('r1', 0, 5, 0), null, undefined, smoothing, NOW);
+  assert.deepEqual(
+    [noCapacity.othersLoad, noCapacity.room, noCapacity.clamped],
+    [5, 0, false],
+    'no capacity: no room either way',
+  );
 });
 
 test('a 429 caps the room for the pick, not the shares', () => {

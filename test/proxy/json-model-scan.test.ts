@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { JsonModelScan, MAX_DEPTH, SCAN_INVALID, SCAN_NO_MODEL, SCAN_OK } from '../../src/proxy/json-model-scan.js';
-import { deploymentFromBody } from '../../src/proxy/request-target.js';
+import { deploymentFromBody, isJsonBody, pathBodyProblem } from '../../src/proxy/request-target.js';
 import { fuzzRuns, fuzzSeed } from '../helpers/fuzz-seed.js';
 
 type Expected = { status: number; model?: string };
@@ -144,4 +144,63 @@ test('a model value longer than any configured name is not decoded, and is echoe
     assert.equal(target.code, 'DeploymentNotFound');
     assert.ok(target.message.length < 300, target.message);
   }
+});
+
+/** Path mode (the path names the deployment): valid or not, as JSON.parse says, for an object. */
+function viaPathScan(text: string, cuts: number[]): 'ok' | 'invalid' {
+  const bytes = Buffer.from(text, 'utf8');
+  const points = [...new Set(cuts.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b);
+  const scan = new JsonModelScan(false);
+  let from = 0;
+  for (const p of [...points, bytes.length]) {
+    scan.feed(bytes.subarray(from, p));
+    from = p;
+  }
+  const problem = pathBodyProblem(bytes, scan);
+  assert.equal(scan.modelStart, -1, 'no model offsets: the path names the deployment');
+  if (problem !== null) assert.doesNotMatch(problem, /model/, problem);
+  return problem === null ? 'ok' : 'invalid';
+}
+
+function objectViaJsonParse(text: string): 'ok' | 'invalid' {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? 'ok' : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+test('path mode: the same JSON and nesting checks, no "model" rules, whatever the chunking', (t) => {
+  const seed = fuzzSeed(t);
+  fc.assert(
+    fc.property(body, fc.nat(4), fc.nat(), cuts, (text, kind, at, points) => {
+      const i = at % (text.length + 1);
+      const s =
+        kind === 0
+          ? text
+          : kind === 1
+            ? text.slice(0, i) // cut short
+            : kind === 2
+              ? `${text.slice(0, i)}\u0001${text.slice(i)}`
+              : kind === 3
+                ? `${text.slice(0, -1)},"model":"a","model":"b"}` // twice: the path wins
+                : `${text.slice(0, -1)},"x":${'['.repeat(MAX_DEPTH)}${']'.repeat(MAX_DEPTH)}}`;
+      const expected = s.length === 0 ? 'ok' : depthOf(s) > MAX_DEPTH ? 'invalid' : objectViaJsonParse(s);
+      assert.equal(viaPathScan(s, points), expected, s);
+    }),
+    { seed, numRuns: fuzzRuns(400) },
+  );
+  assert.equal(viaPathScan('[1]', []), 'invalid', 'a JSON object, as for an OpenAI-style body');
+  assert.equal(viaPathScan(`{"x":${'['.repeat(100_000)}`, [0.5]), 'invalid');
+});
+
+test('a body on a path is checked as JSON when its type is JSON or not given, and sent plainly', () => {
+  for (const type of [undefined, '', 'application/json', 'Application/JSON; charset=utf-8', ' application/json ;x=y'])
+    assert.equal(isJsonBody(type, undefined), true, String(type));
+  for (const type of ['application/merge-patch+json', 'application/vnd.api+JSON'])
+    assert.equal(isJsonBody(type, 'identity'), true, type);
+  for (const type of ['multipart/form-data; boundary=x', 'text/plain', 'application/octet-stream', 'application/jsonl'])
+    assert.equal(isJsonBody(type, undefined), false, type);
+  assert.equal(isJsonBody('application/json', 'gzip'), false, 'compressed: not readable as it is');
 });
