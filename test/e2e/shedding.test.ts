@@ -31,24 +31,31 @@ test('over shedding.maxInFlight the router answers 429 at once, opens no upstrea
 
   const shed = await spread(2000, 50, () => chat(s.router.url, 'chat'));
   assert.equal(shed.byStatus[429], 2000, 'every request over the limit is shed');
-  // The first burst opened the client's and the router's keep-alive connections; a
-  // second, twice as large burst must leave the heap where it was.
-  const heapBefore = settledHeap();
-  const more = await spread(8000, 50, () => chat(s.router.url, 'chat'));
-  assert.equal(more.byStatus[429], 8000);
+  // The first burst opened the client's and the router's keep-alive connections and
+  // compiled the shed path; the heap then moves by one-off allocations in a process
+  // shared with the test client (compiled code, first-use caches, GC timing: up to 4 MiB
+  // over one burst on Node 22 and 24, and as much back in the next). A leak shows in
+  // every burst; those do not. So: three more bursts of 8,000, each measured, and the
+  // smallest growth held to 256 bytes per shed request (8,000 requests' queued state
+  // would be tens of MiB, in each).
+  const growths: number[] = [];
+  for (let burst = 0; burst < 3; burst++) {
+    const heapBefore = settledHeap();
+    const more = await spread(8000, 50, () => chat(s.router.url, 'chat'));
+    assert.equal(more.byStatus[429], 8000);
+    growths.push(settledHeap() - heapBefore);
+  }
   assert.equal(s.fleet.region('r1').stats.received, 5, 'no upstream request was opened for them');
   assert.equal(
     s.fleet.region('r1').inFlight(),
     5,
     'they were answered while the slow ones still ran, not queued behind them',
   );
-  // Measured while the 5 slow requests are still in flight: anything queued for them
-  // would still be held (8,000 requests' state would be tens of MiB). The bound is
-  // 256 bytes per shed request: one-off allocations in a process shared with the test
-  // client (compiled code, first-use caches) measured up to 1.4 MiB on their own.
-  const growth = settledHeap() - heapBefore;
-  t.diagnostic(`heap growth over 8,000 more shed requests: ${(growth / 1024).toFixed(0)} KiB`);
-  assert.ok(growth < 8000 * 256, `heap grew ${(growth / 1024 / 1024).toFixed(1)} MiB`);
+  const growth = Math.min(...growths);
+  t.diagnostic(
+    `heap growth over three bursts of 8,000 shed requests: ${growths.map((g) => (g / 1024).toFixed(0)).join(', ')} KiB`,
+  );
+  assert.ok(growth < 8000 * 256, `heap grew ${growths.map((g) => (g / 1024 / 1024).toFixed(1)).join(', ')} MiB`);
   const one = await chat(s.router.url, 'chat');
   assert.equal(one.headers.get('retry-after'), '2');
   assert.equal((JSON.parse(one.body) as { error: { code: string } }).error.code, 'Overloaded');
@@ -57,7 +64,7 @@ test('over shedding.maxInFlight the router answers 429 at once, opens no upstrea
   release.abort();
   assert.deepEqual(await Promise.all(slow), ['aborted', 'aborted', 'aborted', 'aborted', 'aborted']);
   await waitFor('the backend saw the aborts', () => s.fleet.region('r1').inFlight() === 0);
-  assert.match(await s.router.metrics(), /switchyard_shed_requests_total\{scope="router"\} 10001/);
+  assert.match(await s.router.metrics(), /switchyard_shed_requests_total\{scope="router"\} 26001/);
 });
 
 test('a backend at shedding.maxInFlightPerBackend sends the request to another region, else sheds', async (t) => {
