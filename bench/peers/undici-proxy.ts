@@ -27,6 +27,12 @@ const server = createServer((req, res) => {
   next = (next + 1) % pools.length;
   pool.request({ method: req.method as 'POST', path: req.url ?? '/', headers: endToEnd(req.headers), body: req }).then(
     ({ statusCode, headers, body }) => {
+      // The client may have gone while the head was awaited (Node 24's pipeline throws
+      // on a destroyed destination): dropping the body aborts the upstream request.
+      if (res.destroyed) {
+        body.destroy();
+        return;
+      }
       res.writeHead(statusCode, endToEnd(headers));
       pipeline(body, res, () => undefined);
     },
