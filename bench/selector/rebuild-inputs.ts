@@ -4,7 +4,7 @@
 import { validateConfig } from '../../src/config/index.js';
 import { estimateLoad } from '../../src/planner/load-estimate.js';
 import type { PlannerInput } from '../../src/planner/types.js';
-import { plannerSettingsOf } from '../../src/router/route-state.js';
+import { plannerSettingsOf } from '../../src/planner/replanner.js';
 import type { RouteTarget } from '../../src/selector/deployment-route.js';
 import { LoadCell } from '../../src/telemetry/own-load.js';
 import { type CombinedReport, singleSourceReport } from '../../src/telemetry/combine.js';

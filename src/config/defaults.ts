@@ -3,7 +3,7 @@
 // once; the telemetry sources (url, prometheus) and the topology (zones, backends,
 // deployments) have no default: they describe the fleet.
 import { configShape } from './schema.js';
-import type { PrometheusSourceConfig, TelemetryConfig } from './types.js';
+import type { TelemetryConfig } from './types.js';
 import { deepFreeze } from './validate.js';
 
 const shape = configShape({}, '.');
@@ -17,13 +17,6 @@ export const DEFAULT_LISTEN = defaultsOf(shape.listen);
 export const DEFAULT_ADMIN = defaultsOf(shape.admin);
 const { url: _url, ...telemetry } = defaultsOf(shape.telemetry, {}) as TelemetryConfig;
 export const DEFAULT_TELEMETRY: Omit<TelemetryConfig, 'url'> = Object.freeze(telemetry);
-const { regionLabel, modelLabel } = defaultsOf(shape.telemetry, {
-  prometheus: { url: 'http://p', capacityQuery: 'c', inUseQuery: 'u' },
-}).prometheus as PrometheusSourceConfig;
-export const DEFAULT_PROMETHEUS_LABELS: Pick<PrometheusSourceConfig, 'regionLabel' | 'modelLabel'> = Object.freeze({
-  regionLabel,
-  modelLabel,
-});
 export const DEFAULT_CONSERVATIVE = defaultsOf(shape.conservative);
 export const DEFAULT_LIMITS = defaultsOf(shape.limits);
 export const DEFAULT_UPSTREAM = defaultsOf(shape.upstream);

@@ -37,6 +37,22 @@ export interface DataPlaneOptions {
   readonly askLoadMetrics: boolean;
 }
 
+/** An answer the router gives itself. */
+interface OwnAnswer {
+  readonly code: RouterErrorCode;
+  readonly message: string;
+  /** The deployment the request named, when known (its metrics count the answer). */
+  readonly deployment?: DeploymentRuntime | null;
+  readonly retryAfterS?: number | null;
+  /** The body was not (all) read, so the connection cannot be reused safely. */
+  readonly closeConnection?: boolean;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+}
+
+/** A step of handle() that has answered the request itself. */
+const ANSWERED = Symbol('answered');
+
 // Marks a response whose client sent Expect: 100-continue and has not been told to
 // send its body yet.
 const kAwaitsContinue = Symbol('switchyard.awaitsContinue');
@@ -109,69 +125,76 @@ export class DataPlane {
     this.handle(req, res);
   };
 
+  /** A request: its head checked, its body read, its deployment found, then forwarded. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.active++;
     const startedAt = performance.now();
-    const env = this.env;
+    const named = this.checkHead(req, res, startedAt);
+    if (named === ANSWERED) return;
+    this.readRequestBody(req, res, named, startedAt);
+  };
+
+  /**
+   * What the head alone decides, before any of the body is read (an overload or a bad
+   * request must not cost an upload): draining, the method, the path, the model list,
+   * shedding, a declared body too large. Returns the deployment the path names (null:
+   * the body names it), or ANSWERED when the router has answered.
+   */
+  private checkHead(req: IncomingMessage, res: ServerResponse, startedAt: number): string | null | typeof ANSWERED {
     if (this.opts.isDraining()) {
-      this.ownAnswer(
-        res,
-        null,
-        'ShuttingDown',
-        'the router is shutting down; retry on another instance',
-        1,
-        true,
-        startedAt,
-      );
-      return;
+      const message = 'the router is shutting down; retry on another instance';
+      this.ownAnswer(res, { code: 'ShuttingDown', message, retryAfterS: 1, closeConnection: true, startedAt });
+      return ANSWERED;
     }
     if (!isForwardedMethod(req.method)) {
-      this.refuseMethod(res, req.method, startedAt);
-      return;
+      this.ownAnswer(res, { code: 'MethodNotAllowed', message: methodMessage(req.method), startedAt });
+      return ANSWERED;
     }
     // Routing and forwarding both use the normalised target (ProxyCall forwards req.url).
     const target = normaliseTarget(req.url ?? '/');
     if (typeof target !== 'string') {
-      this.ownAnswer(res, null, 'InvalidPath', target.message, null, true, startedAt);
-      return;
+      this.ownAnswer(res, { code: 'InvalidPath', message: target.message, closeConnection: true, startedAt });
+      return ANSWERED;
     }
     if (target !== req.url) req.url = target;
-    const method = req.method;
-    if (method === 'GET' || method === 'HEAD') {
+    if (req.method === 'GET' || req.method === 'HEAD') {
       const answer = this.opts.catalog.lookup(target);
       if (answer !== null) {
         this.catalogAnswer(res, answer, startedAt);
-        return;
+        return ANSWERED;
       }
     }
     const named = deploymentFromPath(target);
     if (this.opts.maxInFlight > 0 && this.active > this.opts.maxInFlight) {
-      // Shed before reading the body: an overload must not cost memory. Node discards
-      // the unread body, so the connection stays usable.
-      env.metrics.shed.labels('router').inc();
-      const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
-      this.ownAnswer(
-        res,
-        deployment,
-        'Overloaded',
-        `the router has shedding.maxInFlight (${this.opts.maxInFlight}) requests in flight`,
-        env.shedRetryAfterS,
-        false,
+      // Node discards the unread body, so the connection stays usable.
+      this.env.metrics.shed.labels('router').inc();
+      this.ownAnswer(res, {
+        code: 'Overloaded',
+        message: `the router has shedding.maxInFlight (${this.opts.maxInFlight}) requests in flight`,
+        deployment: this.deploymentNamed(named),
+        retryAfterS: this.env.shedRetryAfterS,
         startedAt,
-      );
-      return;
+      });
+      return ANSWERED;
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.opts.maxBodyBytes) {
       this.tooLarge(res, named, startedAt);
-      return;
+      return ANSWERED;
     }
+    return named;
+  }
+
+  /**
+   * Reads the body (asking for it first when the client waits for 100 Continue). Path
+   * wins: the body is scanned for `model` only when the path names nothing; a JSON
+   * body on a path gets the same checks (valid, nesting) in the same single pass.
+   */
+  private readRequestBody(req: IncomingMessage, res: ServerResponse, named: string | null, startedAt: number): void {
     if ((res as ContinueResponse)[kAwaitsContinue] === true) {
       (res as ContinueResponse)[kAwaitsContinue] = false;
       res.writeContinue();
     }
-    // Path wins: the body is scanned for `model` only when the path names nothing. A JSON
-    // body on a path gets the same checks (valid, nesting) in the same single pass.
     const scan =
       named === null
         ? new JsonModelScan()
@@ -179,80 +202,97 @@ export class DataPlane {
           ? new JsonModelScan(false)
           : null;
     readBody(req, this.opts.maxBodyBytes, scan, this.bodyDeadlines, startedAt, (result) => {
-      if (!result.ok) {
-        if (result.reason === 'too-large') this.tooLarge(res, named, startedAt);
-        else if (result.reason === 'timeout') this.bodyTimedOut(res, named, startedAt);
-        else {
-          res.destroy();
-          env.onDone();
-        }
-        return;
+      if (result.ok) {
+        const deployment = this.deploymentOf(res, named, result.body, scan, startedAt);
+        if (deployment !== null) this.forward(req, res, deployment, result.body, scan, startedAt);
+      } else if (result.reason === 'too-large') this.tooLarge(res, named, startedAt);
+      else if (result.reason === 'timeout') this.bodyTimedOut(res, named, startedAt);
+      else {
+        res.destroy();
+        this.env.onDone();
       }
-      let name = named;
-      if (named === null) {
-        const found = deploymentFromBody(result.body, scan as JsonModelScan, this.maxNameBytes);
-        if (!found.ok) {
-          this.ownAnswer(res, null, found.code, found.message, null, false, startedAt);
-          return;
-        }
-        name = found.deployment;
-      } else if (scan !== null) {
-        const problem = pathBodyProblem(result.body, scan);
-        if (problem !== null) {
-          const deployment = this.opts.deployments.get(named) ?? null;
-          this.ownAnswer(res, deployment, 'InvalidJson', problem, null, false, startedAt);
-          return;
-        }
-      }
-      const deployment = this.opts.deployments.get(name as string);
-      if (deployment === undefined) {
-        this.ownAnswer(
-          res,
-          null,
-          'DeploymentNotFound',
-          `deployment "${echoName(name as string)}" is not configured here`,
-          null,
-          false,
-          startedAt,
-        );
-        return;
-      }
-      const route = deployment.route;
-      const region = route === null ? null : route.pick(env.random);
-      if (route === null || region === null) {
-        const rejection = route?.plan.rejection;
-        this.ownAnswer(
-          res,
-          deployment,
-          rejection?.code ?? 'NoRegionAvailable',
-          rejection?.message ?? 'no routing plan yet',
-          rejection?.retryAfterS ?? 1,
-          false,
-          startedAt,
-        );
-        return;
-      }
-      const hasBody =
-        result.body.length > 0 || declared !== undefined || req.headers['transfer-encoding'] !== undefined;
-      const headers = upstreamRequestHeaders(
-        req.rawHeaders,
-        req.socket.remoteAddress ?? '',
-        hasBody ? result.body.length : null,
-        this.opts.askLoadMetrics,
-      );
-      const call = new ProxyCall(this.env, {
-        req,
-        res,
-        deployment,
-        body: hasBody ? result.body : null,
-        headers,
-        startedAt,
-        modelStart: scan === null ? -1 : scan.modelStart,
-        modelEnd: scan === null ? -1 : scan.modelEnd,
-      });
-      call.start(region);
     });
-  };
+  }
+
+  /** The deployment the path or the body names, once the body is known good; null when the router has answered. */
+  private deploymentOf(
+    res: ServerResponse,
+    named: string | null,
+    body: Buffer,
+    scan: JsonModelScan | null,
+    startedAt: number,
+  ): DeploymentRuntime | null {
+    let name = named;
+    if (named === null) {
+      const found = deploymentFromBody(body, scan as JsonModelScan, this.maxNameBytes);
+      if (!found.ok) {
+        this.ownAnswer(res, { code: found.code, message: found.message, startedAt });
+        return null;
+      }
+      name = found.deployment;
+    } else if (scan !== null) {
+      const problem = pathBodyProblem(body, scan);
+      if (problem !== null) {
+        const deployment = this.deploymentNamed(named);
+        this.ownAnswer(res, { code: 'InvalidJson', message: problem, deployment, startedAt });
+        return null;
+      }
+    }
+    const deployment = this.opts.deployments.get(name as string);
+    if (deployment === undefined) {
+      const message = `deployment "${echoName(name as string)}" is not configured here`;
+      this.ownAnswer(res, { code: 'DeploymentNotFound', message, startedAt });
+      return null;
+    }
+    return deployment;
+  }
+
+  /** Picks a region from the deployment's current route and sends the request there, or answers the plan's rejection. */
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    deployment: DeploymentRuntime,
+    body: Buffer,
+    scan: JsonModelScan | null,
+    startedAt: number,
+  ): void {
+    const route = deployment.route;
+    const region = route === null ? null : route.pick(this.env.random);
+    if (route === null || region === null) {
+      const rejection = route?.plan.rejection;
+      this.ownAnswer(res, {
+        code: rejection?.code ?? 'NoRegionAvailable',
+        message: rejection?.message ?? 'no routing plan yet',
+        deployment,
+        retryAfterS: rejection?.retryAfterS ?? 1,
+        startedAt,
+      });
+      return;
+    }
+    const hasBody =
+      body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    const headers = upstreamRequestHeaders(
+      req.rawHeaders,
+      req.socket.remoteAddress ?? '',
+      hasBody ? body.length : null,
+      this.opts.askLoadMetrics,
+    );
+    const call = new ProxyCall(this.env, {
+      req,
+      res,
+      deployment,
+      body: hasBody ? body : null,
+      headers,
+      startedAt,
+      modelStart: scan === null ? -1 : scan.modelStart,
+      modelEnd: scan === null ? -1 : scan.modelEnd,
+    });
+    call.start(region);
+  }
+
+  private deploymentNamed(name: string | null): DeploymentRuntime | null {
+    return name === null ? null : (this.opts.deployments.get(name) ?? null);
+  }
 
   /**
    * Node's 'connect': a CONNECT request, whose socket Node hands over without a
@@ -269,15 +309,11 @@ export class DataPlane {
     this.ended(req, null, 405, 'MethodNotAllowed', startedAt);
   };
 
-  private refuseMethod(res: ServerResponse, method: string | undefined, startedAt: number): void {
-    this.ownAnswer(res, null, 'MethodNotAllowed', methodMessage(method), null, false, startedAt);
-  }
-
   /** GET /v1/models and its kin: the list, one deployment, or 404 DeploymentNotFound. */
   private catalogAnswer(res: ServerResponse, answer: CatalogAnswer, startedAt: number): void {
     if (!answer.found) {
       const message = `deployment "${echoName(answer.id)}" is not configured here; GET /v1/models lists them`;
-      this.ownAnswer(res, null, 'DeploymentNotFound', message, null, false, startedAt);
+      this.ownAnswer(res, { code: 'DeploymentNotFound', message, startedAt });
       return;
     }
     res.writeHead(200, {
@@ -295,53 +331,33 @@ export class DataPlane {
   }
 
   private tooLarge(res: ServerResponse, named: string | null, startedAt: number): void {
-    const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
-    this.ownAnswer(
-      res,
-      deployment,
-      'PayloadTooLarge',
-      `request body exceeds limits.maxBodyBytes (${this.opts.maxBodyBytes} bytes)`,
-      null,
-      true,
+    this.ownAnswer(res, {
+      code: 'PayloadTooLarge',
+      message: `request body exceeds limits.maxBodyBytes (${this.opts.maxBodyBytes} bytes)`,
+      deployment: this.deploymentNamed(named),
+      closeConnection: true,
       startedAt,
-    );
+    });
   }
 
   private bodyTimedOut(res: ServerResponse, named: string | null, startedAt: number): void {
-    const deployment = named === null ? null : (this.opts.deployments.get(named) ?? null);
-    this.ownAnswer(
-      res,
-      deployment,
-      'RequestTimeout',
-      `request body not received within limits.requestBodyTimeoutMs (${this.opts.requestBodyTimeoutMs} ms)`,
-      null,
-      true,
+    this.ownAnswer(res, {
+      code: 'RequestTimeout',
+      message: `request body not received within limits.requestBodyTimeoutMs (${this.opts.requestBodyTimeoutMs} ms)`,
+      deployment: this.deploymentNamed(named),
+      closeConnection: true,
       startedAt,
-    );
+    });
   }
 
   /**
-   * Answers the request itself (an error, a rejection) and ends it. close: the body was
-   * not (all) read, so the connection cannot be reused safely; a client still waiting
-   * for 100 Continue gets a closed connection too, since it may never send the body.
+   * Answers the request itself (an error, a rejection) and ends it. A client still
+   * waiting for 100 Continue gets a closed connection, since it may never send the body.
    */
-  private ownAnswer(
-    res: ServerResponse,
-    deployment: DeploymentRuntime | null,
-    code: RouterErrorCode,
-    message: string,
-    retryAfterS: number | null,
-    close: boolean,
-    startedAt: number,
-  ): void {
-    const status = sendError(
-      res,
-      code,
-      message,
-      retryAfterS,
-      close || (res as ContinueResponse)[kAwaitsContinue] === true,
-    );
-    this.ended(res.req, deployment, status, code, startedAt);
+  private ownAnswer(res: ServerResponse, answer: OwnAnswer): void {
+    const close = answer.closeConnection === true || (res as ContinueResponse)[kAwaitsContinue] === true;
+    const status = sendError(res, answer.code, answer.message, answer.retryAfterS ?? null, close);
+    this.ended(res.req, answer.deployment ?? null, status, answer.code, answer.startedAt);
   }
 
   /** The books of a request the router answered itself: access log, metrics, in-flight count. */

@@ -10,10 +10,11 @@
 // backend, and failing over from a dead region is what retries are for.
 import type { RetryConfig } from '../config/types.js';
 
-/** The rate check looks this far back, in TICK_MS steps recorded by tick(). */
+/** The rate check looks this far back, in RETRY_BUDGET_TICK_MS steps recorded by tick(). */
 export const RATE_WINDOW_MS = 10_000;
-const TICK_MS = 250;
-const SLOTS = RATE_WINDOW_MS / TICK_MS;
+/** How often the window moves on: the router calls tick() on a timer of its own at this period. */
+export const RETRY_BUDGET_TICK_MS = 250;
+const SLOTS = RATE_WINDOW_MS / RETRY_BUDGET_TICK_MS;
 
 export class RetryBudget {
   inFlight = 0;
@@ -63,15 +64,15 @@ export class RetryBudget {
   }
 
   /**
-   * Moves the window on; called off the hot path (the router's re-plan tick). Steps
-   * are TICK_MS however often it is called.
+   * Moves the window on; called off the hot path, on the router's budget tick. Steps
+   * are RETRY_BUDGET_TICK_MS however often it is called.
    */
   tick(nowMs: number): void {
-    if (nowMs - this.lastTickMs < TICK_MS) return;
+    if (nowMs - this.lastTickMs < RETRY_BUDGET_TICK_MS) return;
     const steps =
       this.lastTickMs === Number.NEGATIVE_INFINITY
         ? 1
-        : Math.min(SLOTS, Math.floor((nowMs - this.lastTickMs) / TICK_MS));
+        : Math.min(SLOTS, Math.floor((nowMs - this.lastTickMs) / RETRY_BUDGET_TICK_MS));
     for (let k = 0; k < steps; k++) {
       this.history[2 * this.slot] = this.requests;
       this.history[2 * this.slot + 1] = this.retries;

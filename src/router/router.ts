@@ -10,23 +10,23 @@ import { Metrics } from '../metrics/metrics.js';
 import { withAdminToken } from '../admin/admin-auth.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
-import { DataPlane, type DataPlaneOptions } from '../proxy/data-plane.js';
-import { ModelCatalog } from '../proxy/model-catalog.js';
-import { Backend, type RegionTarget, RegionUpstream } from '../proxy/upstream.js';
+import { DataPlane } from '../proxy/data-plane.js';
+import type { Backend, RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import { redactUrl } from '../net/redact-url.js';
 import { Resilience } from '../resilience/resilience.js';
+import { RETRY_BUDGET_TICK_MS } from '../resilience/retry-budget.js';
 import type { PolledSourceName } from '../telemetry/combine.js';
-import { InBandLoad } from '../telemetry/in-band/in-band-load.js';
 import { OWN_LOAD_SAMPLE_MS, OwnLoad } from '../telemetry/own-load.js';
 import type { PollLoop, PollLoopOptions } from '../telemetry/poll-loop.js';
 import { TelemetryPoller } from '../telemetry/poller.js';
 import { PrometheusPoller } from '../telemetry/prometheus/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
-import { buildTopology, type Topology } from '../topology/topology.js';
-import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
+import type { Topology } from '../topology/topology.js';
+import type { DeploymentRuntime } from '../proxy/deployment-runtime.js';
+import { buildGeneration, type Generation, type GenerationChange, type RouterLifetime } from './generation.js';
 import { REGION_STATES, RouteState, type RouteStateOptions } from './route-state.js';
 import { RoutingHistory } from './routing-history.js';
-import { pollersChanged, poolKey, restartOnlyChanges, withRunningListeners } from './reload-diff.js';
+import { pollersChanged, restartOnlyChanges, withRunningListeners } from './reload-diff.js';
 
 // Reports cross the staleness line between polls; re-plan often enough to notice.
 const MAX_TICK_MS = 250;
@@ -69,28 +69,23 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 }
 
 export class Router {
-  // The parts made from the config are replaced whole by a reload; readers take them
-  // as they are at the time.
-  config: Config;
-  topology: Topology;
   readonly metrics = new Metrics();
   readonly store: TelemetryStore;
-  deployments: ReadonlyMap<string, DeploymentRuntime>;
-  upstreams: ReadonlyMap<string, RegionUpstream>;
   readonly state: RouteState<RegionTarget>;
   readonly resilience: Resilience;
   readonly ownLoad: OwnLoad;
   /** The last minutes of shares, modes and request rates, for the dashboard. */
   history: RoutingHistory;
+  /** Everything the running config implies; a reload swaps it whole (see generation.ts). */
+  private gen: Generation;
+  /** What every generation shares. */
+  private readonly lifetime: RouterLifetime;
   private readonly logger: Logger;
   private readonly now: () => number;
   /** When this router was made (its first plan): the wait for the first telemetry starts here. */
   private readonly startedAtMs: number;
-  private readonly random: () => number;
   /** The polled sources (the JSON report, Prometheus), each on its own interval; a reload may replace them. */
   private pollers: readonly PollLoop[];
-  /** The in-band source's slots; null when telemetry.inBand is off. */
-  private inBand: InBandLoad | null;
   private readonly dataPlane: DataPlane;
   private readonly dataServer: Server;
   private readonly adminServer: Server;
@@ -98,6 +93,8 @@ export class Router {
   /** Backends removed by a reload whose pools are not closed yet (their last requests run). */
   private readonly retiring = new Set<Promise<void>>();
   private tick: NodeJS.Timeout | null = null;
+  /** Moves the retry budget's rate window on (its own job: re-planning does not move it). */
+  private budgetTick: NodeJS.Timeout | null = null;
   private sampler: NodeJS.Timeout | null = null;
   private ready = false;
   private draining = false;
@@ -106,43 +103,12 @@ export class Router {
 
   constructor(opts: RouterOptions) {
     const { config, logger } = opts;
-    this.config = config;
     this.logger = logger;
     this.now = opts.now ?? Date.now;
     this.startedAtMs = this.now();
-    const random = opts.random ?? Math.random;
-    this.random = random;
-    this.topology = buildTopology(config);
-    const telemetry = config.telemetry;
-    this.store = new TelemetryStore(
-      new Set(this.topology.regions),
-      new Set(config.deployments.map((d) => d.model)),
-      polledSourcesOf(telemetry),
-      telemetry.inBand,
-    );
-    this.inBand = telemetry.inBand ? new InBandLoad() : null;
-
-    const upstreams = new Map<string, RegionUpstream>();
-    for (const [region, backends] of this.topology.backendsByRegion) {
-      upstreams.set(
-        region,
-        new RegionUpstream(
-          region,
-          backends.map((b) => new Backend(b, config.upstream)),
-        ),
-      );
-    }
-    this.upstreams = upstreams;
     // A report's `at` is matched against this router's in-flight history for as long
     // as the report can stand in for its region.
     this.ownLoad = new OwnLoad(Math.max(config.telemetry.staleAfterMs, config.telemetry.estimateMaxAgeMs));
-    this.deployments = new Map(
-      this.topology.deployments.map((d) => [
-        d.name,
-        new DeploymentRuntime(d, this.metrics, upstreams, this.ownLoad, this.inBand),
-      ]),
-    );
-
     this.resilience = new Resilience({
       config,
       metrics: this.metrics,
@@ -151,19 +117,53 @@ export class Router {
       requestReplan: () => this.replanSoon(),
       ownLoad: this.ownLoad,
     });
-    this.state = new RouteState(this.routeStateOptions(config));
+    this.lifetime = {
+      metrics: this.metrics,
+      logger,
+      ownLoad: this.ownLoad,
+      resilience: this.resilience,
+      now: this.now,
+      random: opts.random ?? Math.random,
+      isDraining: () => this.draining,
+    };
+    this.gen = buildGeneration(config, this.lifetime, null).generation;
+    const telemetry = config.telemetry;
+    this.store = new TelemetryStore(
+      new Set(this.gen.topology.regions),
+      new Set(config.deployments.map((d) => d.model)),
+      polledSourcesOf(telemetry),
+      telemetry.inBand,
+    );
+    this.state = new RouteState(this.routeStateOptions());
     this.state.rebuild(this.now());
-    this.history = new RoutingHistory(this.deployments.values(), this.now());
+    this.history = new RoutingHistory(this.gen.deployments.values(), this.now());
 
     this.pollers = this.makePollers(config);
     this.warnUnverified(config);
-    this.dataPlane = new DataPlane(this.dataPlaneOptions(config));
+    this.dataPlane = new DataPlane(this.gen.dataPlane);
     this.dataServer = createServer({ keepAliveTimeout: 65_000 }, this.dataPlane.handle);
     // Without this listener Node answers 100 Continue before the handler sees the request.
     this.dataServer.on('checkContinue', this.dataPlane.handleExpectContinue);
     this.dataServer.on('connect', this.dataPlane.handleConnect);
     this.adminHandle = this.makeAdminHandler(config);
     this.adminServer = createServer((req, res) => this.adminHandle(req, res));
+  }
+
+  // What the running generation holds, for readers that take it as it is at the time.
+  get config(): Config {
+    return this.gen.config;
+  }
+
+  get topology(): Topology {
+    return this.gen.topology;
+  }
+
+  get deployments(): ReadonlyMap<string, DeploymentRuntime> {
+    return this.gen.deployments;
+  }
+
+  get upstreams(): ReadonlyMap<string, RegionUpstream> {
+    return this.gen.upstreams;
   }
 
   /** A backend whose certificate is not checked is worth a line at every load. */
@@ -197,33 +197,6 @@ export class Router {
       pollers.push(new PrometheusPoller({ ...options, prometheus: telemetry.prometheus }));
     }
     return pollers;
-  }
-
-  private dataPlaneOptions(config: Config): DataPlaneOptions {
-    return {
-      deployments: this.deployments,
-      catalog: new ModelCatalog(
-        config.deployments.map((d) => d.name),
-        Math.floor(this.now() / 1000),
-      ),
-      maxBodyBytes: config.limits.maxBodyBytes,
-      requestBodyTimeoutMs: config.limits.requestBodyTimeoutMs,
-      clientReadTimeoutMs: config.limits.clientReadTimeoutMs,
-      env: {
-        metrics: this.metrics,
-        logger: this.logger,
-        random: this.random,
-        now: this.now,
-        onOutcome: this.resilience.onOutcome,
-        retry: { enabled: config.retry.enabled, maxAttempts: config.retry.maxAttempts, budget: this.resilience.budget },
-        maxInFlightPerBackend: config.shedding.maxInFlightPerBackend,
-        shedRetryAfterS: config.shedding.retryAfterS,
-        accessLog: config.log.requests,
-      },
-      maxInFlight: config.shedding.maxInFlight,
-      isDraining: () => this.draining,
-      askLoadMetrics: config.telemetry.inBand,
-    };
   }
 
   private makeAdminHandler(config: Config): (req: IncomingMessage, res: ServerResponse) => void {
@@ -273,33 +246,33 @@ export class Router {
       this.logger.warn({ ...change, reason: 'listeners are bound at start' }, 'config change ignored until restart');
     }
     const config = withRunningListeners(running, next);
-    this.config = config;
+    const change = buildGeneration(config, this.lifetime, this.gen);
+    this.gen = change.generation;
+    this.adopt(running, change);
+  }
+
+  /** What a new generation sets in motion, in this order: a re-plan comes before any request. */
+  private adopt(running: Config, { generation, removedBackends, removedDeployments }: GenerationChange): void {
+    const { config, topology } = generation;
     this.logger.level = config.log.level;
     this.warnUnverified(config);
-    this.topology = buildTopology(config);
-    // Answers' load headers keep feeding the same slots unless the source was switched.
-    if (running.telemetry.inBand !== config.telemetry.inBand) {
-      this.inBand = config.telemetry.inBand ? new InBandLoad() : null;
-    }
     this.store.retain(
-      new Set(this.topology.regions),
+      new Set(topology.regions),
       new Set(config.deployments.map((d) => d.model)),
       polledSourcesOf(config.telemetry),
       config.telemetry.inBand,
     );
-
-    const removedBackends = this.reloadUpstreams(running, config);
-    const removedDeployments = this.reloadDeployments();
+    this.retire(removedBackends);
     this.resilience.reconfigure(config);
-    this.state.reconfigure(this.routeStateOptions(config));
+    this.state.reconfigure(this.routeStateOptions());
     this.replan();
-    this.dataPlane.reconfigure(this.dataPlaneOptions(config));
+    this.dataPlane.reconfigure(generation.dataPlane);
     this.adminHandle = this.makeAdminHandler(config);
     this.forgetSeries(removedDeployments, removedBackends);
 
     // The history ring is laid out for one set of deployments and regions.
     this.history.stop();
-    this.history = new RoutingHistory(this.deployments.values(), this.now());
+    this.history = new RoutingHistory(generation.deployments.values(), this.now());
     if (this.ready) this.history.start(this.now);
 
     if (pollersChanged(running.telemetry, config.telemetry)) {
@@ -319,54 +292,15 @@ export class Router {
     );
   }
 
-  /** New upstreams: backends whose pool would be the same are kept, the others retired. */
-  private reloadUpstreams(running: Config, config: Config): Backend[] {
-    const kept = new Map<string, Backend>();
-    for (const upstream of this.upstreams.values()) {
-      for (const b of upstream.backends) kept.set(poolKey(b.config, running.upstream), b);
-    }
-    const upstreams = new Map<string, RegionUpstream>();
-    for (const [region, backends] of this.topology.backendsByRegion) {
-      const list = backends.map((b) => {
-        const key = poolKey(b, config.upstream);
-        const old = kept.get(key);
-        if (old === undefined) return new Backend(b, config.upstream);
-        kept.delete(key);
-        old.reconfigure(b);
-        return old;
-      });
-      upstreams.set(region, new RegionUpstream(region, list));
-    }
-    this.upstreams = upstreams;
-    const removed = [...kept.values()];
-    for (const b of removed) {
+  /** Removed backends' pools close once their last requests end. */
+  private retire(backends: readonly Backend[]): void {
+    for (const b of backends) {
       const closing = b.retire().then(() => {
         this.retiring.delete(closing);
         this.logger.info({ region: b.region, backend: redactUrl(b.url) }, 'removed backend closed');
       });
       this.retiring.add(closing);
     }
-    return removed;
-  }
-
-  /** Deployments that remain keep their runtime (requests in flight retry on its new route); removed ones lose their route. */
-  private reloadDeployments(): DeploymentRuntime[] {
-    const previous = this.deployments;
-    const deployments = new Map<string, DeploymentRuntime>();
-    for (const d of this.topology.deployments) {
-      const runtime = previous.get(d.name);
-      if (runtime === undefined) {
-        deployments.set(d.name, new DeploymentRuntime(d, this.metrics, this.upstreams, this.ownLoad, this.inBand));
-      } else {
-        runtime.reconfigure(d, this.upstreams, this.ownLoad, this.inBand);
-        deployments.set(d.name, runtime);
-      }
-    }
-    const removed = [...previous.values()].filter((d) => !deployments.has(d.name));
-    // A request in flight for a removed deployment finishes its attempt; it is not retried.
-    for (const d of removed) d.route = null;
-    this.deployments = deployments;
-    return removed;
   }
 
   /** Gauges of what the config no longer has would otherwise stay at their last value. */
@@ -384,17 +318,18 @@ export class Router {
     for (const b of backends) m.inFlight.remove(b.region, b.url);
   }
 
-  private routeStateOptions(config: Config): RouteStateOptions<RegionTarget> {
+  private routeStateOptions(): RouteStateOptions<RegionTarget> {
+    const { config, topology, deployments, inBand } = this.gen;
     return {
       config,
-      topology: this.topology,
-      deployments: this.deployments,
+      topology,
+      deployments,
       store: this.store,
       ownLoad: this.ownLoad,
       metrics: this.metrics,
       logger: this.logger,
       resilience: this.resilience,
-      inBand: this.inBand,
+      inBand,
       startedAtMs: this.startedAtMs,
     };
   }
@@ -445,6 +380,9 @@ export class Router {
     lifecycle.info({ listener: 'admin', host: admin.address, port: admin.port }, 'listening');
     for (const poller of this.pollers) poller.start();
     this.startTick();
+    const budget = this.resilience.budget;
+    this.budgetTick = setInterval(() => budget.tick(this.now()), RETRY_BUDGET_TICK_MS);
+    this.budgetTick.unref();
     this.sampler = setInterval(() => this.ownLoad.sample(this.now()), OWN_LOAD_SAMPLE_MS);
     this.sampler.unref();
     this.history.start(this.now);
@@ -471,6 +409,7 @@ export class Router {
     this.draining = true;
     this.ready = false;
     if (this.tick !== null) clearInterval(this.tick);
+    if (this.budgetTick !== null) clearInterval(this.budgetTick);
     if (this.sampler !== null) clearInterval(this.sampler);
     this.history.stop();
     const closed = new Promise<void>((resolve) => this.dataServer.close(() => resolve()));

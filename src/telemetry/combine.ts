@@ -21,8 +21,6 @@ export type SourceName = 'json' | 'prometheus' | 'in-band';
 /** The sources that are polled (as opposed to read off the answers to requests). */
 export type PolledSourceName = Exclude<SourceName, 'in-band'>;
 
-export const SOURCE_NAMES: readonly SourceName[] = ['json', 'prometheus', 'in-band'];
-
 /** One source's newest measurement for one (model, region). */
 export interface SourceReading {
   readonly source: SourceName;

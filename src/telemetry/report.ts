@@ -7,9 +7,3 @@ export interface CapacityReport {
   /** When the figure was measured (ms since epoch), never later than when it arrived. */
   readonly atMs: number;
 }
-
-/** Headroom is what the planner weighs: room left, never negative. */
-export function headroomOf(report: Pick<CapacityReport, 'capacity' | 'inUse'>): number {
-  const h = report.capacity - report.inUse;
-  return h > 0 ? h : 0;
-}

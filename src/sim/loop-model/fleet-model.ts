@@ -8,6 +8,7 @@ import { backgroundLoad, type LoadFn } from '../background.js';
 import { EventQueue } from './event-queue.js';
 import { ModelRouter } from './model-router.js';
 import { exponential, type Random, seededRandom } from './random.js';
+import { RETRY_BUDGET_TICK_MS } from '../../resilience/retry-budget.js';
 
 export interface ModelRegion {
   readonly region: string;
@@ -233,7 +234,7 @@ export function runFleetModel(opts: FleetModelOptions): FleetModelResult {
       atMs,
     }));
 
-  // Each router: Poisson arrivals, its own telemetry phase, plan ticks and load samples.
+  // Each router: Poisson arrivals, its own telemetry phase, plan ticks, budget ticks and load samples.
   const tickMs = Math.min(TICK_MS, telemetry.intervalMs);
   routers.forEach((router) => {
     const next = (): void => {
@@ -257,6 +258,12 @@ export function runFleetModel(opts: FleetModelOptions): FleetModelResult {
       clock.after(tickMs, tick);
     };
     clock.after(random() * tickMs, tick);
+    // The retry budget's window moves on its own tick, as in the router.
+    const budgetTick = (): void => {
+      router.resilience.budget.tick(clock.now);
+      clock.after(RETRY_BUDGET_TICK_MS, budgetTick);
+    };
+    budgetTick();
   });
 
   // Observation: shares of every router and true utilisation, every tick.
