@@ -29,9 +29,8 @@ export function baseConfig(overrides: Record<string, unknown>): Record<string, u
   };
 }
 
-export async function startRouter(rawConfig: Record<string, unknown>): Promise<RunningRouter> {
-  const checked = validateConfig(rawConfig);
-  if (!checked.ok) throw new Error(`test config invalid:\n${checked.errors.join('\n')}`);
+/** A stream a logger can write to, and the JSON lines written to it. */
+export function logSink(): { logs: Array<Record<string, unknown>>; sink: Writable } {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -40,6 +39,13 @@ export async function startRouter(rawConfig: Record<string, unknown>): Promise<R
       cb();
     },
   });
+  return { logs, sink };
+}
+
+export async function startRouter(rawConfig: Record<string, unknown>): Promise<RunningRouter> {
+  const checked = validateConfig(rawConfig);
+  if (!checked.ok) throw new Error(`test config invalid:\n${checked.errors.join('\n')}`);
+  const { logs, sink } = logSink();
   const router = new Router({ config: checked.config, logger: createLogger(checked.config.log.level, sink) });
   const { data, admin } = await router.start();
   const url = `http://127.0.0.1:${data.port}`;

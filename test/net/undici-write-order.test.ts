@@ -71,26 +71,37 @@ function observedPool(origin: string, events: string[]): Pool {
   });
 }
 
-async function listen(onSocket: (s: Socket) => void): Promise<{ server: Server; origin: string }> {
-  const server = createServer(onSocket);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { server, origin: `http://127.0.0.1:${port}` };
+/**
+ * One POST through an observed pool to `origin` (a raw TCP server that answers with
+ * `onSocket`, or an origin nothing listens on); resolves once undici ended the attempt.
+ */
+async function attempt(
+  t: { after: (fn: () => unknown) => void },
+  onSocket: ((s: Socket) => void) | string,
+): Promise<RecordingHandler> {
+  let origin: string;
+  if (typeof onSocket === 'string') origin = onSocket;
+  else {
+    const server: Server = createServer(onSocket);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const address = server.address();
+    origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  }
+  const handler = new RecordingHandler();
+  const pool = observedPool(origin, handler.events);
+  t.after(() => pool.destroy());
+  pool.dispatch({ path: '/v1/chat/completions', method: 'POST', body: Buffer.from('{"a":1}') }, handler);
+  await handler.ended;
+  return handler;
 }
 
 const ANSWER = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
 
 test('undici calls onRequestStart after connecting and before writing the first byte', async (t) => {
-  const { server, origin } = await listen((s) => {
+  const handler = await attempt(t, (s) => {
     s.once('data', () => s.end(ANSWER));
   });
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const handler = new RecordingHandler();
-  const pool = observedPool(origin, handler.events);
-  t.after(() => pool.close());
-  pool.dispatch({ path: '/v1/chat/completions', method: 'POST', body: Buffer.from('{"a":1}') }, handler);
-  await handler.ended;
   assert.equal(handler.error, null);
   const order = handler.events;
   const first = (e: string) => order.indexOf(e);
@@ -103,38 +114,21 @@ test('undici calls onRequestStart after connecting and before writing the first 
 });
 
 test('a refused connection never reaches onRequestStart', async (t) => {
-  const port = await closedPort();
-  const handler = new RecordingHandler();
-  const pool = observedPool(`http://127.0.0.1:${port}`, handler.events);
-  t.after(() => pool.destroy());
-  pool.dispatch({ path: '/', method: 'POST', body: Buffer.from('{}') }, handler);
-  await handler.ended;
+  const handler = await attempt(t, `http://127.0.0.1:${await closedPort()}`);
   assert.deepEqual(handler.events, ['connect failed', 'onResponseError']);
   assert.equal((handler.error as Error & { code?: string }).code, 'ECONNREFUSED');
 });
 
 test('a connection the backend accepts and drops unread fails after onRequestStart: the request may have reached it', async (t) => {
-  const { server, origin } = await listen((s) => s.destroy());
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const handler = new RecordingHandler();
-  const pool = observedPool(origin, handler.events);
-  t.after(() => pool.destroy());
-  pool.dispatch({ path: '/', method: 'POST', body: Buffer.from('{}') }, handler);
-  await handler.ended;
+  const handler = await attempt(t, (s) => s.destroy());
   assert.ok(handler.events.includes('onRequestStart'), handler.events.join(', '));
   assert.equal(handler.events.at(-1), 'onResponseError');
 });
 
 test('an unsolicited 100 Continue ends the attempt with the error isUnsolicitedContinue recognises', async (t) => {
-  const { server, origin } = await listen((s) => {
+  const handler = await attempt(t, (s) => {
     s.once('data', () => s.write(`HTTP/1.1 100 Continue\r\n\r\n${ANSWER}`));
   });
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const handler = new RecordingHandler();
-  const pool = observedPool(origin, handler.events);
-  t.after(() => pool.destroy());
-  pool.dispatch({ path: '/', method: 'POST', body: Buffer.from('{}') }, handler);
-  await handler.ended;
   assert.ok(handler.error !== null, 'undici cannot read past it');
   assert.ok(isUnsolicitedContinue(handler.error), `recognised: ${String(handler.error)}`);
   assert.ok(handler.events.includes('onResponseStarted'), 'the answer had begun');

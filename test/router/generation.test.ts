@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { validateConfig } from '../../src/config/validate.js';
 import type { Config } from '../../src/config/types.js';
+import { twoRegionConfig } from '../helpers/router-config.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { Resilience } from '../../src/resilience/resilience.js';
 import { buildGeneration, type RouterLifetime } from '../../src/router/generation.js';
@@ -14,26 +14,12 @@ import { OwnLoad } from '../../src/telemetry/own-load.js';
 
 const NOW = 1_800_000_000_000;
 
-function config(overrides: Record<string, unknown> = {}): Config {
-  const checked = validateConfig({
-    listen: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
-    log: { level: 'silent' },
-    zones: { eu: ['a', 'b'] },
-    backends: [
-      { region: 'a', url: 'http://127.0.0.1:9001' },
-      { region: 'b', url: 'http://127.0.0.1:9002' },
-    ],
-    deployments: [
-      { name: 'chat', model: 'm', type: 'datazone', zone: 'eu' },
-      { name: 'embed', model: 'e', type: 'global' },
-    ],
-    telemetry: { url: 'http://127.0.0.1:9/telemetry' },
-    ...overrides,
-  });
-  if (!checked.ok) throw new Error(checked.errors.join('\n'));
-  return checked.config;
-}
+const BOTH = [
+  { name: 'chat', model: 'm', type: 'datazone', zone: 'eu' },
+  { name: 'embed', model: 'e', type: 'global' },
+];
+const config = (overrides: Record<string, unknown> = {}): Config =>
+  twoRegionConfig({ deployments: BOTH, ...overrides });
 
 function lifetime(c: Config): RouterLifetime {
   const metrics = new Metrics();

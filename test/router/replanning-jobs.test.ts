@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { validateConfig } from '../../src/config/validate.js';
 import type { Config } from '../../src/config/types.js';
+import { twoRegionConfig } from '../helpers/router-config.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { Replanner, type ClampedReading } from '../../src/planner/replanner.js';
 import { Router } from '../../src/router/router.js';
@@ -17,22 +17,8 @@ import { buildTopology } from '../../src/topology/topology.js';
 
 const T0 = 1_800_000_000_000;
 
-function config(): Config {
-  const checked = validateConfig({
-    listen: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
-    log: { level: 'silent' },
-    zones: { eu: ['a', 'b'] },
-    backends: [
-      { region: 'a', url: 'http://127.0.0.1:9001' },
-      { region: 'b', url: 'http://127.0.0.1:9002' },
-    ],
-    deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'eu' }],
-    telemetry: { url: 'http://127.0.0.1:9/telemetry', staleAfterMs: 3000 },
-  });
-  if (!checked.ok) throw new Error(checked.errors.join('\n'));
-  return checked.config;
-}
+const config = (): Config =>
+  twoRegionConfig({ telemetry: { url: 'http://127.0.0.1:9/telemetry', staleAfterMs: 3000 } });
 
 test('SourceWatch: stale before any report, ok after one, stale again staleAfterMs later; each change logged once', () => {
   const c = config();

@@ -5,43 +5,28 @@
 // re-plans as the ageing tick would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
-import { validateConfig } from '../../src/config/validate.js';
 import { createLogger } from '../../src/logger/logger.js';
 import { Router } from '../../src/router/router.js';
+import { twoRegionConfig } from '../helpers/router-config.js';
+import { logSink } from '../helpers/router-harness.js';
 
 const STALE_AFTER_MS = 2000;
 const START = 1_800_000_000_000;
 const DEPLOYMENTS = ['chat-eu', 'chat-global'];
 
 function setup() {
-  const checked = validateConfig({
-    listen: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
+  const config = twoRegionConfig({
     log: { level: 'info' },
-    zones: { eu: ['a', 'b'] },
-    backends: [
-      { region: 'a', url: 'http://127.0.0.1:9' },
-      { region: 'b', url: 'http://127.0.0.1:9' },
-    ],
     deployments: [
       { name: 'chat-eu', model: 'm', type: 'datazone', zone: 'eu' },
       { name: 'chat-global', model: 'm', type: 'global' },
     ],
     telemetry: { url: 'http://127.0.0.1:9/telemetry', staleAfterMs: STALE_AFTER_MS },
   });
-  if (!checked.ok) throw new Error(checked.errors.join('\n'));
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n'))
-        if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const { logs, sink } = logSink();
   let now = START;
-  const router = new Router({ config: checked.config, logger: createLogger('info', sink), now: () => now });
+  const router = new Router({ config, logger: createLogger('info', sink), now: () => now });
   return {
     router,
     /** The log lines written since the last call. */
