@@ -8,7 +8,13 @@ import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import { ROUTER_ERRORS } from '../../src/proxy/errors.js';
 import { rawRequestOf, type RawCase } from '../../test/fuzz/arbitraries.js';
-import { openRaw, rawRequest } from '../../test/helpers/raw-http.js';
+import {
+  headerValues,
+  openRaw,
+  parseStrictResponses,
+  rawRequest,
+  type StrictAnswer,
+} from '../../test/helpers/strict-http.js';
 
 export interface LoadTarget {
   readonly port: number;
@@ -194,10 +200,22 @@ export class SteadyLoad {
 
   private async bad(tally: Tally): Promise<void> {
     const c = this.badCases[this.nextBad++ % this.badCases.length] as RawCase;
-    const answer = await rawRequest(this.target.port, c.bytes, { timeoutMs: 30_000 });
-    const fromBackend = answer.headers['x-switchyard-region'] !== undefined;
-    tally.count('bad', outcomeOf(answer.status, answer.headers['content-type'] ?? '', answer.body, fromBackend));
-    if (!DOCUMENTED.has(answer.status) && answer.headers['x-switchyard-region'] === undefined) {
+    let answer: StrictAnswer;
+    try {
+      answer = await rawRequest(this.target.port, c.bytes, { timeoutMs: 30_000 });
+    } catch (err) {
+      // A framing error in the router's answer (or none in time) is an outcome of its own.
+      tally.count('bad', 'malformed or missing answer');
+      tally.undocumented++;
+      tally.note(`bad ${c.label}: ${(err as Error).message}`);
+      return;
+    }
+    const fromBackend = headerValues(answer, 'x-switchyard-region').length > 0;
+    tally.count(
+      'bad',
+      outcomeOf(answer.status, headerValues(answer, 'content-type')[0] ?? '', answer.text, fromBackend),
+    );
+    if (!DOCUMENTED.has(answer.status) && !fromBackend) {
       tally.undocumented++;
       tally.note(`bad ${c.label}: status ${answer.status}`);
     }
@@ -219,10 +237,15 @@ export class SteadyLoad {
       });
       socket.on('error', () => undefined);
     });
-    const head = Buffer.concat(chunks).toString('latin1');
-    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
-    const body = head.slice(head.indexOf('\r\n\r\n') + 4);
-    tally.count('stall', outcomeOf(status, 'application/json', body, false));
+    let answers: StrictAnswer[] | null = null;
+    try {
+      answers = parseStrictResponses(Buffer.concat(chunks)).map((a) => ({ ...a, text: a.body.toString('utf8') }));
+    } catch (err) {
+      tally.undocumented++;
+      tally.note(`stall: ${(err as Error).message}`);
+    }
+    const answer = answers?.[0];
+    tally.count('stall', outcomeOf(answer?.status ?? 0, 'application/json', answer?.text ?? '', false));
   }
 }
 

@@ -26,14 +26,16 @@ function minimal() {
   return { zones, backends, deployments, telemetry: { url: 'http://127.0.0.1:9100/telemetry' } };
 }
 
-function accepted(raw: unknown): Config {
-  const result = validateConfig(raw);
+type Env = Record<string, string | undefined>;
+
+function accepted(raw: unknown, env?: Env): Config {
+  const result = validateConfig(raw, env);
   if (!result.ok) assert.fail(`expected the config to be accepted, got:\n${result.errors.join('\n')}`);
   return result.config;
 }
 
-function rejected(raw: unknown): string[] {
-  const result = validateConfig(raw);
+function rejected(raw: unknown, env?: Env): string[] {
+  const result = validateConfig(raw, env);
   if (result.ok) assert.fail('expected the config to be rejected');
   return result.errors;
 }
@@ -269,6 +271,9 @@ describe('scalar fields', () => {
       'limits.maxBodyBytes: got 0 (expected a positive integer number of bytes)',
     ]);
     assertErrorAt({ ...example(), limits: { maxBodyBytes: 10.5 } }, 'limits.maxBodyBytes', 'got 10.5');
+    assertErrors({ ...example(), telemetry: { ...example().telemetry, maxBodyBytes: -1 } }, [
+      'telemetry.maxBodyBytes: got -1 (expected a positive integer number of bytes)',
+    ]);
   });
 
   test('maxConnectionsPerBackend must be an integer of at least 0', () => {
@@ -728,6 +733,38 @@ describe('collecting problems', () => {
       { region: 'swedencentral', url: 'http://h:2' },
     ];
     assert.equal(rejected({ ...example(), backends }).length, 1);
+  });
+});
+
+describe('admin.token', () => {
+  const withToken = (token: unknown) => ({ ...example(), admin: { host: '127.0.0.1', port: 8081, token } });
+
+  test('admin.token expands ${NAME} from the environment', () => {
+    assert.equal(accepted(withToken('${ADMIN_TOKEN}'), { ADMIN_TOKEN: 'abc-123' }).admin.token, 'abc-123');
+  });
+
+  test('an unset variable in admin.token is listed with every other problem', () => {
+    const raw = {
+      ...withToken('${NOT_SET_ANYWHERE}'),
+      limits: { requestBodyTimeoutMs: 0, clientReadTimeoutMs: 'soon' },
+    };
+    assert.deepEqual(rejected(raw, {}), [
+      'admin.token: environment variable "NOT_SET_ANYWHERE" is not set (set it, or remove admin.token to leave the admin listener open)',
+      'limits.requestBodyTimeoutMs: got 0 (expected a positive integer number of milliseconds, at most 2147483647)',
+      'limits.clientReadTimeoutMs: got "soon" (expected a positive integer number of milliseconds, at most 2147483647)',
+    ]);
+  });
+
+  test('an admin token must be usable in an Authorization header', () => {
+    const at = (token: unknown, env: Env = {}) => {
+      const result = validateConfig(withToken(token), env);
+      return result.ok ? [] : result.errors;
+    };
+    assert.match(at('')[0] ?? '', /^admin\.token: /);
+    assert.match(at('has space')[0] ?? '', /^admin\.token: contains a space or control character/);
+    assert.match(at('${EMPTY}', { EMPTY: '' })[0] ?? '', /^admin\.token: is empty once \$\{EMPTY\} is expanded/);
+    assert.match(at(42)[0] ?? '', /^admin\.token: got 42/);
+    assert.deepEqual(at('plain-token'), []);
   });
 });
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { openRaw, rawRequest } from '../helpers/raw-http.js';
+import { headerValues, openRaw, parseStrictResponses, rawRequest } from '../helpers/strict-http.js';
 import { settled, startRecordingFleet } from '../helpers/recording-fleet.js';
 
 const ZONES = { z: ['r1', 'r2'] };
@@ -24,7 +24,8 @@ test('Expect: 100-continue is answered with 100, the body is forwarded without t
   const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(2000) }] });
   for (let i = 0; i < 12; i++) {
     const answer = await rawRequest(fleet.port, post('/v1/chat/completions', 'expect: 100-continue\r\n', body));
-    assert.equal(answer.status, 200, answer.body);
+    assert.deepEqual(answer.interim, [100], 'a 100 Continue first');
+    assert.equal(answer.status, 200, answer.text);
   }
   const received = [...(fleet.received.r1 ?? []), ...(fleet.received.r2 ?? [])];
   assert.equal(received.length, 12);
@@ -47,8 +48,8 @@ test('OPTIONS * with a model body is a 400, never forwarded, never counted again
       fleet.port,
       `OPTIONS * HTTP/1.1\r\nhost: x\r\ncontent-length: 16\r\nconnection: close\r\n\r\n{"model":"chat"}`,
     );
-    assert.equal(answer.status, 400, answer.body);
-    assert.equal(JSON.parse(answer.body).error.code, 'InvalidPath');
+    assert.equal(answer.status, 400, answer.text);
+    assert.equal(JSON.parse(answer.text).error.code, 'InvalidPath');
   }
   assert.equal((fleet.received.r1?.length ?? 0) + (fleet.received.r2?.length ?? 0), 0);
   const doc = await fleet.router.capacity();
@@ -67,7 +68,8 @@ test('an HTTP/1.0 request with Expect (no 100 Continue is due) is forwarded with
     fleet.port,
     `POST /v1/chat/completions HTTP/1.0\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
   );
-  assert.equal(answer.status, 200, answer.body);
+  assert.equal(answer.status, 200, answer.text);
+  assert.deepEqual(answer.interim, [], 'no 100 Continue to an HTTP/1.0 client');
   const received = [...(fleet.received.r1 ?? []), ...(fleet.received.r2 ?? [])];
   assert.equal(received[0]?.headers.expect, undefined);
   await settled(fleet);
@@ -86,8 +88,12 @@ test('a request refused on its head alone gets no 100 Continue: the client never
   const chunks: Buffer[] = [];
   socket.on('data', (c: Buffer) => chunks.push(c));
   await once(socket, 'close');
-  const text = Buffer.concat(chunks).toString('latin1');
-  assert.match(text, /^HTTP\/1\.1 413 /, 'the first thing the client hears is the 413, not 100 Continue');
-  assert.match(text, /connection: close/i);
+  const answers = parseStrictResponses(Buffer.concat(chunks));
+  assert.deepEqual(
+    answers.map((a) => [a.interim, a.status]),
+    [[[], 413]],
+    'the first thing the client hears is the 413, not 100 Continue',
+  );
+  assert.deepEqual(headerValues(answers[0]!, 'connection'), ['close']);
   await settled(fleet);
 });

@@ -1,10 +1,15 @@
+// Cooldowns on real sockets, with the router and the fleet on a manual clock: a rest
+// lasts exactly as long as the router says and ends only when the test moves time on,
+// however slowly the requests go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chat, startFleetAndRouter } from '../helpers/fleet-harness.js';
-import { deploymentOf } from '../helpers/router-harness.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { capacityPlannedAt, deploymentOf } from '../helpers/router-harness.js';
 import { waitFor } from '../helpers/wait.js';
 
 test('Retry-After rests a region, its share goes to its peers, and when all rest the client gets 429 with the earliest end', async (t) => {
+  const clock = new ManualClock();
   const s = await startFleetAndRouter({
     regions: [
       { region: 'r1', capacity: 1000 },
@@ -12,7 +17,10 @@ test('Retry-After rests a region, its share goes to its peers, and when all rest
     ],
     zones: { z: ['r1', 'r2'] },
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
+    // staleAfterMs above every step the clock takes here: the telemetry stays fresh.
+    telemetry: { staleAfterMs: 10_000 },
     extra: { outlier: { enabled: false }, cooldown: { maxMs: 2500 } },
+    clock,
   });
   t.after(() => s.close());
   await waitFor('normal mode', async () => deploymentOf(await s.router.capacity(), 'chat').mode === 'normal');
@@ -30,22 +38,41 @@ test('Retry-After rests a region, its share goes to its peers, and when all rest
   assert.equal(r1.share, 0);
   assert.equal(d.regions.find((r) => r.region === 'r2')!.share, 1, 'its share went to its peer');
   const restMs = Date.parse(r1.stateUntil!) - Date.parse(doc.generatedAt);
-  assert.ok(restMs > 0 && restMs <= 2500, `cooldown bounded by cooldown.maxMs, got ${restMs} ms`);
+  assert.equal(restMs, 2500, 'the hour asked for is cut to cooldown.maxMs');
   assert.match(r1.stateReason ?? '', /429 with Retry-After 3600000 ms/);
 
   // Now r2 says the same, briefly: every region rests.
   s.fleet.region('r2').setBehaviour({ failStatus: 429, retryAfterSeconds: 1 });
   const first = await chat(s.router.url, 'chat');
   assert.equal(first.status, 429, 'no other region to retry on: the upstream 429 is passed on');
+  assert.equal(first.region, 'r2');
   assert.equal(first.headers.get('retry-after'), '1');
+  // A 429 with a short Retry-After is a capacity signal; r2 rests once nearly all its
+  // answers are 429s (cooldown.min429Rate), and from then on the router answers itself.
   const own = await waitFor('the router answers itself', async () => {
     const r = await chat(s.router.url, 'chat');
     return r.status === 429 && r.region === null ? r : null;
   });
   assert.equal((JSON.parse(own.body) as { error: { code: string } }).error.code, 'NoCapacity');
   assert.equal(own.headers.get('retry-after'), '1', 'Retry-After is the earliest end of a cooldown (r2, 1 s)');
+  // However long that took, time has not moved: both still rest, and no backend is asked.
+  const received = s.fleet.region('r1').stats.received + s.fleet.region('r2').stats.received;
+  const again = await chat(s.router.url, 'chat');
+  assert.deepEqual([again.status, again.region, again.headers.get('retry-after')], [429, null, '1']);
+  assert.equal(s.fleet.region('r1').stats.received + s.fleet.region('r2').stats.received, received);
 
-  // After r2's cooldown it serves again.
+  // r2's rest ends 1 s on; r1's (2.5 s) does not, so r2 alone serves again.
   s.fleet.region('r2').setBehaviour({ failStatus: null });
-  await waitFor('r2 serves again', async () => (await chat(s.router.url, 'chat')).region === 'r2', 5000);
+  const after = deploymentOf(await capacityPlannedAt(s.router, clock.advance(1000)), 'chat');
+  assert.deepEqual(
+    after.regions.map((r) => [r.region, r.state, r.share]),
+    [
+      ['r1', 'cooldown', 0],
+      ['r2', 'slow-start', 1],
+    ],
+    'r2 ramps back after its rest, and is the only region serving',
+  );
+  const served = await chat(s.router.url, 'chat');
+  assert.equal(served.status, 200);
+  assert.equal(served.region, 'r2');
 });

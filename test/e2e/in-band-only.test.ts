@@ -2,13 +2,16 @@
 // resources with no telemetry service): telemetry.inBand alone. Traffic keeps the
 // regions fresh; a region that sees no traffic goes stale staleAfterMs after its last
 // answer, and the estimate rules take over (last known room, then conservative mode
-// when coverage falls); traffic brings it back. The times are measured and reported.
+// when coverage falls); traffic brings it back. The router runs on a manual clock:
+// time moves only when the test says, so "staleAfterMs after the last answer" is checked
+// to the millisecond, and a busy machine cannot age the readings while answers flow.
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { startFakeBackend } from '../helpers/fake-backend.js';
 import { chat, spread } from '../helpers/fleet-harness.js';
-import { baseConfig, deploymentOf, startRouter } from '../helpers/router-harness.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { baseConfig, capacityPlannedAt, deploymentOf, startRouter } from '../helpers/router-harness.js';
 import { waitFor } from '../helpers/wait.js';
 
 const STALE_AFTER_MS = 1000;
@@ -30,6 +33,7 @@ function rateLimited(region: string, remaining: number) {
 test('in-band alone: fresh while answers flow, stale staleAfterMs after the last one, back with traffic', async (t) => {
   const a = await startFakeBackend(rateLimited('a', 80));
   const b = await startFakeBackend(rateLimited('b', 20));
+  const clock = new ManualClock();
   const router = await startRouter(
     baseConfig({
       zones: { z: ['a', 'b'] },
@@ -40,8 +44,10 @@ test('in-band alone: fresh while answers flow, stale staleAfterMs after the last
       deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
       telemetry: { inBand: true, intervalMs: 100, staleAfterMs: STALE_AFTER_MS },
     }),
+    { now: clock.now },
   );
   t.after(async () => {
+    clock.release();
     await router.stop();
     await Promise.all([a.close(), b.close()]);
   });
@@ -68,21 +74,18 @@ test('in-band alone: fresh while answers flow, stale staleAfterMs after the last
   assert.ok(Math.abs((ra?.inUse ?? 0) - 20) < 1e-9, `the used part of it (${ra?.inUse})`);
   assert.ok((ra?.share ?? 0) > 0.6, `shares follow the rate limits' room (a: ${ra?.share})`);
 
-  // Traffic stops. Each region goes stale staleAfterMs after its last answer.
-  const lastAnswerAt = Date.now();
-  const stale = await waitFor(
-    'the regions to go stale',
-    async () => {
-      const d = deploymentOf(await router.capacity(), 'chat');
-      return d.regions.every((r) => !r.fresh) ? d : null;
-    },
-    10_000,
-    10,
+  // Traffic stops. Each region stays fresh for staleAfterMs after its last answer...
+  const edge = deploymentOf(await capacityPlannedAt(router, clock.advance(STALE_AFTER_MS)), 'chat');
+  assert.equal(edge.mode, 'normal', edge.reason);
+  assert.ok(
+    edge.regions.every((r) => r.fresh && r.ageMs === STALE_AFTER_MS),
+    `fresh at ${STALE_AFTER_MS} ms: ${JSON.stringify(edge.regions.map((r) => [r.region, r.fresh, r.ageMs]))}`,
   );
-  const tookMs = Date.now() - lastAnswerAt;
-  t.diagnostic(`no answers for ${tookMs} ms: stale (staleAfterMs ${STALE_AFTER_MS}, re-planned every 100 ms)`);
+  // ... and goes stale one millisecond later.
+  const stale = deploymentOf(await capacityPlannedAt(router, clock.advance(1)), 'chat');
   for (const r of stale.regions) {
-    assert.ok((r.ageMs ?? 0) > STALE_AFTER_MS, `${r.region} age ${r.ageMs}`);
+    assert.equal(r.fresh, false, r.region);
+    assert.equal(r.ageMs, STALE_AFTER_MS + 1, `${r.region} age`);
     assert.equal(r.estimate, 'last-known', 'weighed at its last known room');
   }
   assert.equal(stale.mode, 'conservative');

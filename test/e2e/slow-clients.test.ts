@@ -4,7 +4,7 @@
 // request aborted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawRequest } from '../helpers/raw-http.js';
+import { headerValues, rawRequest } from '../helpers/strict-http.js';
 import { settled, startRecordingFleet } from '../helpers/recording-fleet.js';
 import { assertStalledReaderCut } from '../helpers/stalled-reader.js';
 import { waitFor } from '../helpers/wait.js';
@@ -16,7 +16,10 @@ test('bodies trickled past requestBodyTimeoutMs get a JSON 408 and free their sl
   const fleet = await startRecordingFleet(t, {
     zones: ZONES,
     deployments: DEPLOYMENTS,
-    extra: { limits: { requestBodyTimeoutMs: 300 }, shedding: { maxInFlight: 3 } },
+    // The three slots stay taken for requestBodyTimeoutMs, the window in which the test
+    // must see them taken: 2 s (not 300 ms) so that a loaded machine cannot miss it. The
+    // trickle (100 bytes, one every 50 ms) outlasts it either way.
+    extra: { limits: { requestBodyTimeoutMs: 2000 }, shedding: { maxInFlight: 3 } },
   });
   const head = 'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{"model":';
   const slow = [0, 1, 2].map(() =>
@@ -27,9 +30,9 @@ test('bodies trickled past requestBodyTimeoutMs get a JSON 408 and free their sl
   );
   await waitFor('three slots taken', () => fleet.router.router.requestsInFlight === 3);
   for (const answer of await Promise.all(slow)) {
-    assert.equal(answer.status, 408, answer.body);
-    assert.equal(JSON.parse(answer.body).error.code, 'RequestTimeout');
-    assert.equal(answer.headers.connection, 'close');
+    assert.equal(answer.status, 408, answer.text);
+    assert.equal(JSON.parse(answer.text).error.code, 'RequestTimeout');
+    assert.deepEqual(headerValues(answer, 'connection'), ['close']);
   }
   await settled(fleet);
   const res = await fetch(`${fleet.router.url}/v1/chat/completions`, { method: 'POST', body: '{"model":"chat"}' });

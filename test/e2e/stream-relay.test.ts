@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { openRaw } from '../helpers/raw-http.js';
+import { openRaw, parseStrictResponses, type StrictResponse } from '../helpers/strict-http.js';
 import { settled, startRecordingFleet } from '../helpers/recording-fleet.js';
 import { assertStalledReaderCut } from '../helpers/stalled-reader.js';
 import { waitFor } from '../helpers/wait.js';
@@ -58,37 +58,11 @@ function post(port: number, agent: Agent): Promise<{ res: IncomingMessage; body:
   });
 }
 
-/** Decodes consecutive HTTP/1.1 chunked answers from raw bytes, strictly; throws on bad framing. */
-function decodeChunkedAnswers(raw: Buffer): Array<{ status: number; body: Buffer }> {
-  const out: Array<{ status: number; body: Buffer }> = [];
-  let at = 0;
-  while (at < raw.length) {
-    const headEnd = raw.indexOf('\r\n\r\n', at);
-    assert.notEqual(headEnd, -1, 'a complete head');
-    const head = raw.toString('latin1', at, headEnd);
-    assert.match(head, /\r\ntransfer-encoding: chunked/i);
-    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
-    at = headEnd + 4;
-    const parts: Buffer[] = [];
-    for (;;) {
-      const lineEnd = raw.indexOf('\r\n', at);
-      assert.notEqual(lineEnd, -1, 'a chunk size line');
-      const sizeText = raw.toString('latin1', at, lineEnd);
-      assert.match(sizeText, /^[0-9a-f]+$/, `chunk size "${sizeText}"`);
-      const size = Number.parseInt(sizeText, 16);
-      at = lineEnd + 2;
-      if (size === 0) {
-        assert.equal(raw.toString('latin1', at, at + 2), '\r\n', 'the last chunk ends the answer');
-        at += 2;
-        break;
-      }
-      parts.push(raw.subarray(at, at + size));
-      assert.equal(raw.toString('latin1', at + size, at + size + 2), '\r\n', 'CRLF after the chunk data');
-      at += size + 2;
-    }
-    out.push({ status, body: Buffer.concat(parts) });
-  }
-  return out;
+/** Every answer a closed connection carried, parsed strictly; each must be chunked. */
+function chunkedAnswers(raw: Buffer): StrictResponse[] {
+  const answers = parseStrictResponses(raw);
+  for (const a of answers) assert.equal(a.framing, 'chunked', `answer ${a.status} is chunked`);
+  return answers;
 }
 
 test('every chunk size arrives byte for byte, correctly framed, and the connection is reused', {
@@ -165,7 +139,7 @@ test('pipelined requests: the second answer follows the first whole, both framed
   const chunks: Buffer[] = [];
   socket.on('data', (c: Buffer) => chunks.push(c));
   await once(socket, 'end');
-  const answers = decodeChunkedAnswers(Buffer.concat(chunks));
+  const answers = chunkedAnswers(Buffer.concat(chunks));
   assert.equal(answers.length, 2);
   for (const a of answers) {
     assert.equal(a.status, 200);
@@ -216,7 +190,7 @@ test('a client that reads slowly gets every byte: the upstream waits for it (bac
   socket.on('data', (c: Buffer) => chunks.push(c));
   socket.resume();
   await once(socket, 'end');
-  const [answer] = decodeChunkedAnswers(Buffer.concat(chunks));
+  const [answer] = chunkedAnswers(Buffer.concat(chunks));
   const body = (answer as { body: Buffer }).body;
   assert.equal(body.length, size * count);
   for (let i = 0; i < count; i += 997) {

@@ -1,5 +1,6 @@
 // A simulated fleet with the real router in front, both on 127.0.0.1 port 0.
 import { startSimFleet, type SimFleet, type SimRegionOptions } from '../../src/sim/index.js';
+import type { ManualClock } from './manual-clock.js';
 import { baseConfig, startRouter, type RunningRouter } from './router-harness.js';
 
 export interface FleetSetup {
@@ -15,8 +16,13 @@ export async function startFleetAndRouter(opts: {
   models?: string[];
   telemetry?: Record<string, unknown>;
   extra?: Record<string, unknown>;
+  /** One clock for the router's control loop and the fleet's telemetry `at`; the wall clock when absent. */
+  clock?: ManualClock;
+  /** The router's random source (seeded: the same picks on every run). */
+  random?: () => number;
 }): Promise<FleetSetup> {
-  const fleet = await startSimFleet({ regions: opts.regions, models: opts.models ?? ['m'] });
+  const clock = opts.clock;
+  const fleet = await startSimFleet({ regions: opts.regions, models: opts.models ?? ['m'], now: clock?.now });
   let router: RunningRouter;
   try {
     router = await startRouter(
@@ -27,6 +33,7 @@ export async function startFleetAndRouter(opts: {
         telemetry: { url: fleet.telemetryUrl, intervalMs: 100, staleAfterMs: 1000, timeoutMs: 500, ...opts.telemetry },
         ...opts.extra,
       }),
+      { now: clock?.now, random: opts.random },
     );
   } catch (err) {
     await fleet.close();
@@ -36,6 +43,8 @@ export async function startFleetAndRouter(opts: {
     fleet,
     router,
     close: async () => {
+      // A drain waits for its deadline on the router's clock: let a manual one run.
+      clock?.release();
       await router.stop();
       await fleet.close();
     },

@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { TestContext } from 'node:test';
-import { openRaw } from './raw-http.js';
+import { openRaw } from './strict-http.js';
 import { settled, startRecordingFleet } from './recording-fleet.js';
 import { waitFor } from './wait.js';
 

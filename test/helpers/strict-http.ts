@@ -3,8 +3,10 @@
 // (Content-Length, chunked with every size line and CRLF checked, or the connection's
 // close). Anything a lenient client would forgive is an error here, naming the offset
 // and what was expected, so that a test fails on a framing mistake instead of reading
-// past it. Interim 1xx answers are parsed and kept apart.
-import { connect } from 'node:net';
+// past it. Interim 1xx answers are parsed and kept apart. Also the one way tests send
+// raw requests (odd targets, Expect headers, bodies shorter than declared, trickled
+// bytes): strictExchange / rawRequest, and openRaw for a socket the test drives itself.
+import { connect, type Socket } from 'node:net';
 
 export interface StrictResponse {
   readonly status: number;
@@ -101,7 +103,6 @@ function readHead(bytes: Buffer, start: number): Head | null {
     const name = colon === -1 ? '' : l.line.slice(0, colon);
     if (!TCHAR.test(name)) fail(at, 'a header name made of token characters, then ":"', bytes);
     const value = l.line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is checked
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) fail(at, `a value of "${name}" without control characters`, bytes);
     headers.push([name, value]);
     at = l.next;
@@ -182,25 +183,84 @@ function readChunked(
 }
 
 /**
- * Sends raw request bytes to 127.0.0.1:port and parses the answer strictly; with
+ * Every answer in the bytes of a connection that has closed, in order, each parsed
+ * strictly; the bytes must end exactly where the last answer does.
+ */
+export function parseStrictResponses(bytes: Buffer, method = 'POST'): StrictResponse[] {
+  const out: StrictResponse[] = [];
+  let rest = bytes;
+  while (rest.length > 0) {
+    const r = parseStrictResponse(rest, true, method);
+    if (r === null) fail(bytes.length - rest.length, 'a complete answer', bytes);
+    out.push(r);
+    rest = rest.subarray(r.consumed);
+  }
+  return out;
+}
+
+/** An answer read off a socket: the parsed response, its body as text. */
+export interface StrictAnswer extends StrictResponse {
+  /** The body decoded as UTF-8. */
+  readonly text: string;
+}
+
+/**
+ * What a request gets when the router closes the connection without sending a byte
+ * (status 0). A partial answer is never this: it is a StrictHttpError.
+ */
+export const NO_ANSWER: StrictAnswer = Object.freeze({
+  status: 0,
+  reason: '',
+  headers: [],
+  body: Buffer.alloc(0),
+  framing: 'none',
+  interim: [],
+  consumed: 0,
+  text: '',
+});
+
+export interface ExchangeOptions {
+  /** Answers expected (pipelined requests); default 1. */
+  readonly count?: number;
+  /** Reject when the answers are not complete by then (default 10 s). */
+  readonly timeoutMs?: number;
+  /** The request's method, for a HEAD answer's body; default: the first word of the request. */
+  readonly method?: string;
+  /** Written after the request bytes, one piece every `trickleMs` (default 50), until the answer is in. */
+  readonly trickle?: readonly Buffer[];
+  readonly trickleMs?: number;
+}
+
+function methodOf(request: string | Buffer): string {
+  const text = typeof request === 'string' ? request.slice(0, 32) : request.toString('latin1', 0, 32);
+  return /^([A-Z]+) /.exec(text)?.[1] ?? 'POST';
+}
+
+/**
+ * Sends raw request bytes to 127.0.0.1:port and parses the answers strictly; with
  * several requests pipelined, `count` answers in order. Rejects with StrictHttpError on
- * any framing error, and when the answers are not complete within timeoutMs.
+ * any framing error (a partial answer before the close included), and when the answers
+ * are not complete within timeoutMs. A connection closed (or reset) before a single byte
+ * of an answer gives [NO_ANSWER].
  */
 export function strictExchange(
   port: number,
   request: string | Buffer,
-  opts: { count?: number; timeoutMs?: number; method?: string } = {},
-): Promise<StrictResponse[]> {
+  opts: ExchangeOptions = {},
+): Promise<StrictAnswer[]> {
   const count = opts.count ?? 1;
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const method = opts.method ?? methodOf(request);
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let buf = Buffer.alloc(0);
     let settled = false;
-    const finish = (err: Error | null, value: StrictResponse[] = []): void => {
+    let trickle: NodeJS.Timeout | null = null;
+    const finish = (err: Error | null, value: StrictAnswer[] = []): void => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      if (trickle !== null) clearInterval(trickle);
       socket.destroy();
       if (err === null) resolve(value);
       else reject(err);
@@ -215,16 +275,21 @@ export function strictExchange(
       timeoutMs,
     );
     const tryParse = (closed: boolean): void => {
+      if (settled) return;
+      if (closed && buf.length === 0) {
+        finish(null, [NO_ANSWER]);
+        return;
+      }
       try {
-        const out: StrictResponse[] = [];
+        const out: StrictAnswer[] = [];
         let rest = buf;
         while (out.length < count) {
-          const r = parseStrictResponse(rest, closed && out.length === count - 1, opts.method);
+          const r = parseStrictResponse(rest, closed && out.length === count - 1, method);
           if (r === null) {
             if (closed) throw new StrictHttpError(`the connection closed after ${out.length} of ${count} answers`);
             return;
           }
-          out.push(r);
+          out.push({ ...r, text: r.body.toString('utf8') });
           rest = rest.subarray(r.consumed);
         }
         finish(null, out);
@@ -238,7 +303,41 @@ export function strictExchange(
     });
     socket.on('end', () => tryParse(true));
     socket.on('close', () => tryParse(true));
-    socket.on('error', (err) => finish(err));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // A router that answers early and closes may reset a connection the client is
+      // still writing to: what arrived before is the answer.
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') tryParse(true);
+      else finish(err);
+    });
     socket.write(request);
+    const pieces = opts.trickle ?? [];
+    if (pieces.length > 0) {
+      let next = 0;
+      trickle = setInterval(() => {
+        if (next < pieces.length && !socket.destroyed) socket.write(pieces[next++] as Buffer);
+        else if (trickle !== null) clearInterval(trickle);
+      }, opts.trickleMs ?? 50);
+    }
+  });
+}
+
+/** One raw request, its one answer parsed strictly (NO_ANSWER, status 0, if the router closed without one). */
+export async function rawRequest(
+  port: number,
+  request: string | Buffer,
+  opts: Omit<ExchangeOptions, 'count'> = {},
+): Promise<StrictAnswer> {
+  const [answer] = await strictExchange(port, request, opts);
+  return answer as StrictAnswer;
+}
+
+/** A socket that has sent `request` and is kept open, for slow-client tests; read its bytes with parseStrictResponses. */
+export function openRaw(port: number, request: Buffer | string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(request);
+      resolve(socket);
+    });
+    socket.once('error', reject);
   });
 }

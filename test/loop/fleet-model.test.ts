@@ -3,7 +3,9 @@
 // ones, from moderate to near-full load. A run fails on oscillation (shares moving a lot
 // from plan to plan, or a flip), on a region left idle at share 0, on any rejection the
 // router makes itself, or on losing more than a static capacity-proportional split
-// would (Erlang B) - the yardstick a telemetry router must beat.
+// would (Erlang B) - the yardstick a telemetry router must beat. At 80% load one router
+// must also see through its own requests in the reports: the telemetry counts them, and
+// net of them other clients' load is near 0.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staticSplitLoss } from '../../src/sim/loop-model/erlang.js';
@@ -63,6 +65,32 @@ test('one router at load 0.8 loses about what one pooled region would (Erlang B 
     const r = run(0.8, 1, {}, seed);
     assert.ok(r.failed / r.sent <= 0.005, `seed ${seed}: lost ${((100 * r.failed) / r.sent).toFixed(2)}% <= 0.5%`);
   }
+});
+
+test("one router at load 0.8 sees its own requests through the reports: other clients' load stays near 0", () => {
+  // The reports' inUse is the router's own requests (there is no background here); a
+  // router that took them for other clients' load would chase its own shadow.
+  for (const seed of [1, 2, 3]) {
+    const r = run(0.8, 1, {}, seed);
+    assert.equal(r.routerRejected, 0, 'the router turned nothing away itself');
+    r.regions.forEach((region, i) => {
+      const capacity = (FLEET[i] as ModelRegion).capacity;
+      assert.notEqual(region.othersLoadMax, null, `${region.region}: the plans weighed a figure`);
+      assert.ok(
+        (region.othersLoadMax as number) <= 0.25 * capacity,
+        `seed ${seed}, ${region.region}: others' load up to ${region.othersLoadMax} of ${capacity}`,
+      );
+      assert.ok(region.utilisationMean > 0.5, `${region.region} was under load (${region.utilisationMean.toFixed(2)})`);
+    });
+  }
+});
+
+test("control: without the own-load correction, the router takes its own requests for other clients' load", () => {
+  const r = run(0.8, 1, { routing: { loadPerRequest: 0 } });
+  assert.ok(
+    r.regions.some((region, i) => (region.othersLoadMax as number) > 0.25 * (FLEET[i] as ModelRegion).capacity),
+    `others' load seen: ${r.regions.map((x) => x.othersLoadMax?.toFixed(1)).join(', ')}`,
+  );
 });
 
 test('overload (1.2): goodput near capacity, the rest turned away promptly by the backends', () => {

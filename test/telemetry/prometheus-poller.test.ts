@@ -13,10 +13,15 @@ import { startFakeBackend } from '../helpers/fake-backend.js';
 const CAPACITY = 'count by (region, model_name) (vllm:num_requests_running) * 64';
 const IN_USE = 'sum by (region, model_name) (vllm:num_requests_running + vllm:num_requests_waiting)';
 
+const TIMEOUT_MS = 2000;
+
 type Answer = (query: string, req: IncomingMessage, res: ServerResponse) => void;
 
+/** The samples' time (seconds, as Prometheus writes it): fixed and in the past, so a test can ask for it exactly. */
+const AT_S = 1_700_000_000.25;
+
 function vectorOf(values: Record<string, number | string>): string {
-  const at = Date.now() / 1000;
+  const at = AT_S;
   return JSON.stringify({
     status: 'success',
     data: {
@@ -49,7 +54,9 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, answer: An
       modelLabel: 'model_name',
     },
     intervalMs: 1000,
-    timeoutMs: 300,
+    // Long enough that a healthy answer is never late on a loaded machine; the hanging
+    // source below waits it out.
+    timeoutMs: TIMEOUT_MS,
     maxBodyBytes: 64 * 1024,
     store,
     metrics,
@@ -92,7 +99,7 @@ test('both queries go to {url}/api/v1/query, encoded, with basic auth; samples b
   assert.equal(s.store.report('m', 'a')?.inUse, 60);
   assert.equal(s.store.report('m', 'b')?.inUse, 3);
   assert.equal(s.store.report('m', 'b')?.inUseSource, 'prometheus');
-  assert.ok(Math.abs((s.store.report('m', 'a')?.atMs ?? 0) - Date.now()) < 5000, 'at is what Prometheus said');
+  assert.equal(s.store.report('m', 'a')?.atMs, AT_S * 1000, 'at is what Prometheus said');
   assert.equal(s.store.stateOf('prometheus').polls, 1);
   assert.match(await s.metrics.registry.metrics(), /switchyard_telemetry_polls_total\{source="prometheus"\} 1/);
 });
@@ -134,7 +141,7 @@ test('a query error, an outage, a hang and an oversized answer each fail the pol
     'connect',
     /^connect: /,
   );
-  await failWith(() => undefined, 'timeout', /^timeout: no answer within 300 ms/);
+  await failWith(() => undefined, 'timeout', new RegExp(`^timeout: no answer within ${TIMEOUT_MS} ms`));
   await failWith(
     (_q, _req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

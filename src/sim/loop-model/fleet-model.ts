@@ -49,6 +49,12 @@ export interface ModelRegionResult {
   readonly utilisationMean: number;
   readonly utilisationStd: number;
   readonly shareMean: number;
+  /**
+   * The largest load of other clients router 0's plans weighed for the region (the
+   * reports' inUse net of its own requests, smoothed), after the warm-up; null when no
+   * plan had a figure. With one router and no background it should stay near 0.
+   */
+  readonly othersLoadMax: number | null;
 }
 
 export interface SeriesPoint {
@@ -304,6 +310,7 @@ class Observer {
   private readonly utilSum: number[];
   private readonly utilSq: number[];
   private readonly shareSum: number[];
+  private readonly othersMax: Array<number | null>;
   private samples = 0;
   readonly series: SeriesPoint[] = [];
 
@@ -316,6 +323,7 @@ class Observer {
     this.utilSum = names.map(() => 0);
     this.utilSq = names.map(() => 0);
     this.shareSum = names.map(() => 0);
+    this.othersMax = names.map(() => null);
   }
 
   private sharesOf(router: ModelRouter): number[] {
@@ -336,6 +344,11 @@ class Observer {
       this.swingCount++;
     }
     this.previous = shares;
+    const plan = (this.routers[0] as ModelRouter).deployment.route?.plan;
+    this.names.forEach((n, i) => {
+      const others = plan?.regions.find((r) => r.region === n)?.othersLoad ?? null;
+      if (others !== null) this.othersMax[i] = Math.max(this.othersMax[i] ?? 0, others);
+    });
     this.routers.forEach((router, k) => {
       const mine = k === 0 ? shares : this.sharesOf(router);
       const since = this.zeroSince[k] as Array<number | null>;
@@ -369,6 +382,7 @@ class Observer {
           utilisationMean: mean,
           utilisationStd: Math.sqrt(Math.max(0, (this.utilSq[i] as number) / n - mean * mean)),
           shareMean: (this.shareSum[i] as number) / n,
+          othersLoadMax: this.othersMax[i] ?? null,
         };
       }),
       series: this.series,
