@@ -9,6 +9,7 @@ import { Bench, type Task } from 'tinybench';
 import { planDeployment } from '../src/planner/plan-deployment.js';
 import { AliasTable } from '../src/selector/alias-table.js';
 import { DeploymentRoute } from '../src/selector/deployment-route.js';
+import { commandLine, flag } from '../tools/argv.js';
 import { testSuitePids, waitForQuiet } from './contention.js';
 import { machineInfo } from './machine.js';
 import { measureAllocation, gcFunction, type AllocationResult } from './selector/allocation.js';
@@ -27,7 +28,10 @@ import { NOW, rebuildCase } from './selector/rebuild-inputs.js';
 import { routeCase } from './selector/route-cases.js';
 import { formatTable, num } from './table.js';
 
-const QUICK = process.argv.includes('--quick');
+const QUICK = commandLine(
+  { quick: flag('shorter timing windows (about 5 s): a smoke test') },
+  { usage: 'usage: npm run bench:selector [-- --quick]' },
+).quick;
 const SIZES = [3, 7, 64, 1024] as const;
 /** Picks per timed iteration: a few ns per pick is far below the timer's resolution. */
 const BATCH = 4096;

@@ -14,7 +14,7 @@ import { machineInfo } from '../machine.js';
 import { FLEETS, type BenchFleet, capacityRate, oracleWeights, yardsticks } from './fleets.js';
 import { runOpenLoad } from './open-loop.js';
 import { Observer, type Sample } from './observer.js';
-import { type FleetBenchOptions, parseFleetOptions, type PolicyName, USAGE } from './options.js';
+import { type FleetBenchOptions, parseFleetOptions, type PolicyName } from './options.js';
 import { writeFleetReport } from './report.js';
 import type { FleetRow, FleetResults, RunSeries } from './types.js';
 
@@ -200,13 +200,7 @@ function pct(x: number): string {
 }
 
 async function main(): Promise<void> {
-  let opts: FleetBenchOptions;
-  try {
-    opts = parseFleetOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
+  const opts = parseFleetOptions();
   const root = path.resolve(here, '..', '..', '..');
   const cli = path.join(opts.switchyardDir === null ? root : path.resolve(opts.switchyardDir), 'dist/src/cli.js');
   const reg = new ChildRegistry();

@@ -17,7 +17,7 @@ import { renderChart } from './chart.js';
 import type { DropResult } from './drop-phase.js';
 import type { FleetInfo, FleetKey } from './fleets.js';
 import type { RunRecord } from './measure.js';
-import { parseOptions, USAGE, type Options } from './options.js';
+import { type Options, parseOptions } from './options.js';
 import { stopPaced } from './paced-load.js';
 import { BACKENDS_CHILD, BENCH_DIR, SWITCHYARD_CLI } from './paths.js';
 import { OTHER_CPU_WARN_PCT, phaseA, phaseB, phaseDrop, type PeakRecord, type PhaseContext } from './phases.js';
@@ -158,13 +158,7 @@ function consoleSummary(results: Results): string {
 }
 
 async function main(): Promise<number> {
-  let opts: Options;
-  try {
-    opts = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const opts: Options = parseOptions();
   if (!existsSync(SWITCHYARD_CLI) || !existsSync(BACKENDS_CHILD)) {
     process.stderr.write(`not built: run npx tsc -p tsconfig.json first (npm run bench does)\n`);
     return 2;

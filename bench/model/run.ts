@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pooledLoss, staticSplitLoss } from '../../src/sim/loop-model/erlang.js';
 import { type ModelRegion, runFleetModel } from '../../src/sim/loop-model/fleet-model.js';
+import { commandLine } from '../../tools/argv.js';
 import { machineInfo } from '../machine.js';
 import { markdownTable } from '../table.js';
 
@@ -39,6 +40,7 @@ const VARIANTS: ReadonlyArray<{ name: string; config: Record<string, unknown> }>
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 function main(): void {
+  commandLine({}, { usage: 'usage: npm run bench:model (no options)' });
   const started = Date.now();
   const rows: Array<Array<string | number>> = [];
   for (const v of VARIANTS) {

@@ -9,33 +9,40 @@ import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startSimFleet } from '../../src/sim/index.js';
+import { choice, commandLine, number, text } from '../../tools/argv.js';
 import { SSE_PER_TOKEN_MS, SSE_TOKENS } from '../load/fleets.js';
 import { summarise } from './cpu-profile.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const TARGETS = ['switchyard', 'undici-stream', 'undici-proxy'] as const;
-const { values, positionals } = parseArgs({
-  options: {
-    workload: { type: 'string', default: 'A' },
-    target: { type: 'string', default: 'switchyard' },
-    seconds: { type: 'string', default: '10' },
-    connections: { type: 'string' },
-    top: { type: 'string', default: '25' },
-    // Another build's CLI (e.g. a worktree of an older commit), for before/after profiles.
-    cli: { type: 'string', default: join(root, 'dist/src/cli.js') },
+const o = commandLine(
+  {
+    workload: choice('A (1 KB JSON) or B (SSE)', ['A', 'B'] as const, 'A'),
+    target: choice('the proxy profiled', ['switchyard', 'undici-stream', 'undici-proxy'] as const, 'switchyard'),
+    seconds: number('seconds of load', 10, { min: 1, max: 600, arg: 'S' }),
+    connections: number('connections, or streams for B (default 50 for A, 200 for B)', undefined, {
+      min: 1,
+      integer: true,
+    }),
+    top: number('frames listed', 25, { min: 1, integer: true }),
+    cli: text(
+      "another build's CLI (e.g. a worktree of an older commit), for before/after profiles",
+      join(root, 'dist/src/cli.js'),
+      'PATH',
+    ),
   },
-  // After `--`: extra node flags for the proxy (e.g. --cpu-prof-interval=100).
-  allowPositionals: true,
-});
-const seconds = Number(values.seconds);
-const streaming = values.workload.toUpperCase() === 'B';
-if (!streaming && values.workload.toUpperCase() !== 'A') throw new RangeError('--workload: A or B');
-const target = TARGETS.find((t) => t === values.target);
-if (target === undefined) throw new RangeError(`--target: one of ${TARGETS.join(', ')}`);
-const connections = Number(values.connections ?? (streaming ? 200 : 50));
+  {
+    usage: 'usage: npm run bench:profile [-- options]',
+    rest: 'node flags for the proxy (e.g. --cpu-prof-interval=100)',
+  },
+);
+const seconds = o.seconds;
+const streaming = o.workload === 'B';
+const target = o.target;
+const connections = o.connections ?? (streaming ? 200 : 50);
+const positionals = o.rest;
+const values = { cli: o.cli, top: o.top };
 
 const fleet = await startSimFleet({
   regions: [

@@ -16,7 +16,7 @@ import { machineInfo } from '../machine.js';
 import { startSimFleet, type SimFleet } from '../../src/sim/index.js';
 import { FaultSchedule } from './faults.js';
 import { SteadyLoad } from './load.js';
-import { parseSoakOptions, USAGE } from './options.js';
+import { parseSoakOptions } from './options.js';
 import { renderSoakResults, type MinuteRow, type SoakResults } from './report.js';
 import type { RouterSample } from './router-child.js';
 
@@ -122,13 +122,7 @@ function waitMs(ms: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let opts: ReturnType<typeof parseSoakOptions>;
-  try {
-    opts = parseSoakOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
+  const opts = parseSoakOptions();
   const machine = machineInfo();
   log(`soak: ${opts.minutes} min at ${opts.rate} req/s, seed ${opts.seed}`);
   const fleet = await startSimFleet({
