@@ -3,15 +3,16 @@
 // regions with Zipf-like weights; allocation per pick; the cost of a plan rebuild.
 // Writes bench/selector-results.json. Flags: --quick (shorter timing windows).
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Bench, type Task } from 'tinybench';
 import { planDeployment } from '../src/planner/plan-deployment.js';
 import { AliasTable } from '../src/selector/alias-table.js';
 import { DeploymentRoute } from '../src/selector/deployment-route.js';
 import { commandLine, flag } from '../tools/argv.js';
-import { testSuitePids, waitForQuiet } from './contention.js';
-import { machineInfo } from './machine.js';
+import { testSuitePids, waitForQuiet } from '../tools/contention.js';
+import { machineInfo } from '../tools/machine.js';
+import { REPO_ROOT } from '../tools/paths.js';
+import { formatTable, num } from '../tools/table.js';
 import { measureAllocation, gcFunction, type AllocationResult } from './selector/allocation.js';
 import { LinearScan, SmoothWeightedRoundRobin } from './selector/baselines.js';
 import {
@@ -26,7 +27,6 @@ import {
 import { uniforms, zipfWeights } from './selector/random.js';
 import { NOW, rebuildCase } from './selector/rebuild-inputs.js';
 import { routeCase } from './selector/route-cases.js';
-import { formatTable, num } from './table.js';
 
 const QUICK = commandLine(
   { quick: flag('shorter timing windows (about 5 s): a smoke test') },
@@ -38,7 +38,7 @@ const BATCH = 4096;
 const ZIPF_S = 1.0;
 const ALLOC_PICKS = 10_000_000;
 const SEED = 20261126;
-const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'selector-results.json');
+const OUT = join(REPO_ROOT, 'bench', 'selector-results.json');
 
 // The selector's goals: a pick costs a few ns at any fleet size and allocates nothing.
 const TARGET_NS_AT_1024 = 30;

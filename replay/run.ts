@@ -3,8 +3,8 @@
 // child process; a run that hangs is abandoned after twice its expected time.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { waitForQuiet } from '../bench/contention.js';
-import { ChildRegistry } from '../bench/load/children.js';
+import { waitForQuiet } from '../tools/contention.js';
+import { ChildRegistry } from '../tools/children.js';
 import { INCIDENT_NAMES } from './incidents/index.js';
 import { parseReplayOptions } from './options.js';
 import { estimateSeconds, runReplay } from './replay.js';

@@ -1,7 +1,7 @@
 // bench/results.svg: workload A's req/s and proxy CPU per request per target, and
 // workload B's p99 stream time per target.
 import { el, esc, PALETTE, svgDocument, text } from '../../tools/svg.js';
-import { num } from '../table.js';
+import { num } from '../../tools/table.js';
 import { SSE_PACING_MS } from './fleets.js';
 import { find, type Results, type Summary } from './summary.js';
 import { TARGET_ORDER, type TargetName } from './targets.js';

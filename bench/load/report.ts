@@ -1,6 +1,6 @@
 // bench/RESULTS.md from a run's results: machine, command, one table per workload,
 // the data plane's goals judged against this run's ratios, and room for the profile note.
-import { markdownTable, num, type Cell } from '../table.js';
+import { markdownTable, num, type Cell } from '../../tools/table.js';
 import { median } from './stats.js';
 import { SSE_PACING_MS } from './fleets.js';
 import {

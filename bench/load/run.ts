@@ -7,24 +7,25 @@
 // Ctrl-C; the run is abandoned past a hard time limit.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { testSuitePids, waitForQuiet } from '../contention.js';
-import { machineInfo } from '../machine.js';
-import { formatTable, num } from '../table.js';
+import { ChildRegistry } from '../../tools/children.js';
+import { testSuitePids, waitForQuiet } from '../../tools/contention.js';
+import { machineInfo } from '../../tools/machine.js';
+import { REPO_ROOT } from '../../tools/paths.js';
+import { SWITCHYARD_CLI } from '../../tools/router-process.js';
+import { formatTable, num } from '../../tools/table.js';
 import { stopAutocannon } from './autocannon-load.js';
 import { phaseCarry } from './carry-over-phase.js';
-import { ChildRegistry } from './children.js';
 import { renderChart } from './chart.js';
 import type { DropResult } from './drop-phase.js';
-import type { FleetInfo, FleetKey } from './fleets.js';
+import { startBackends } from './fleets.js';
 import type { RunRecord } from './measure.js';
 import { type Options, parseOptions } from './options.js';
 import { stopPaced } from './paced-load.js';
-import { BACKENDS_CHILD, BENCH_DIR, SWITCHYARD_CLI } from './paths.js';
-import { OTHER_CPU_WARN_PCT, phaseA, phaseB, phaseDrop, type PeakRecord, type PhaseContext } from './phases.js';
+import { OTHER_CPU_WARN_PCT, type PeakRecord, type PhaseContext, phaseA, phaseB, phaseDrop } from './phases.js';
 import { CLK_TCK, PeakTracker } from './proc-stats.js';
 import { carryRoundTable, keepProfileSection, ratioSpreadCells, renderResults } from './report.js';
 import { median } from './stats.js';
-import { latencyAdded, leanRatios, summarise, type Results } from './summary.js';
+import { latencyAdded, leanRatios, type Results, summarise } from './summary.js';
 import { verdicts } from './verdicts.js';
 import { WORKLOAD_IDS } from './workloads.js';
 
@@ -42,33 +43,6 @@ function abort(reason: string): void {
   abortReason = reason;
   stopAutocannon();
   stopPaced();
-}
-
-function installHandlers(): void {
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) {
-      reg.killAllNow();
-      process.exit(130);
-    }
-    log(`\n${sig}: stopping the load and every child process (again to kill at once)`);
-    abort(`interrupted by ${sig}`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('exit', () => reg.killAllNow());
-  process.on('uncaughtException', (err) => {
-    process.stderr.write(`bench: ${err.stack ?? String(err)}\n`);
-    reg.killAllNow();
-    process.exit(1);
-  });
-}
-
-async function startBackends(): Promise<{ pid: number; fleets: Record<FleetKey, FleetInfo>; carry: FleetInfo[] }> {
-  const child = reg.spawn('backends', [BACKENDS_CHILD]);
-  const ready = await child.waitForJson((o) => o.msg === 'ready', 15_000);
-  return { pid: child.pid, fleets: ready.fleets as Record<FleetKey, FleetInfo>, carry: ready.carry as FleetInfo[] };
 }
 
 function consoleSummary(results: Results): string {
@@ -159,11 +133,15 @@ function consoleSummary(results: Results): string {
 
 async function main(): Promise<number> {
   const opts: Options = parseOptions();
-  if (!existsSync(SWITCHYARD_CLI) || !existsSync(BACKENDS_CHILD)) {
+  const outDir = opts.outDir ?? join(REPO_ROOT, 'bench');
+  if (!existsSync(SWITCHYARD_CLI)) {
     process.stderr.write(`not built: run npx tsc -p tsconfig.json first (npm run bench does)\n`);
     return 2;
   }
-  installHandlers();
+  reg.killAllOnExit((sig) => {
+    log(`\n${sig}: stopping the load and every child process (again to kill at once)`);
+    abort(`interrupted by ${sig}`);
+  });
   const quiet = await waitForQuiet(120_000, log);
   let testSuiteSeen = !quiet;
   const started = Date.now();
@@ -184,7 +162,7 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   let failure: unknown = null;
   try {
-    const backends = await startBackends();
+    const backends = await startBackends(reg);
     const ctx: PhaseContext = {
       reg,
       fleets: backends.fleets,
@@ -200,11 +178,10 @@ async function main(): Promise<number> {
       log,
       check: () => {
         if (abortReason !== null) throw new Abort(abortReason);
-        const crashed = reg.crashedChild();
-        if (crashed !== null) {
-          throw new Abort(
-            `${crashed.name} (pid ${crashed.pid}) exited unexpectedly: ${JSON.stringify(crashed.exitInfo)}\n${crashed.lastLines()}`,
-          );
+        try {
+          reg.checkNoCrash();
+        } catch (err) {
+          throw new Abort((err as Error).message);
         }
         if (testSuitePids().length > 0 && !testSuiteSeen) {
           testSuiteSeen = true;
@@ -276,7 +253,6 @@ async function main(): Promise<number> {
     log('\nthe run did not complete: result files left as they were');
     return 1;
   }
-  const outDir = opts.outDir ?? BENCH_DIR;
   mkdirSync(outDir, { recursive: true });
   const mdPath = join(outDir, 'RESULTS.md');
   const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
