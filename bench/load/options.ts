@@ -45,6 +45,7 @@ const SPEC = {
   workloads: oneOf('workloads to run within those phases', WORKLOAD_IDS),
   targets: oneOf('targets to run', TARGET_ORDER),
   out: text('write RESULTS.md, results.json and results.svg there instead of bench/', undefined, 'DIR'),
+  'report-only': flag('rewrite RESULTS.md and results.svg from results.json (in bench/ or --out)'),
 };
 
 export type Options = ReturnType<typeof parseOptions>;
@@ -96,5 +97,7 @@ export function parseOptions() {
     hardLimitS: Math.max(600, 5 * 60 + runs * (durationS + 2) * 1.5),
     /** Where results go; the default is bench/ (quick runs too: they are what was measured). */
     outDir: o.out ?? null,
+    /** Rewrite RESULTS.md and results.svg from results.json without running anything. */
+    reportOnly: o['report-only'],
   };
 }
