@@ -60,7 +60,21 @@ module.exports = {
       name: 'src-not-from-tests-or-bench',
       severity: 'error',
       from: { path: '^src/' },
+      to: { path: '^(test|bench|replay|tools)/' },
+    },
+    {
+      name: 'tools-below-bench-and-replay',
+      comment: 'tools/ is what bench/ and replay/ share: it uses neither',
+      severity: 'error',
+      from: { path: '^tools/' },
       to: { path: '^(test|bench|replay)/' },
+    },
+    {
+      name: 'replay-not-from-bench',
+      comment: 'replay/ and bench/ share only tools/',
+      severity: 'error',
+      from: { path: '^replay/' },
+      to: { path: '^bench/' },
     },
   ],
   options: {

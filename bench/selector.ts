@@ -3,14 +3,15 @@
 // regions with Zipf-like weights; allocation per pick; the cost of a plan rebuild.
 // Writes bench/selector-results.json. Flags: --quick (shorter timing windows).
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Bench, type Task } from 'tinybench';
+import { join } from 'node:path';
+import { Bench } from 'tinybench';
 import { planDeployment } from '../src/planner/plan-deployment.js';
 import { AliasTable } from '../src/selector/alias-table.js';
 import { DeploymentRoute } from '../src/selector/deployment-route.js';
-import { testSuitePids, waitForQuiet } from './contention.js';
-import { machineInfo } from './machine.js';
+import { commandLine, flag } from '../tools/argv.js';
+import { testSuitePids, waitForQuiet } from '../tools/contention.js';
+import { machineInfo } from '../tools/machine.js';
+import { REPO_ROOT } from '../tools/paths.js';
 import { measureAllocation, gcFunction, type AllocationResult } from './selector/allocation.js';
 import { LinearScan, SmoothWeightedRoundRobin } from './selector/baselines.js';
 import {
@@ -25,16 +26,19 @@ import {
 import { uniforms, zipfWeights } from './selector/random.js';
 import { NOW, rebuildCase } from './selector/rebuild-inputs.js';
 import { routeCase } from './selector/route-cases.js';
-import { formatTable, num } from './table.js';
+import { type Cell, formatTable, num } from '../tools/table.js';
 
-const QUICK = process.argv.includes('--quick');
+const QUICK = commandLine(
+  { quick: flag('shorter timing windows (about 5 s): a smoke test') },
+  { usage: 'usage: npm run bench:selector [-- --quick]' },
+).quick;
 const SIZES = [3, 7, 64, 1024] as const;
 /** Picks per timed iteration: a few ns per pick is far below the timer's resolution. */
 const BATCH = 4096;
 const ZIPF_S = 1.0;
 const ALLOC_PICKS = 10_000_000;
 const SEED = 20261126;
-const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'selector-results.json');
+const OUT = join(REPO_ROOT, 'bench', 'selector-results.json');
 
 // The selector's goals: a pick costs a few ns at any fleet size and allocates nothing.
 const TARGET_NS_AT_1024 = 30;
@@ -55,22 +59,38 @@ interface PickRow {
 
 let sink = 0;
 
-function ms(task: Task): { p50: number; mean: number; rme: number; samples: number } {
-  const r = task.result;
-  if (r.state !== 'completed')
-    throw new Error(`task ${task.name}: ${r.state}${r.state === 'errored' ? `: ${r.error.message}` : ''}`);
-  return { p50: r.latency.p50, mean: r.latency.mean, rme: r.latency.rme, samples: r.latency.samplesCount };
+/**
+ * Times each task with tinybench (median and mean iteration time in ms, its relative
+ * margin of error, samples), in the windows --quick shortens.
+ */
+async function timed(
+  tasks: ReadonlyArray<readonly [string, () => void]>,
+  windowMs: number,
+): Promise<Array<{ name: string; p50: number; mean: number; rme: number; samples: number }>> {
+  const bench = new Bench({ time: QUICK ? windowMs : 1000, warmupTime: QUICK ? 50 : 250, iterations: QUICK ? 16 : 64 });
+  for (const [name, fn] of tasks) bench.add(name, fn);
+  await bench.run();
+  return bench.tasks.map((task) => {
+    const r = task.result;
+    if (r.state !== 'completed')
+      throw new Error(`task ${task.name}: ${r.state}${r.state === 'errored' ? `: ${r.error.message}` : ''}`);
+    return {
+      name: task.name,
+      p50: r.latency.p50,
+      mean: r.latency.mean,
+      rme: r.latency.rme,
+      samples: r.latency.samplesCount,
+    };
+  });
 }
 
 async function pickBenchmarks(rnd: Float64Array): Promise<PickRow[]> {
-  const bench = new Bench({ time: QUICK ? 150 : 1000, warmupTime: QUICK ? 50 : 250, iterations: QUICK ? 16 : 64 });
-  const meta = new Map<string, { algorithm: string; regions: number | null }>();
+  const cases: Array<{ algorithm: string; regions: number | null; fn: () => void }> = [];
   const add = <T>(algorithm: string, regions: number | null, kernel: Kernel<T>, selector: T): void => {
-    const name = regions === null ? algorithm : `${algorithm} n=${regions}`;
-    meta.set(name, { algorithm, regions });
-    bench.add(name, () => {
+    const fn = (): void => {
       sink += kernel(selector, rnd, BATCH);
-    });
+    };
+    cases.push({ algorithm, regions, fn });
   };
   add('Math.random() alone (baseline)', null, mathRandomKernel, null);
   add('loop + array read alone (baseline)', null, loopKernel, null);
@@ -93,19 +113,20 @@ async function pickBenchmarks(rnd: Float64Array): Promise<PickRow[]> {
   for (const n of [3, 1024]) {
     add('alias table, equal weights (diagnostic)', n, aliasKernel, new AliasTable(new Float64Array(n).fill(1)));
   }
-  await bench.run();
-  return bench.tasks.map((task) => {
-    const { p50, mean, rme, samples } = ms(task);
-    const m = meta.get(task.name) ?? { algorithm: task.name, regions: null };
-    const ns = (p50 * 1e6) / BATCH;
+  const times = await timed(
+    cases.map((c) => [c.regions === null ? c.algorithm : `${c.algorithm} n=${c.regions}`, c.fn] as const),
+    150,
+  );
+  return times.map((t, i) => {
+    const ns = (t.p50 * 1e6) / BATCH;
     return {
-      algorithm: m.algorithm,
-      regions: m.regions,
+      algorithm: cases[i]?.algorithm ?? t.name,
+      regions: cases[i]?.regions ?? null,
       nsPerPick: ns,
-      nsPerPickMean: (mean * 1e6) / BATCH,
+      nsPerPickMean: (t.mean * 1e6) / BATCH,
       picksPerSecond: 1e9 / ns,
-      rmePercent: rme,
-      samples,
+      rmePercent: t.rme,
+      samples: t.samples,
     };
   });
 }
@@ -116,33 +137,26 @@ interface AllocRow extends AllocationResult {
 }
 
 async function allocationBenchmarks(rnd: Float64Array): Promise<AllocRow[]> {
-  const rows: AllocRow[] = [];
-  for (const n of SIZES) {
-    const w = zipfWeights(n, ZIPF_S, SEED + n);
-    rows.push({
-      algorithm: 'alias table (switchyard)',
-      regions: n,
-      ...(await measureAllocation(aliasKernel, new AliasTable(w), rnd, ALLOC_PICKS)),
-    });
-  }
   const w7 = zipfWeights(7, ZIPF_S, SEED + 7);
-  rows.push({
-    algorithm: 'route pick by load, a third full',
-    regions: 7,
-    ...(await measureAllocation(routeKernel, routeCase(w7, 'a third full', 'by-load'), rnd, ALLOC_PICKS)),
-  });
+  const alias = (n: number) => () =>
+    measureAllocation(aliasKernel, new AliasTable(zipfWeights(n, ZIPF_S, SEED + n)), rnd, ALLOC_PICKS);
   // The baselines' allocation does not depend on n; small n keeps 10 M picks quick.
-  const w = zipfWeights(7, ZIPF_S, SEED + 7);
-  rows.push({
-    algorithm: 'linear cumulative scan',
-    regions: 7,
-    ...(await measureAllocation(linearKernel, new LinearScan(w), rnd, ALLOC_PICKS)),
-  });
-  rows.push({
-    algorithm: 'smooth weighted round robin (nginx)',
-    regions: 7,
-    ...(await measureAllocation(swrrKernel, new SmoothWeightedRoundRobin(w), rnd, ALLOC_PICKS)),
-  });
+  const cases: Array<[string, number, () => Promise<AllocationResult>]> = [
+    ...SIZES.map((n): [string, number, () => Promise<AllocationResult>] => ['alias table (switchyard)', n, alias(n)]),
+    [
+      'route pick by load, a third full',
+      7,
+      () => measureAllocation(routeKernel, routeCase(w7, 'a third full', 'by-load'), rnd, ALLOC_PICKS),
+    ],
+    ['linear cumulative scan', 7, () => measureAllocation(linearKernel, new LinearScan(w7), rnd, ALLOC_PICKS)],
+    [
+      'smooth weighted round robin (nginx)',
+      7,
+      () => measureAllocation(swrrKernel, new SmoothWeightedRoundRobin(w7), rnd, ALLOC_PICKS),
+    ],
+  ];
+  const rows: AllocRow[] = [];
+  for (const [algorithm, regions, measure] of cases) rows.push({ algorithm, regions, ...(await measure()) });
   return rows;
 }
 
@@ -159,29 +173,30 @@ interface RebuildRow {
 
 async function rebuildBenchmarks(): Promise<RebuildRow[]> {
   const cases = [rebuildCase(7, 0, SEED), rebuildCase(1024, 0, SEED), rebuildCase(1024, 0.35, SEED)];
-  const bench = new Bench({ time: QUICK ? 200 : 1000, warmupTime: QUICK ? 50 : 250, iterations: QUICK ? 16 : 64 });
-  const modes = new Map<string, string>();
-  for (const c of cases) {
-    modes.set(c.label, planDeployment(c.deployment, c.input, NOW).mode);
-    bench.add(c.label, () => {
-      const plan = planDeployment(c.deployment, c.input, NOW);
-      const route = new DeploymentRoute(plan, c.upstreamOf, 1);
-      sink += route.plan.routable.length;
-    });
-  }
-  await bench.run();
-  return bench.tasks.map((task, i) => {
-    const { p50, mean, rme, samples } = ms(task);
+  const times = await timed(
+    cases.map(
+      (c) =>
+        [
+          c.label,
+          () => {
+            const plan = planDeployment(c.deployment, c.input, NOW);
+            sink += new DeploymentRoute(plan, c.upstreamOf, 1).plan.routable.length;
+          },
+        ] as const,
+    ),
+    200,
+  );
+  return times.map((t, i) => {
     const c = cases[i];
     return {
-      case: task.name,
+      case: t.name,
       regions: c?.regions ?? 0,
-      mode: modes.get(task.name) ?? '?',
-      usPerRebuild: p50 * 1000,
-      usPerRebuildMean: mean * 1000,
-      rebuildsPerSecond: 1000 / p50,
-      rmePercent: rme,
-      samples,
+      mode: c === undefined ? '?' : planDeployment(c.deployment, c.input, NOW).mode,
+      usPerRebuild: t.p50 * 1000,
+      usPerRebuildMean: t.mean * 1000,
+      rebuildsPerSecond: 1000 / t.p50,
+      rmePercent: t.rme,
+      samples: t.samples,
     };
   });
 }
@@ -194,83 +209,70 @@ async function main(): Promise<void> {
   const quiet = await waitForQuiet(QUICK ? 30_000 : 120_000, (m) => process.stderr.write(`${m}\n`));
   const started = new Date();
   const machine = machineInfo();
-  process.stdout.write(
+  const out = (text: string): void => {
+    process.stdout.write(text);
+  };
+  const table = (headers: string[], rows: Cell[][], after = '\n\n'): void =>
+    out(`${formatTable(headers, rows)}${after}`);
+  const timing = (median: number, mean: number, perSecond: number, rme: number, samples: number): Cell[] => [
+    num(median),
+    num(mean),
+    num(perSecond),
+    num(rme, 2),
+    samples,
+  ];
+  out(
     `switchyard selector benchmark${QUICK ? ' (--quick)' : ''}: ${machine.cpuModel} x${machine.cores}, Node ${machine.node}\n`,
   );
-  process.stdout.write(
-    `weights: Zipf s=${ZIPF_S}, shuffled; ${BATCH} picks per timed iteration over precomputed uniforms\n\n`,
-  );
+  out(`weights: Zipf s=${ZIPF_S}, shuffled; ${BATCH} picks per timed iteration over precomputed uniforms\n\n`);
   const rnd = uniforms(16, SEED);
 
   const picks = await pickBenchmarks(rnd);
-  process.stdout.write(
-    `${formatTable(
-      ['selector', 'regions', 'ns/pick (median)', 'ns/pick (mean)', 'picks/s', '±%', 'samples'],
-      picks.map((r) => [
-        r.algorithm,
-        r.regions ?? '-',
-        num(r.nsPerPick),
-        num(r.nsPerPickMean),
-        num(r.picksPerSecond),
-        num(r.rmePercent, 2),
-        r.samples,
-      ]),
-    )}\n\n`,
+  table(
+    ['selector', 'regions', 'ns/pick (median)', 'ns/pick (mean)', 'picks/s', '±%', 'samples'],
+    picks.map((r) => [
+      r.algorithm,
+      r.regions ?? '-',
+      ...timing(r.nsPerPick, r.nsPerPickMean, r.picksPerSecond, r.rmePercent, r.samples),
+    ]),
   );
-
   const nsOf = (algorithm: string, n: number): number =>
     picks.find((r) => r.algorithm === algorithm && r.regions === n)?.nsPerPick ?? NaN;
   const aliasAt = (n: number): number => nsOf('alias table (switchyard)', n);
   const equalAt = (n: number): number => nsOf('alias table, equal weights (diagnostic)', n);
   const ratio = aliasAt(1024) / aliasAt(3);
   const equalRatio = equalAt(1024) / equalAt(3);
-  process.stdout.write(
-    `alias table O(1) check: ns(1024) / ns(3) = ${num(aliasAt(1024))} / ${num(aliasAt(3))} = ${num(ratio)}x\n`,
-  );
-  process.stdout.write(
+  out(`alias table O(1) check: ns(1024) / ns(3) = ${num(aliasAt(1024))} / ${num(aliasAt(3))} = ${num(ratio)}x\n`);
+  out(
     `  with equal weights (no coin-flip mispredictions): ${num(equalAt(1024))} / ${num(equalAt(3))} = ${num(equalRatio)}x\n\n`,
   );
 
   const alloc = await allocationBenchmarks(rnd);
-  process.stdout.write(
-    `${formatTable(
-      ['selector', 'regions', 'picks', 'allocated B/pick', 'retained B/pick', 'GCs during loop'],
-      alloc.map((r) => [
-        r.algorithm,
-        r.regions,
-        num(r.picks),
-        num(r.allocatedBytesPerPick, 2),
-        num(r.retainedBytesPerPick, 2),
-        r.gcsDuringLoop,
-      ]),
-    )}\n`,
+  table(
+    ['selector', 'regions', 'picks', 'allocated B/pick', 'retained B/pick', 'GCs during loop'],
+    alloc.map((r) => [
+      r.algorithm,
+      r.regions,
+      num(r.picks),
+      num(r.allocatedBytesPerPick, 2),
+      num(r.retainedBytesPerPick, 2),
+      r.gcsDuringLoop,
+    ]),
+    '\n',
   );
-  process.stdout.write(
+  out(
     '(heapUsed deltas around 10 M picks after a forced GC; the figures include the one process.memoryUsage() object)\n\n',
   );
 
   const rebuild = await rebuildBenchmarks();
-  process.stdout.write(
-    `${formatTable(
-      [
-        'plan rebuild (planDeployment + new DeploymentRoute)',
-        'mode',
-        'us/rebuild (median)',
-        'us (mean)',
-        'rebuilds/s',
-        '±%',
-        'samples',
-      ],
-      rebuild.map((r) => [
-        r.case,
-        r.mode,
-        num(r.usPerRebuild),
-        num(r.usPerRebuildMean),
-        num(r.rebuildsPerSecond),
-        num(r.rmePercent, 2),
-        r.samples,
-      ]),
-    )}\n\n`,
+  const rebuildHeaders = ['plan rebuild (planDeployment + new DeploymentRoute)', 'mode', 'us/rebuild (median)'];
+  table(
+    [...rebuildHeaders, 'us (mean)', 'rebuilds/s', '±%', 'samples'],
+    rebuild.map((r) => [
+      r.case,
+      r.mode,
+      ...timing(r.usPerRebuild, r.usPerRebuildMean, r.rebuildsPerSecond, r.rmePercent, r.samples),
+    ]),
   );
 
   const aliasAlloc = alloc.filter((r) => r.algorithm.startsWith('alias') || r.algorithm.startsWith('route'));
@@ -300,11 +302,10 @@ async function main(): Promise<void> {
       pass: !anyGc && maxAllocated < 0.01,
     },
   ];
-  process.stdout.write(
-    `${formatTable(
-      ['goal', 'measured', 'result'],
-      checks.map((c) => [c.target, c.measured, c.pass ? 'PASS' : 'FAIL']),
-    )}\n`,
+  table(
+    ['goal', 'measured', 'result'],
+    checks.map((c) => [c.target, c.measured, c.pass ? 'PASS' : 'FAIL']),
+    '\n',
   );
 
   const results = {

@@ -1,11 +1,8 @@
 // Runs incidents under every policy, one run at a time (they share two cores), and
 // collects the results. Each incident's requests are drawn once, from the seed and the
 // incident's index, and replayed unchanged for every policy.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { ChildRegistry } from '../bench/load/children.js';
-import { machineInfo } from '../bench/machine.js';
+import type { ChildRegistry } from '../tools/children.js';
+import { machineInfo } from '../tools/machine.js';
 import { capacityRate, REGION_NAMES } from './fleet.js';
 import { INCIDENTS } from './incidents/index.js';
 import { ROUND_ROBIN, SWITCHYARD, TRUST_THE_TABLE } from './policies.js';
@@ -52,38 +49,33 @@ export async function runReplay(
   log: (msg: string) => void,
 ): Promise<ReplayResults> {
   const startedAt = new Date().toISOString();
-  const workDir = mkdtempSync(path.join(tmpdir(), 'switchyard-replay-'));
   const incidents: IncidentResult[] = [];
-  try {
-    for (const incident of selected(opts.only)) {
-      const index = INCIDENTS.indexOf(incident);
-      const rate = incident.load * capacityRate();
-      const seed = opts.seed + index;
-      const schedule = buildSchedule(incident, rate, seed, opts.scale);
-      const policies = [];
-      for (const policy of chosen(incident, opts.policies)) {
-        const r = await runOne({ incident, policy, schedule, seed, scale: opts.scale, workDir }, reg);
-        log(
-          `${incident.name} / ${policy.name}: failed ${r.failed} of ${r.sent} (${(100 * r.failedRate).toFixed(2)}%; 429 ${r.status429}, 400 ${r.status400}, 5xx ${r.status5xx}), ` +
-            `amplification ${r.retryAmplification}, recovery ${r.recoverySeconds ?? 'none'} s, boundary violations ${r.boundaryViolations}`,
-        );
-        policies.push(r);
-      }
-      incidents.push({
-        name: incident.name,
-        title: incident.title,
-        seconds: incident.seconds,
-        fault: incident.fault,
-        load: incident.load,
-        ratePerSecond: Math.round(rate * 10) / 10,
-        client: incident.client,
-        events: incident.events.map((e) => ({ atS: e.atS, label: e.label })),
-        regions: REGION_NAMES,
-        policies,
-      });
+  for (const incident of selected(opts.only)) {
+    const index = INCIDENTS.indexOf(incident);
+    const rate = incident.load * capacityRate();
+    const seed = opts.seed + index;
+    const schedule = buildSchedule(incident, rate, seed, opts.scale);
+    const policies = [];
+    for (const policy of chosen(incident, opts.policies)) {
+      const r = await runOne({ incident, policy, schedule, seed, scale: opts.scale }, reg);
+      log(
+        `${incident.name} / ${policy.name}: failed ${r.failed} of ${r.sent} (${(100 * r.failedRate).toFixed(2)}%; 429 ${r.status429}, 400 ${r.status400}, 5xx ${r.status5xx}), ` +
+          `amplification ${r.retryAmplification}, recovery ${r.recoverySeconds ?? 'none'} s, boundary violations ${r.boundaryViolations}`,
+      );
+      policies.push(r);
     }
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    incidents.push({
+      name: incident.name,
+      title: incident.title,
+      seconds: incident.seconds,
+      fault: incident.fault,
+      load: incident.load,
+      ratePerSecond: Math.round(rate * 10) / 10,
+      client: incident.client,
+      events: incident.events.map((e) => ({ atS: e.atS, label: e.label })),
+      regions: REGION_NAMES,
+      policies,
+    });
   }
   return {
     command: opts.command,

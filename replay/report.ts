@@ -2,7 +2,7 @@
 // RESULTS.md (below the marker) are written by people and kept when it is regenerated.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { markdownTable, num, tidyMarkdown } from '../bench/table.js';
+import { markdownTable, num, tidyMarkdown } from '../tools/table.js';
 import { incidentChart } from './chart.js';
 import { verdicts } from './targets.js';
 import type { IncidentResult, PolicyResult, ReplayResults } from './types.js';

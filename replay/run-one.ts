@@ -1,12 +1,13 @@
 // One incident under one policy: a fresh simulated fleet and a fresh router process,
 // the incident played on the fleet while the seeded clients send through the router,
 // then every request waited for (bounded) and the figures measured.
-import { openLoopAgent, tickUntil } from '../bench/fleet/open-loop.js';
-import type { ChildRegistry } from '../bench/load/children.js';
-import { DEPLOYMENTS, ZONES } from './fleet.js';
+import type { ChildRegistry } from '../tools/children.js';
+import { openLoopAgent, tickUntil } from '../tools/open-loop.js';
+import { startRouter } from '../tools/router-process.js';
+import { type SimInfo, startSim } from '../tools/sim-process.js';
+import { DEPLOYMENTS, simOptions, ZONES } from './fleet.js';
 import { measure } from './measure.js';
 import { merge } from './policies.js';
-import { startRouter, startSim, waitForNormalPlans } from './processes.js';
 import type { Arrival } from './schedule.js';
 import { SdkClients } from './sdk-client.js';
 import { fleetState, Timeline } from './timeline.js';
@@ -24,13 +25,9 @@ export interface RunSpec {
   readonly schedule: readonly Arrival[];
   readonly seed: number;
   readonly scale: number;
-  readonly workDir: string;
 }
 
-function routerConfig(
-  policy: PolicySpec,
-  sim: { backends: Array<{ region: string; url: string }>; telemetryUrl: string },
-): Record<string, unknown> {
+function routerConfig(policy: PolicySpec, sim: SimInfo): Record<string, unknown> {
   const base = {
     listen: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
@@ -65,8 +62,13 @@ function describe(line: Record<string, unknown>): string | null {
 
 export async function runOne(spec: RunSpec, reg: ChildRegistry): Promise<PolicyResult> {
   const { incident, policy, scale } = spec;
-  const sim = await startSim(reg);
-  const router = await startRouter(reg, routerConfig(policy, sim), spec.workDir, `${incident.name}-${policy.name}`);
+  const sim = await startSim(reg, simOptions());
+  // Every deployment planned in normal mode before the clock starts.
+  const router = await startRouter(reg, {
+    name: `router (${incident.name}, ${policy.name})`,
+    config: routerConfig(policy, sim),
+    ready: 'normal plans',
+  });
   const events: RouterEvent[] = [];
   let t0 = Number.POSITIVE_INFINITY;
   router.child.onJson((line) => {
@@ -75,7 +77,6 @@ export async function runOne(spec: RunSpec, reg: ChildRegistry): Promise<PolicyR
     const tS = (performance.now() - t0) / 1000 / scale;
     if (tS >= 0) events.push({ tS: Math.round(tS * 100) / 100, what });
   });
-  await waitForNormalPlans(router.adminUrl);
   const timeline = new Timeline(sim.controlUrl, incident, scale);
   await timeline.prepare();
 
@@ -99,8 +100,7 @@ export async function runOne(spec: RunSpec, reg: ChildRegistry): Promise<PolicyR
   const final = await fleetState(sim.controlUrl);
   await agent.destroy();
 
-  const crashed = reg.crashedChild();
-  if (crashed !== null) throw new Error(`${crashed.name} exited during the run\n${crashed.lastLines()}`);
+  reg.checkNoCrash();
   await reg.stop(router.child);
   await reg.stop(sim.child);
   if (timeline.errors.length > 0)

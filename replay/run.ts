@@ -3,11 +3,11 @@
 // child process; a run that hangs is abandoned after twice its expected time.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { waitForQuiet } from '../bench/contention.js';
-import { ChildRegistry } from '../bench/load/children.js';
-import { INCIDENT_NAMES, INCIDENTS } from './incidents/index.js';
-import { parseReplayOptions, type ReplayCliOptions, USAGE } from './options.js';
-import { estimateSeconds, policiesOf, runReplay } from './replay.js';
+import { waitForQuiet } from '../tools/contention.js';
+import { ChildRegistry } from '../tools/children.js';
+import { INCIDENT_NAMES } from './incidents/index.js';
+import { parseReplayOptions } from './options.js';
+import { estimateSeconds, runReplay } from './replay.js';
 import { writeReplayReport } from './report.js';
 import type { ReplayResults } from './types.js';
 
@@ -29,23 +29,8 @@ function merged(fresh: ReplayResults, previous: ReplayResults | null): ReplayRes
   };
 }
 
-function checkPolicies(opts: ReplayCliOptions): void {
-  if (opts.policies === null) return;
-  const known = new Set(INCIDENTS.flatMap((i) => policiesOf(i).map((p) => p.name)));
-  for (const p of opts.policies) {
-    if (!known.has(p)) throw new Error(`--policies: unknown policy "${p}" (known: ${[...known].join(', ')})`);
-  }
-}
-
 async function main(): Promise<void> {
-  let opts: ReplayCliOptions;
-  try {
-    opts = parseReplayOptions(process.argv.slice(2));
-    checkPolicies(opts);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
+  const opts = parseReplayOptions();
   const log = (msg: string): void => {
     process.stdout.write(`${msg}\n`);
   };

@@ -1,5 +1,5 @@
 // The shapes of an incident, a policy and the results replay/results.json is written in.
-import type { MachineInfo } from '../bench/machine.js';
+import type { MachineInfo } from '../tools/machine.js';
 
 export type IncidentName = 'engine-mismatch' | 'incomplete-telemetry' | 'retry-storm' | 'power-loss';
 

@@ -1,10 +1,8 @@
-// Open-loop Poisson clients: requests are sent on a precomputed schedule, whether or
-// not earlier ones have been answered (a closed loop would slow down exactly when the
-// router misbehaves and hide it). Each router gets its own stream of rate / routers.
-// Every non-2xx answer counts as a failure; an answer without x-switchyard-region is
-// one the router gave itself.
-import { Agent } from 'undici';
+// Open-loop Poisson clients (the clock in tools/open-loop.ts): each router gets its own
+// stream of rate / routers. Every non-2xx answer counts as a failure; an answer without
+// x-switchyard-region is one the router gave itself.
 import { exponential, seededRandom } from '../../src/sim/loop-model/random.js';
+import { openLoopAgent, tickUntil } from '../../tools/open-loop.js';
 import { TOKENS } from './fleets.js';
 
 export interface LoadCounts {
@@ -27,26 +25,6 @@ export interface OpenLoadOptions {
   readonly seed: number;
   /** A run never holds more requests than this in flight (a guard, not a limit the load should reach). */
   readonly maxInFlight?: number;
-}
-
-/** Keep-alive, one request per connection at a time, as many connections as the load needs. */
-export function openLoopAgent(): Agent {
-  return new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
-}
-
-/**
- * Calls `step` with the milliseconds since the start, about every millisecond, until it
- * returns true: the clock of an open-loop schedule (each step sends what has come due).
- */
-export function tickUntil(step: (elapsedMs: number) => boolean): Promise<void> {
-  const t0 = performance.now();
-  return new Promise<void>((resolve) => {
-    const tick = (): void => {
-      if (step(performance.now() - t0)) resolve();
-      else setTimeout(tick, 1);
-    };
-    tick();
-  });
 }
 
 const PATH = '/openai/deployments/chat/chat/completions?api-version=2024-10-21';

@@ -2,7 +2,7 @@
 // table per fleet, the earlier build's figures when they were measured, and the chart.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { markdownTable } from '../table.js';
+import { markdownTable } from '../../tools/table.js';
 import { fleetChart } from './chart.js';
 import { FLEETS, type FleetName } from './fleets.js';
 import type { FleetResults, FleetRow } from './types.js';

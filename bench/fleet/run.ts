@@ -3,23 +3,20 @@
 // process), that many router processes reading the same telemetry, and open-loop
 // Poisson clients split evenly between them. Writes results.json, RESULTS.md and
 // shares.svg into bench/fleet (see bench/README.md).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
-import { waitForQuiet } from '../contention.js';
-import { ChildRegistry } from '../load/children.js';
-import { machineInfo } from '../machine.js';
-import { FLEETS, type BenchFleet, capacityRate, oracleWeights, yardsticks } from './fleets.js';
+import { ChildRegistry } from '../../tools/children.js';
+import { waitForQuiet } from '../../tools/contention.js';
+import { machineInfo } from '../../tools/machine.js';
+import { startRouter } from '../../tools/router-process.js';
+import { type SimInfo, startSim } from '../../tools/sim-process.js';
+import { type BenchFleet, capacityRate, FLEETS, oracleWeights, TOKENS, yardsticks } from './fleets.js';
 import { runOpenLoad } from './open-loop.js';
 import { Observer, type Sample } from './observer.js';
-import { type FleetBenchOptions, parseFleetOptions, type PolicyName, USAGE } from './options.js';
+import { type FleetBenchOptions, parseFleetOptions, type PolicyName } from './options.js';
 import { writeFleetReport } from './report.js';
 import type { FleetRow, FleetResults, RunSeries } from './types.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SIM_CHILD = path.join(here, 'sim-child.js');
 const SAMPLE_MS = 250;
 /** Runs whose shares and utilisation are kept for the chart. */
 const CHARTED = (fleet: string, load: number, policy: string): boolean =>
@@ -46,11 +43,7 @@ function plan(opts: FleetBenchOptions): RunSpec[] {
   return runs;
 }
 
-function routerConfig(
-  spec: RunSpec,
-  sim: { backends: Array<{ region: string; url: string }>; telemetryUrl: string },
-  otherBuild: boolean,
-): Record<string, unknown> {
+function routerConfig(spec: RunSpec, sim: SimInfo, otherBuild: boolean): Record<string, unknown> {
   const routing: Record<string, unknown> | null =
     spec.policy === 'round-robin'
       ? { policy: 'round-robin' }
@@ -58,8 +51,6 @@ function routerConfig(
         ? { policy: 'static', staticWeights: oracleWeights(spec.fleet) }
         : null;
   return {
-    listen: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
     zones: { all: spec.fleet.regions.map((r) => r.region) },
     backends: sim.backends,
     deployments: [{ name: 'chat', model: 'm', type: 'global' }],
@@ -68,24 +59,6 @@ function routerConfig(
     // An earlier build knows no routing section; it only runs as "switchyard".
     ...(routing === null || otherBuild ? {} : { routing }),
   };
-}
-
-async function telemetryOk(adminUrl: string): Promise<boolean> {
-  try {
-    const res = await request(`${adminUrl}/capacity`);
-    const doc = (await res.body.json()) as { telemetry?: { status?: string } };
-    return doc.telemetry?.status === 'ok';
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function downsample(samples: readonly Sample[], fromMs: number, max: number): RunSeries['points'] {
@@ -104,34 +77,20 @@ async function oneRun(
   spec: RunSpec,
   opts: FleetBenchOptions,
   reg: ChildRegistry,
-  cli: string,
-  workDir: string,
+  cli: string | undefined,
   index: number,
 ): Promise<{ row: FleetRow; series: RunSeries | null }> {
-  const sim = reg.spawn('sim', [SIM_CHILD, JSON.stringify(spec.fleet.regions)]);
-  const simReady = (await sim.waitForJson((o) => o.msg === 'fleet ready', 15_000)) as unknown as {
-    backends: Array<{ region: string; url: string }>;
-    telemetryUrl: string;
-    controlUrl: string;
-  };
-  const configFile = path.join(workDir, `router-${index}.json`);
-  writeFileSync(configFile, JSON.stringify(routerConfig(spec, simReady, opts.switchyardDir !== null)));
+  const sim = await startSim(reg, { regions: [...spec.fleet.regions], models: ['m'], defaultTokens: TOKENS });
+  const config = routerConfig(spec, sim, cli !== undefined);
   const routers = await Promise.all(
-    Array.from({ length: spec.routers }, async (_, i) => {
-      const child = reg.spawn(`router${i}`, [cli, 'start', '--config', configFile]);
-      const listening = (listener: string) =>
-        child.waitForJson((o) => o.msg === 'listening' && o.listener === listener, 15_000);
-      const [data, admin] = await Promise.all([listening('data'), listening('admin')]);
-      return { child, url: `http://127.0.0.1:${data.port}`, admin: `http://127.0.0.1:${admin.port}` };
-    }),
+    Array.from({ length: spec.routers }, (_, i) => startRouter(reg, { name: `router${i}`, config, cli })),
   );
-  for (const r of routers) await waitUntil('telemetry ok', () => telemetryOk(r.admin), 10_000);
 
   const regionNames = spec.fleet.regions.map((r) => r.region);
   const observer = new Observer(
     regionNames,
-    routers.map((r) => r.admin),
-    simReady.controlUrl,
+    routers.map((r) => r.adminUrl),
+    sim.controlUrl,
     SAMPLE_MS,
   );
   observer.start();
@@ -146,10 +105,9 @@ async function oneRun(
     seed: opts.seed + index,
   });
   observer.stop();
-  const crashed = reg.crashedChild();
-  if (crashed !== null) throw new Error(`${crashed.name} exited during the run\n${crashed.lastLines()}`);
+  reg.checkNoCrash();
   for (const r of routers) await reg.stop(r.child);
-  await reg.stop(sim);
+  await reg.stop(sim.child);
 
   const stability = observer.stability(warmupMs);
   const yard = yardsticks(spec.fleet, spec.load);
@@ -200,15 +158,8 @@ function pct(x: number): string {
 }
 
 async function main(): Promise<void> {
-  let opts: FleetBenchOptions;
-  try {
-    opts = parseFleetOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  const root = path.resolve(here, '..', '..', '..');
-  const cli = path.join(opts.switchyardDir === null ? root : path.resolve(opts.switchyardDir), 'dist/src/cli.js');
+  const opts = parseFleetOptions();
+  const cli = opts.switchyardDir === null ? undefined : path.resolve(opts.switchyardDir, 'dist/src/cli.js');
   const reg = new ChildRegistry();
   const onSignal = reg.killAllOnExit();
 
@@ -237,12 +188,11 @@ async function main(): Promise<void> {
   );
   hardLimit.unref();
 
-  const workDir = mkdtempSync(path.join(tmpdir(), 'switchyard-fleet-'));
   const startedAt = new Date().toISOString();
   const rows: FleetRow[] = [];
   const series: RunSeries[] = [];
   for (const [i, spec] of runs.entries()) {
-    const { row, series: s } = await oneRun(spec, opts, reg, cli, workDir, i);
+    const { row, series: s } = await oneRun(spec, opts, reg, cli, i);
     rows.push(row);
     if (s !== null) series.push(s);
     const yard =

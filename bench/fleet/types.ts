@@ -1,5 +1,5 @@
 // The shapes bench/fleet/results.json is written in.
-import type { MachineInfo } from '../machine.js';
+import type { MachineInfo } from '../../tools/machine.js';
 
 export interface FleetRow {
   readonly fleet: string;

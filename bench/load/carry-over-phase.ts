@@ -19,7 +19,8 @@ import {
 } from './phases.js';
 import { LEAN, startPeer, startSwitchyard, type Target } from './targets.js';
 import { WORKLOADS } from './workloads.js';
-import { num } from '../table.js';
+import { num } from '../../tools/table.js';
+import { pollUntil } from '../../tools/wait.js';
 
 /** The longest wait for the previous load's requests to leave the backends. */
 const DRAIN_LIMIT_MS = 1000;
@@ -28,9 +29,9 @@ const DRAIN_LIMIT_MS = 1000;
 async function drained(ctx: PhaseContext): Promise<number> {
   const t0 = performance.now();
   const fleet = ctx.carryFleets[0];
-  while (fleet !== undefined && (await backendFigures(fleet)).inFlight > 0) {
-    if (performance.now() - t0 >= DRAIN_LIMIT_MS) break;
-    await new Promise((r) => setTimeout(r, 10));
+  if (fleet !== undefined) {
+    const idle = async (): Promise<boolean> => (await backendFigures(fleet)).inFlight === 0;
+    await pollUntil(idle, { timeoutMs: DRAIN_LIMIT_MS, everyMs: 10 });
   }
   return performance.now() - t0;
 }

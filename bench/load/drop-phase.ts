@@ -5,9 +5,9 @@
 // proxy process still holds. A second look after the streams would have ended shows
 // whether those connections are ever given back.
 import { request, type ClientRequest } from 'node:http';
-import { connectionsTo } from './proc-stats.js';
-import type { FleetInfo } from './fleets.js';
-import { portsOf } from './fleets.js';
+import { establishedTo } from './proc-stats.js';
+import { sleep } from '../../tools/wait.js';
+import { type FleetInfo, portsOf } from './fleets.js';
 import type { Target } from './targets.js';
 import { HEADERS } from './workloads.js';
 
@@ -54,10 +54,8 @@ export async function backendFigures(fleet: FleetInfo): Promise<{ inFlight: numb
 
 function established(target: Target, fleet: FleetInfo): number | null {
   if (target.child === null) return null;
-  return connectionsTo(target.child.pid, portsOf(fleet)).ESTABLISHED ?? 0;
+  return establishedTo(target.child.pid, portsOf(fleet));
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Opens one stream and destroys it at its first body chunk; resolves true if it got that far. */
 function openAndDrop(url: URL, body: string, timeoutMs: number): Promise<boolean> {

@@ -1,6 +1,8 @@
-// The simulated backends every target shares, described once for the backends child
-// (which starts them) and the orchestrator (which points the targets at them).
+// The simulated backends every target shares, all in one child process (so that the
+// proxies' CPU and memory can be read apart from theirs).
 import type { SimRegionOptions } from '../../src/sim/index.js';
+import type { ChildRegistry } from '../../tools/children.js';
+import { type SimInfo, startSims } from '../../tools/sim-process.js';
 
 export const MODEL = 'm';
 /** SSE pacing: max_tokens chunks, one every perTokenMs (the first at once). */
@@ -65,7 +67,7 @@ export const FLEETS: Readonly<Record<FleetKey, FleetSpec>> = {
  */
 export const CARRY_FLEETS: readonly FleetKey[] = ['fast', 'sse'];
 
-/** What the backends child reports per fleet once listening. */
+/** Where a fleet's backends answer. */
 export interface FleetInfo {
   readonly key: FleetKey;
   readonly backends: ReadonlyArray<{ region: string; url: string }>;
@@ -75,4 +77,43 @@ export interface FleetInfo {
 
 export function portsOf(fleet: FleetInfo): number[] {
   return fleet.backends.map((b) => Number(new URL(b.url).port));
+}
+
+/** The backends child: a sim fleet per FleetSpec, and the carry-over phase's regions in one more. */
+export async function startBackends(
+  reg: ChildRegistry,
+): Promise<{ pid: number; fleets: Record<FleetKey, FleetInfo>; carry: FleetInfo[] }> {
+  const sim = (regions: readonly SimRegionOptions[], responseBytes: number | undefined) => ({
+    regions: [...regions],
+    models: [MODEL],
+    defaultTokens: SSE_TOKENS,
+    ...(responseBytes === undefined ? {} : { responseBytes }),
+  });
+  const { fast, sse, wave } = FLEETS;
+  const { child, fleets } = await startSims(
+    reg,
+    {
+      fast: sim(fast.regions, fast.responseBytes),
+      sse: sim(sse.regions, sse.responseBytes),
+      wave: sim(wave.regions, wave.responseBytes),
+      // JSON answers padded as the fast fleet's (responseBytes pads non-streaming answers
+      // only; the sse regions' streams are as in their own fleet).
+      carry: sim(
+        CARRY_FLEETS.flatMap((key) => FLEETS[key].regions),
+        1024,
+      ),
+    },
+    'backends',
+  );
+  const info = (key: FleetKey, at: SimInfo): FleetInfo => ({
+    key,
+    backends: at.backends.filter((b) => FLEETS[key].regions.some((r) => r.region === b.region)),
+    telemetryUrl: at.telemetryUrl,
+    controlUrl: at.controlUrl,
+  });
+  return {
+    pid: child.pid,
+    fleets: { fast: info('fast', fleets.fast), sse: info('sse', fleets.sse), wave: info('wave', fleets.wave) },
+    carry: CARRY_FLEETS.map((key) => info(key, fleets.carry)),
+  };
 }

@@ -2,7 +2,7 @@
 // starts its own proxy processes (so their VmHWM is that phase's peak), interleaves the
 // targets round by round (rotating the order so no target always goes first, with
 // switchyard and the lean peer back to back), and stops them again.
-import type { ChildRegistry } from './children.js';
+import type { ChildRegistry } from '../../tools/children.js';
 import { dropPhase, type DropResult } from './drop-phase.js';
 import type { FleetInfo, FleetKey } from './fleets.js';
 import { measureRun, load, type RunRecord } from './measure.js';
@@ -10,7 +10,8 @@ import type { Options } from './options.js';
 import type { PeakTracker } from './proc-stats.js';
 import { directTarget, LEAN, type PeerName, startPeer, startSwitchyard, type Target } from './targets.js';
 import { WORKLOADS, type Workload, type WorkloadId } from './workloads.js';
-import { num } from '../table.js';
+import { num } from '../../tools/table.js';
+import { sleep } from '../../tools/wait.js';
 
 export interface PeakRecord {
   readonly workload: WorkloadId;
@@ -92,8 +93,6 @@ export class PhaseTargets {
 
 /** Other work above this (in % of one core) during a run is reported as a disturbance. */
 export const OTHER_CPU_WARN_PCT = 15;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** SSE runs end by cutting streams mid-way; let the backends finish those before the next run. */
 function gapMs(w: Workload): number {

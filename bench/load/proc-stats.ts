@@ -91,30 +91,16 @@ function socketInodes(pid: number): Set<string> {
   return inodes;
 }
 
-const TCP_STATES: Record<string, string> = {
-  '01': 'ESTABLISHED',
-  '02': 'SYN_SENT',
-  '03': 'SYN_RECV',
-  '04': 'FIN_WAIT1',
-  '05': 'FIN_WAIT2',
-  '06': 'TIME_WAIT',
-  '07': 'CLOSE',
-  '08': 'CLOSE_WAIT',
-  '09': 'LAST_ACK',
-  '0A': 'LISTEN',
-  '0B': 'CLOSING',
-};
-
-/** TCP connections of `pid` whose remote port is one of `remotePorts`, counted by state. */
-export function connectionsTo(pid: number, remotePorts: readonly number[]): Record<string, number> {
-  const counts: Record<string, number> = {};
+/** ESTABLISHED TCP connections of `pid` whose remote port is one of `remotePorts`. */
+export function establishedTo(pid: number, remotePorts: readonly number[]): number {
   let inodes: Set<string>;
   try {
     inodes = socketInodes(pid);
   } catch {
-    return counts;
+    return 0;
   }
   const ports = new Set(remotePorts);
+  let count = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -126,12 +112,11 @@ export function connectionsTo(pid: number, remotePorts: readonly number[]): Reco
       const f = line.trim().split(/\s+/);
       if (f.length < 10) continue;
       const remotePort = parseInt((f[2] ?? '').split(':')[1] ?? '', 16);
-      if (!ports.has(remotePort) || !inodes.has(f[9] ?? '')) continue;
-      const state = TCP_STATES[f[3] ?? ''] ?? (f[3] as string);
-      counts[state] = (counts[state] ?? 0) + 1;
+      // State 01 is ESTABLISHED.
+      if (f[3] === '01' && ports.has(remotePort) && inodes.has(f[9] ?? '')) count++;
     }
   }
-  return counts;
+  return count;
 }
 
 /** Busy clock ticks of the whole machine (all CPUs) from /proc/stat; NaN if unreadable. */

@@ -1,6 +1,6 @@
 // bench/RESULTS.md from a run's results: machine, command, one table per workload,
 // the data plane's goals judged against this run's ratios, and room for the profile note.
-import { markdownTable, num, type Cell } from '../table.js';
+import { markdownTable, num, type Cell } from '../../tools/table.js';
 import { median } from './stats.js';
 import { SSE_PACING_MS } from './fleets.js';
 import {
@@ -43,7 +43,7 @@ function leanCell(r: Results, w: WorkloadId, t: TargetName, metric: RatioMetric)
 }
 
 /** A ratio's median, IQR, min-max, interval of the median, rounds and per-session medians, as table cells. */
-export function ratioSpreadCells(x: RatioStat): Cell[] {
+function ratioSpreadCells(x: RatioStat): Cell[] {
   return [
     `${num(x.median)}x`,
     `${num(x.q1)}-${num(x.q3)}`,
@@ -171,7 +171,7 @@ function workloadB(r: Results, w: 'B200' | 'B2000'): string {
 }
 
 /** The carry-over phase per round: each side's B200 right after its A, and their ratio (flagged below the bound). */
-export function carryRoundTable(r: Results): { headers: string[]; rows: Cell[][] } {
+function carryRoundTable(r: Results): string {
   const runs = r.runs.filter((x) => x.workload === 'B200-after-A');
   const rounds = [...new Set(runs.map((x) => x.round))].sort((a, b) => a - b);
   const rows = rounds.map((round): Cell[] => {
@@ -193,19 +193,21 @@ export function carryRoundTable(r: Results): { headers: string[]; rows: Cell[][]
       num(carryOtherCpuPct(r, round), 2),
     ];
   });
-  const headers = [
-    'round',
-    'session',
-    'lean streams/s',
-    'switchyard streams/s',
-    'ratio',
-    'lean p50 / p99 ms',
-    'switchyard p50 / p99 ms',
-    'lean errors + non-2xx',
-    'switchyard errors + non-2xx',
-    'other processes, % of a core',
-  ];
-  return { headers, rows };
+  return markdownTable(
+    [
+      'round',
+      'session',
+      'lean streams/s',
+      'switchyard streams/s',
+      'ratio',
+      'lean p50 / p99 ms',
+      'switchyard p50 / p99 ms',
+      'lean errors + non-2xx',
+      'switchyard errors + non-2xx',
+      'other processes, % of a core',
+    ],
+    rows,
+  );
 }
 
 function carryOver(r: Results): string {
@@ -222,7 +224,6 @@ function carryOver(r: Results): string {
     mb(s.peakRssMB),
   ]);
   if (rows.length === 0) return '_Not run._';
-  const perRound = carryRoundTable(r);
   return `${markdownTable(
     [
       'target',
@@ -237,7 +238,7 @@ function carryOver(r: Results): string {
       'peak RSS MB',
     ],
     rows,
-  )}\n\nPer round (the first round of each session is its processes' first SSE load):\n\n${markdownTable(perRound.headers, perRound.rows)}\n`;
+  )}\n\nPer round (the first round of each session is its processes' first SSE load):\n\n${carryRoundTable(r)}\n`;
 }
 
 function drops(r: Results): string {
@@ -399,6 +400,25 @@ The load generator (autocannon, in the orchestrating process), the simulated bac
   // Last: from here on the file is hand-written analysis that reruns carry over.
   parts.push(PROFILE_PLACEHOLDER);
   return parts.join('\n');
+}
+
+/** The run's tables without the prose, for the console (the run's figures even when it stopped early). */
+export function consoleTables(r: Results): string {
+  const ran = (w: WorkloadId): boolean => r.summaries.some((s) => s.workload === w);
+  const tables: Array<[boolean, string, () => string]> = [
+    [ran('A'), `workload A: ${WORKLOADS.A.title}`, () => workloadA(r)],
+    [ran('A-rate'), `workload ${WORKLOADS['A-rate'].title}`, () => workloadARate(r)],
+    [ran('B200'), `workload B: ${WORKLOADS.B200.title}`, () => workloadB(r, 'B200')],
+    [ran('B2000'), `workload B: ${WORKLOADS.B2000.title}`, () => workloadB(r, 'B2000')],
+    [ran('B200-after-A'), 'B200 right after workload A on the same processes (carry-over)', () => carryOver(r)],
+    [r.drops.length > 0, 'clients dropping streams after the first chunk', () => drops(r)],
+    [ran('C'), `workload C: ${WORKLOADS.C.title}`, () => workloadC(r)],
+    [r.leanRatios.length > 0, 'against the lean undici proxy: per-round ratios', () => leanSection(r)],
+  ];
+  return tables
+    .filter(([shown]) => shown)
+    .map(([, title, table]) => `\n${title}\n\n${table()}`)
+    .join('\n');
 }
 
 /**

@@ -7,26 +7,26 @@
 // Ctrl-C; the run is abandoned past a hard time limit.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { testSuitePids, waitForQuiet } from '../contention.js';
-import { machineInfo } from '../machine.js';
-import { formatTable, num } from '../table.js';
+import { ChildRegistry } from '../../tools/children.js';
+import { testSuitePids, waitForQuiet } from '../../tools/contention.js';
+import { machineInfo } from '../../tools/machine.js';
+import { REPO_ROOT } from '../../tools/paths.js';
+import { SWITCHYARD_CLI } from '../../tools/router-process.js';
+import { formatTable, num } from '../../tools/table.js';
 import { stopAutocannon } from './autocannon-load.js';
 import { phaseCarry } from './carry-over-phase.js';
-import { ChildRegistry } from './children.js';
 import { renderChart } from './chart.js';
 import type { DropResult } from './drop-phase.js';
-import type { FleetInfo, FleetKey } from './fleets.js';
+import { startBackends } from './fleets.js';
 import type { RunRecord } from './measure.js';
-import { parseOptions, USAGE, type Options } from './options.js';
+import { type Options, parseOptions } from './options.js';
 import { stopPaced } from './paced-load.js';
-import { BACKENDS_CHILD, BENCH_DIR, SWITCHYARD_CLI } from './paths.js';
-import { OTHER_CPU_WARN_PCT, phaseA, phaseB, phaseDrop, type PeakRecord, type PhaseContext } from './phases.js';
+import { OTHER_CPU_WARN_PCT, type PeakRecord, type PhaseContext, phaseA, phaseB, phaseDrop } from './phases.js';
 import { CLK_TCK, PeakTracker } from './proc-stats.js';
-import { carryRoundTable, keepProfileSection, ratioSpreadCells, renderResults } from './report.js';
+import { consoleTables, keepProfileSection, renderResults } from './report.js';
 import { median } from './stats.js';
-import { latencyAdded, leanRatios, summarise, type Results } from './summary.js';
-import { verdicts } from './verdicts.js';
-import { WORKLOAD_IDS } from './workloads.js';
+import { latencyAdded, leanRatios, type Results, summarise } from './summary.js';
+import { type Verdict, verdicts } from './verdicts.js';
 
 class Abort extends Error {}
 
@@ -44,132 +44,38 @@ function abort(reason: string): void {
   stopPaced();
 }
 
-function installHandlers(): void {
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) {
-      reg.killAllNow();
-      process.exit(130);
-    }
-    log(`\n${sig}: stopping the load and every child process (again to kill at once)`);
-    abort(`interrupted by ${sig}`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('exit', () => reg.killAllNow());
-  process.on('uncaughtException', (err) => {
-    process.stderr.write(`bench: ${err.stack ?? String(err)}\n`);
-    reg.killAllNow();
-    process.exit(1);
-  });
-}
-
-async function startBackends(): Promise<{ pid: number; fleets: Record<FleetKey, FleetInfo>; carry: FleetInfo[] }> {
-  const child = reg.spawn('backends', [BACKENDS_CHILD]);
-  const ready = await child.waitForJson((o) => o.msg === 'ready', 15_000);
-  return { pid: child.pid, fleets: ready.fleets as Record<FleetKey, FleetInfo>, carry: ready.carry as FleetInfo[] };
-}
-
-function consoleSummary(results: Results): string {
-  const lines: string[] = [];
-  for (const w of WORKLOAD_IDS) {
-    const rows = results.summaries.filter((s) => s.workload === w);
-    if (rows.length === 0) continue;
-    lines.push(`\nworkload ${w} (median of ${rows[0]?.rounds ?? 0} round(s))`);
-    lines.push(
-      formatTable(
-        [
-          'target',
-          'req/s',
-          'p50 ms',
-          'p99 ms',
-          'p99.9 ms',
-          'proxy us/req',
-          'backend us/req',
-          'errors',
-          'non-2xx',
-          'peak RSS MB',
-        ],
-        rows.map((s) => [
-          s.target,
-          num(s.rps),
-          num(s.p50),
-          num(s.p99),
-          num(s.p999),
-          num(s.proxyCpuUsPerReq),
-          num(s.backendCpuUsPerReq),
-          s.errors + s.timeouts,
-          s.non2xx,
-          s.peakRssMB === null ? 'n/a' : num(s.peakRssMB),
-        ]),
-      ),
-    );
-  }
-  if (results.latencyAdded.length > 0) {
-    lines.push('\nlatency added over direct at 1,000 req/s (median over rounds)');
-    lines.push(
-      formatTable(
-        ['target', 'p50 added ms', 'p99 added ms'],
-        results.latencyAdded.map((a) => [a.target, num(a.p50AddedMs), num(a.p99AddedMs)]),
-      ),
-    );
-  }
-  if (results.leanRatios.length > 0) {
-    lines.push('\nagainst the lean undici proxy: per-round ratios');
-    lines.push(
-      formatTable(
-        ['workload', 'target', 'figure', 'median', 'IQR', 'min-max', 'interval of the median', 'rounds', 'per session'],
-        results.leanRatios.map((x) => [x.workload, x.target, x.metric, ...ratioSpreadCells(x)]),
-      ),
-    );
-  }
-  const carry = carryRoundTable(results);
-  if (carry.rows.length > 0) {
-    lines.push('\nB200 right after workload A on the same processes (carry-over), per round');
-    lines.push(formatTable(carry.headers, carry.rows));
-  }
-  if (results.drops.length > 0) {
-    lines.push('\nclients dropping streams after the first chunk');
-    lines.push(
-      formatTable(
-        [
-          'target',
-          'dropped',
-          'streams still generated at deadline',
-          'upstream conns at deadline (busy+idle)',
-          'upstream conns later',
-          'streamed to the end',
-          'aborted',
-        ],
-        results.drops.map((d) => [
-          d.target,
-          `${d.dropped}/${d.streams}`,
-          d.backendInFlightAtDeadline,
-          d.upstreamConnsAtDeadline ?? 'n/a',
-          d.upstreamConnsLater ?? 'n/a',
-          d.backendServed,
-          d.backendAborted,
-        ]),
-      ),
-    );
-  }
-  return lines.join('\n');
+/** RESULTS.md (keeping its hand-written sections), results.svg and, from a run, results.json. */
+function writeResults(outDir: string, results: Results, v: readonly Verdict[], json: boolean): void {
+  mkdirSync(outDir, { recursive: true });
+  const mdPath = join(outDir, 'RESULTS.md');
+  const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
+  if (json) writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ ...results, verdicts: v }, null, 2)}\n`);
+  writeFileSync(join(outDir, 'results.svg'), renderChart(results));
+  writeFileSync(mdPath, keepProfileSection(renderResults(results, v), previous));
 }
 
 async function main(): Promise<number> {
-  let opts: Options;
-  try {
-    opts = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+  const opts: Options = parseOptions();
+  const outDir = opts.outDir ?? join(REPO_ROOT, 'bench');
+  if (opts.reportOnly) {
+    // The verdicts as judged when the run was made (the selector's come from its file then).
+    // JSON keeps a latency autocannon cannot time (NaN) as null: it is NaN again here.
+    const latency = new Set(['p50', 'p90', 'p99', 'p999', 'max', 'mean']);
+    const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'), (k, v) =>
+      v === null && latency.has(k) ? NaN : v,
+    ) as Results & { verdicts: Verdict[] };
+    writeResults(outDir, saved, saved.verdicts, false);
+    log(`rewrote ${outDir}/RESULTS.md and results.svg from results.json`);
+    return 0;
   }
-  if (!existsSync(SWITCHYARD_CLI) || !existsSync(BACKENDS_CHILD)) {
+  if (!existsSync(SWITCHYARD_CLI)) {
     process.stderr.write(`not built: run npx tsc -p tsconfig.json first (npm run bench does)\n`);
     return 2;
   }
-  installHandlers();
+  reg.killAllOnExit((sig) => {
+    log(`\n${sig}: stopping the load and every child process (again to kill at once)`);
+    abort(`interrupted by ${sig}`);
+  });
   const quiet = await waitForQuiet(120_000, log);
   let testSuiteSeen = !quiet;
   const started = Date.now();
@@ -190,7 +96,7 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   let failure: unknown = null;
   try {
-    const backends = await startBackends();
+    const backends = await startBackends(reg);
     const ctx: PhaseContext = {
       reg,
       fleets: backends.fleets,
@@ -206,11 +112,10 @@ async function main(): Promise<number> {
       log,
       check: () => {
         if (abortReason !== null) throw new Abort(abortReason);
-        const crashed = reg.crashedChild();
-        if (crashed !== null) {
-          throw new Abort(
-            `${crashed.name} (pid ${crashed.pid}) exited unexpectedly: ${JSON.stringify(crashed.exitInfo)}\n${crashed.lastLines()}`,
-          );
+        try {
+          reg.checkNoCrash();
+        } catch (err) {
+          throw new Abort((err as Error).message);
         }
         if (testSuitePids().length > 0 && !testSuiteSeen) {
           testSuiteSeen = true;
@@ -277,18 +182,12 @@ async function main(): Promise<number> {
     redone,
   };
   const v = verdicts(results);
-  log(consoleSummary(results));
+  log(consoleTables(results));
   if (failure !== null) {
     log('\nthe run did not complete: result files left as they were');
     return 1;
   }
-  const outDir = opts.outDir ?? BENCH_DIR;
-  mkdirSync(outDir, { recursive: true });
-  const mdPath = join(outDir, 'RESULTS.md');
-  const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ ...results, verdicts: v }, null, 2)}\n`);
-  writeFileSync(join(outDir, 'results.svg'), renderChart(results));
-  writeFileSync(mdPath, keepProfileSection(renderResults(results, v), previous));
+  writeResults(outDir, results, v, true);
   log(`\ngoals`);
   log(
     formatTable(
@@ -304,7 +203,7 @@ async function main(): Promise<number> {
   log(
     `\nother processes during the runs: median ${num(results.otherCpu.medianPct, 2)}%, max ${num(results.otherCpu.maxPct, 2)}% of a core`,
   );
-  log(`wrote ${mdPath}, results.json and results.svg (${Math.round(results.elapsedS)} s)`);
+  log(`wrote ${outDir}/RESULTS.md, results.json and results.svg (${Math.round(results.elapsedS)} s)`);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // Medians over rounds per (workload, target), and the latency added over direct.
 import type { DropResult } from './drop-phase.js';
-import type { MachineInfo } from '../machine.js';
+import type { MachineInfo } from '../../tools/machine.js';
 import type { RunRecord } from './measure.js';
 import type { PeakRecord } from './phases.js';
 import { median, medianInterval, quantile, sum } from './stats.js';

@@ -1,14 +1,10 @@
 // The things a workload is pointed at: a backend directly, or a proxy process in front
 // of a fleet's backends. Every proxy is a child process of its own (its pid is what
 // /proc is read for); `direct` has none and is measured by the backend's figures.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import type { Child, ChildRegistry } from './children.js';
-import { FLEETS, MODEL, type FleetInfo } from './fleets.js';
-import { HTTP_PROXY_PEER, SWITCHYARD_CLI, UNDICI_PEER, UNDICI_STREAM_PEER } from './paths.js';
+import type { Child, ChildRegistry } from '../../tools/children.js';
+import { script } from '../../tools/paths.js';
+import { startRouter } from '../../tools/router-process.js';
+import { FLEETS, type FleetInfo, MODEL } from './fleets.js';
 
 /**
  * http-proxy: as its README shows it (no agent: a connection per request); http-proxy-ka:
@@ -66,18 +62,23 @@ export function directTarget(fleet: FleetInfo): Target {
  * (undici-stream only): then each backend is passed as DEPLOYMENT=URL and the peer
  * routes by the deployment in the request's path.
  */
-export async function startPeer(reg: ChildRegistry, name: PeerName, fleets: readonly FleetInfo[]): Promise<Target> {
+export async function startPeer(
+  reg: ChildRegistry,
+  name: PeerName,
+  fleets: readonly FleetInfo[],
+  nodeArgs: readonly string[] = [],
+): Promise<Target> {
   const args = {
-    'http-proxy': [HTTP_PROXY_PEER],
-    'http-proxy-ka': [HTTP_PROXY_PEER, '--keepalive'],
-    'undici-proxy': [UNDICI_PEER],
-    'undici-stream': [UNDICI_STREAM_PEER],
+    'http-proxy': [script('bench/peers/http-proxy-rr')],
+    'http-proxy-ka': [script('bench/peers/http-proxy-rr'), '--keepalive'],
+    'undici-proxy': [script('bench/peers/undici-proxy')],
+    'undici-stream': [script('bench/peers/undici-stream')],
   }[name];
   if (fleets.length > 1 && name !== 'undici-stream') throw new Error(`${name} serves one fleet`);
   const backends = fleets.flatMap((f) =>
     f.backends.map((b) => (fleets.length === 1 ? b.url : `${FLEETS[f.key].deployment}=${b.url}`)),
   );
-  const child = reg.spawn(`${name} (${keysOf(fleets)})`, [...args, ...backends]);
+  const child = reg.spawn(`${name} (${keysOf(fleets)})`, [...args, ...backends], { nodeArgs });
   const line = await child.waitForJson((o) => o.msg === 'listening' && typeof o.port === 'number', 10_000);
   return {
     name,
@@ -89,81 +90,31 @@ export async function startPeer(reg: ChildRegistry, name: PeerName, fleets: read
   };
 }
 
-/** A free port on 127.0.0.1 (bound and released; the config needs it before switchyard starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = addr !== null && typeof addr === 'object' ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 function keysOf(fleets: readonly FleetInfo[]): string {
   return fleets.map((f) => f.key).join('+');
 }
 
-let configDir: string | null = null;
-
-function writeConfig(name: string, config: object): string {
-  configDir ??= mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  const path = join(configDir, `${name}.yaml`);
-  writeFileSync(path, stringify(config));
-  return path;
-}
-
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  const text = await res.text();
-  let body: unknown = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body };
-}
-
-async function pollUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(
-    `${what}: not reached within ${timeoutMs} ms${last === null ? '' : ` (last error: ${String(last)})`}`,
-  );
-}
-
 /**
- * switchyard as users run it: `node dist/src/cli.js start --config FILE`, log level warn,
- * with a data zone and a deployment per fleet (several fleets must share one telemetry
- * URL, see CARRY_FLEETS). Its "listening" lines are info-level and so silenced at warn:
- * the ports are chosen here instead, and readiness is GET /readyz, then a first
- * successful telemetry poll.
+ * switchyard as users run it (tools/router-process.ts), log level warn, with a data zone
+ * and a deployment per fleet (several fleets must share one telemetry URL, see
+ * CARRY_FLEETS); ready once /readyz answers and a first telemetry poll succeeded.
+ * `build`: another build's CLI and node flags (bench:profile).
  */
 export async function startSwitchyard(
   reg: ChildRegistry,
   fleets: readonly FleetInfo[],
   intervalMs: number,
+  build: { cli?: string; nodeArgs?: readonly string[] } = {},
 ): Promise<Target> {
   const telemetryUrl = fleets[0]?.telemetryUrl;
   if (telemetryUrl === undefined || fleets.some((f) => f.telemetryUrl !== telemetryUrl)) {
     throw new Error(`switchyard polls one telemetry URL: fleets ${keysOf(fleets)} have several`);
   }
-  for (let attempt = 1; ; attempt++) {
-    const [port, adminPort] = [await freePort(), await freePort()];
-    const config = {
-      listen: { host: '127.0.0.1', port },
-      admin: { host: '127.0.0.1', port: adminPort },
+  const label = `switchyard (${keysOf(fleets)}, telemetry every ${intervalMs} ms)`;
+  const router = await startRouter(reg, {
+    ...build,
+    name: label,
+    config: {
       zones: Object.fromEntries(fleets.map((f) => [FLEETS[f.key].zone, f.backends.map((b) => b.region)])),
       backends: fleets.flatMap((f) => f.backends.map((b) => ({ region: b.region, url: b.url }))),
       deployments: fleets.map((f) => ({
@@ -175,36 +126,16 @@ export async function startSwitchyard(
       telemetry: { url: telemetryUrl, intervalMs },
       shutdown: { drainMs: 1000 },
       log: { level: 'warn' },
-    };
-    const file = writeConfig(`switchyard-${keysOf(fleets)}-${intervalMs}ms-${port}`, config);
-    const label = `switchyard (${keysOf(fleets)}, telemetry every ${intervalMs} ms)`;
-    const child = reg.spawn(label, [SWITCHYARD_CLI, 'start', '--config', file]);
-    const admin = `http://127.0.0.1:${adminPort}`;
-    try {
-      await pollUntil(`${label} /readyz`, 10_000, async () => {
-        if (!child.running) throw new Error(`exited ${JSON.stringify(child.exitInfo)}\n${child.lastLines()}`);
-        return (await getJson(`${admin}/readyz`)).status === 200;
-      });
-      await pollUntil(`${label} first telemetry poll`, 5000, async () => {
-        const cap = (await getJson(`${admin}/capacity`)).body as { telemetry?: { status?: string } };
-        return cap.telemetry?.status === 'ok';
-      });
-      return {
-        name: 'switchyard',
-        label,
-        origin: `http://127.0.0.1:${port}`,
-        child,
-        adminOrigin: admin,
-        closesClientConnections: false,
-      };
-    } catch (err) {
-      await reg.stop(child);
-      // A port taken between freePort() and switchyard's listen: try once more.
-      if (attempt >= 2 || !/EADDRINUSE|could not listen/.test(`${String(err)}${child.lastLines()}`)) {
-        throw new Error(`${String(err)}\n  config: ${file}\n${child.lastLines()}`);
-      }
-    }
-  }
+    },
+  });
+  return {
+    name: 'switchyard',
+    label,
+    origin: router.url,
+    child: router.child,
+    adminOrigin: router.adminUrl,
+    closesClientConnections: false,
+  };
 }
 
 /** A switchyard counter from /metrics (summed over labels); null if absent. */

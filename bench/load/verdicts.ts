@@ -1,8 +1,8 @@
 // The data plane's goals, judged against the ratios measured in this run.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { num } from '../table.js';
-import { BENCH_DIR } from './paths.js';
+import { num } from '../../tools/table.js';
+import { REPO_ROOT } from '../../tools/paths.js';
 import { OTHER_CPU_WARN_PCT } from './phases.js';
 import { find, findRatio, type RatioMetric, type Results } from './summary.js';
 import { LEAN } from './targets.js';
@@ -234,7 +234,7 @@ export function verdicts(r: Results): Verdict[] {
 
 /** The selector targets, from the last `npm run bench:selector` (a separate command). */
 function selectorVerdicts(): Verdict[] {
-  const file = join(BENCH_DIR, 'selector-results.json');
+  const file = join(REPO_ROOT, 'bench', 'selector-results.json');
   if (!existsSync(file))
     return [
       {

@@ -8,7 +8,6 @@ export const WORKLOAD_IDS: readonly WorkloadId[] = ['A', 'C', 'A-rate', 'B200', 
 export interface Workload {
   readonly id: WorkloadId;
   readonly title: string;
-  readonly fleet: FleetKey;
   /** Path and query (Azure style: the deployment is in the path, no body parsing needed). */
   readonly path: string;
   readonly body: string;
@@ -42,66 +41,35 @@ export const HEADERS = { 'content-type': 'application/json' };
 
 export const RATE_RPS = 1000;
 
+function workload(
+  id: WorkloadId,
+  title: string,
+  fleet: FleetKey,
+  connections: number,
+  rate: number | null = null,
+): Workload {
+  const streaming = fleet === 'sse';
+  const body = streaming ? SSE_BODY : JSON_1KB;
+  return { id, title, path: azurePath(FLEETS[fleet].deployment), body, connections, rate, streaming };
+}
+
 export const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
-  A: {
-    id: 'A',
-    title: '1 KB JSON POST -> 1 KB JSON, 50 connections',
-    fleet: 'fast',
-    path: azurePath(FLEETS.fast.deployment),
-    body: JSON_1KB,
-    connections: 50,
-    rate: null,
-    streaming: false,
-  },
-  'A-rate': {
-    id: 'A-rate',
-    title: `workload A at a fixed ${RATE_RPS.toLocaleString('en-US')} req/s (open loop, 10 connections)`,
-    fleet: 'fast',
-    path: azurePath(FLEETS.fast.deployment),
-    body: JSON_1KB,
-    connections: 10,
-    rate: RATE_RPS,
-    streaming: false,
-  },
-  B200: {
-    id: 'B200',
-    title: `SSE, ${SSE_TOKENS} chunks, 200 concurrent streams`,
-    fleet: 'sse',
-    path: azurePath(FLEETS.sse.deployment),
-    body: SSE_BODY,
-    connections: 200,
-    rate: null,
-    streaming: true,
-  },
-  B2000: {
-    id: 'B2000',
-    title: `SSE, ${SSE_TOKENS} chunks, 2,000 concurrent streams`,
-    fleet: 'sse',
-    path: azurePath(FLEETS.sse.deployment),
-    body: SSE_BODY,
-    connections: 2000,
-    rate: null,
-    streaming: true,
-  },
+  A: workload('A', '1 KB JSON POST -> 1 KB JSON, 50 connections', 'fast', 50),
+  'A-rate': workload(
+    'A-rate',
+    `workload A at a fixed ${RATE_RPS.toLocaleString('en-US')} req/s (open loop, 10 connections)`,
+    'fast',
+    10,
+    RATE_RPS,
+  ),
+  B200: workload('B200', `SSE, ${SSE_TOKENS} chunks, 200 concurrent streams`, 'sse', 200),
+  B2000: workload('B2000', `SSE, ${SSE_TOKENS} chunks, 2,000 concurrent streams`, 'sse', 2000),
   // B200 on processes that have just served workload A (the carry-over phase, carry-over-phase.ts).
-  'B200-after-A': {
-    id: 'B200-after-A',
-    title: `SSE, ${SSE_TOKENS} chunks, 200 concurrent streams, right after workload A on the same processes`,
-    fleet: 'sse',
-    path: azurePath(FLEETS.sse.deployment),
-    body: SSE_BODY,
-    connections: 200,
-    rate: null,
-    streaming: true,
-  },
-  C: {
-    id: 'C',
-    title: 'workload A while telemetry changes every 100 ms (plan rebuilds under load)',
-    fleet: 'wave',
-    path: azurePath(FLEETS.wave.deployment),
-    body: JSON_1KB,
-    connections: 50,
-    rate: null,
-    streaming: false,
-  },
+  'B200-after-A': workload(
+    'B200-after-A',
+    `SSE, ${SSE_TOKENS} chunks, 200 concurrent streams, right after workload A on the same processes`,
+    'sse',
+    200,
+  ),
+  C: workload('C', 'workload A while telemetry changes every 100 ms (plan rebuilds under load)', 'wave', 50),
 };

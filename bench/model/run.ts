@@ -4,11 +4,12 @@
 // can be rerun whenever a constant changes. Writes bench/model/RESULTS.md.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pooledLoss, staticSplitLoss } from '../../src/sim/loop-model/erlang.js';
 import { type ModelRegion, runFleetModel } from '../../src/sim/loop-model/fleet-model.js';
-import { machineInfo } from '../machine.js';
-import { markdownTable } from '../table.js';
+import { commandLine } from '../../tools/argv.js';
+import { machineInfo } from '../../tools/machine.js';
+import { REPO_ROOT } from '../../tools/paths.js';
+import { markdownTable } from '../../tools/table.js';
 
 const FLEET: readonly ModelRegion[] = [
   { region: 'big', capacity: 60 },
@@ -39,6 +40,7 @@ const VARIANTS: ReadonlyArray<{ name: string; config: Record<string, unknown> }>
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 function main(): void {
+  commandLine({}, { usage: 'usage: npm run bench:model (no options)' });
   const started = Date.now();
   const rows: Array<Array<string | number>> = [];
   for (const v of VARIANTS) {
@@ -96,7 +98,7 @@ Erlang B for the same traffic without retries:
 
 ${markdownTable(['load', 'one pooled region', 'static 60/30/10 split'], erlang)}
 `;
-  const out = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'model', 'RESULTS.md');
+  const out = path.join(REPO_ROOT, 'bench', 'model', 'RESULTS.md');
   writeFileSync(out, md);
   process.stdout.write(`wrote ${out}\n`);
 }

@@ -10,7 +10,7 @@ import { LoadCell } from '../../src/telemetry/own-load.js';
 import { type CombinedReport, singleSourceReport } from '../../src/telemetry/combine.js';
 import type { TelemetryView } from '../../src/telemetry/store.js';
 import { buildTopology, type DeploymentTopology } from '../../src/topology/topology.js';
-import { prng } from './random.js';
+import { seededRandom } from '../../src/sim/loop-model/random.js';
 
 export const NOW = 1_800_000_000_000;
 const MODEL = 'm';
@@ -18,7 +18,6 @@ const MODEL = 'm';
 export interface RebuildCase {
   readonly label: string;
   readonly regions: number;
-  readonly mode: 'normal' | 'conservative';
   readonly deployment: DeploymentTopology;
   readonly input: PlannerInput;
   readonly upstreamOf: (region: string) => RouteTarget;
@@ -41,7 +40,7 @@ export function rebuildCase(n: number, missingFraction: number, seed: number): R
   const deployment = topology.deployments[0];
   if (deployment === undefined) throw new Error('no deployment in the bench topology');
 
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const reports = new Map<string, CombinedReport>();
   for (const region of regions) {
     if (rnd() < missingFraction) continue;
@@ -86,7 +85,6 @@ export function rebuildCase(n: number, missingFraction: number, seed: number): R
   return {
     label: `${n} regions, ${missingFraction === 0 ? 'all reporting' : `${Math.round(missingFraction * 100)}% without reports`}`,
     regions: n,
-    mode: missingFraction > 1 - input.settings.minCoverage ? 'conservative' : 'normal',
     deployment,
     input,
     upstreamOf,

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import { ROUTER_ERRORS } from '../../src/proxy/errors.js';
+import { seededRandom } from '../../src/sim/loop-model/random.js';
 import { rawRequestOf, type RawCase } from '../../test/fuzz/arbitraries.js';
 import {
   headerValues,
@@ -38,18 +39,6 @@ const MIX: ReadonlyArray<readonly [Kind, number]> = [
 const DOCUMENTED = new Set<number>([200, ...Object.values(ROUTER_ERRORS), 400, 417, 431]);
 const MAX_OUTSTANDING = 400;
 const BAD_CYCLE_S = 50;
-
-/** mulberry32: a small seeded generator, so that a run's mix can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Tally {
   readonly byOutcome = new Map<string, number>();
@@ -94,7 +83,7 @@ export class SteadyLoad {
     private readonly rate: number,
     seed: number,
   ) {
-    this.random = seeded(seed);
+    this.random = seededRandom(seed);
     this.origin = `http://127.0.0.1:${target.port}`;
     this.names = Object.keys(target.boundaries);
     // As many distinct bad requests as go by in BAD_CYCLE_S: every one has been seen

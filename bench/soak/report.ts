@@ -1,7 +1,7 @@
 // RESULTS.md and results.json of the soak: the per-minute samples, the answers by
 // status and code, and the verdict against the target.
-import type { MachineInfo } from '../machine.js';
-import { markdownTable, tidyMarkdown } from '../table.js';
+import type { MachineInfo } from '../../tools/machine.js';
+import { markdownTable, tidyMarkdown } from '../../tools/table.js';
 import type { Tally } from './load.js';
 import type { RouterSample } from './router-child.js';
 

@@ -7,22 +7,18 @@
 //
 // Target: from the end of minute 1 to the end of the run, heap after GC grows by less
 // than 5%, and nothing leaks (in flight, pool, handles back to their idle level).
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { machineInfo } from '../machine.js';
-import { startSimFleet, type SimFleet } from '../../src/sim/index.js';
+import { join } from 'node:path';
+import { type SimFleet, startSimFleet } from '../../src/sim/index.js';
+import { type Child, ChildRegistry } from '../../tools/children.js';
+import { machineInfo } from '../../tools/machine.js';
+import { REPO_ROOT, script } from '../../tools/paths.js';
+import { pollUntil, sleep } from '../../tools/wait.js';
 import { FaultSchedule } from './faults.js';
 import { SteadyLoad } from './load.js';
-import { parseSoakOptions, USAGE } from './options.js';
-import { renderSoakResults, type MinuteRow, type SoakResults } from './report.js';
+import { parseSoakOptions } from './options.js';
+import { type MinuteRow, renderSoakResults, type SoakResults } from './report.js';
 import type { RouterSample } from './router-child.js';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = join(HERE, '..', '..', '..');
-const CHILD = join(HERE, 'router-child.js');
 
 const BOUNDARIES = { g: ['eu1', 'eu2', 'us1', 'us2'], eu: ['eu1', 'eu2'], us1: ['us1'] };
 
@@ -30,54 +26,42 @@ function log(msg: string): void {
   process.stdout.write(`${msg}\n`);
 }
 
+/** The router child (router-child.ts), sampled over IPC; what it logs at warn and above is kept. */
 class RouterChild {
   private nextId = 0;
-  private readonly waiting = new Map<number, (s: RouterSample) => void>();
   readonly warnings: string[] = [];
   warnCount = 0;
 
-  constructor(readonly proc: ChildProcess) {
-    proc.on('message', (msg: { type: string; id?: number; sample?: RouterSample }) => {
-      if (msg.type === 'sample' && msg.id !== undefined) {
-        this.waiting.get(msg.id)?.(msg.sample as RouterSample);
-        this.waiting.delete(msg.id);
+  constructor(readonly child: Child) {
+    child.onLine((line, stream) => {
+      if (stream === 'stderr') {
+        process.stderr.write(`router: ${line}\n`);
+        return;
       }
-    });
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
       this.warnCount++;
       if (this.warnings.length < 30) this.warnings.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
     });
-    createInterface({ input: proc.stderr! }).on('line', (line) => process.stderr.write(`router: ${line}\n`));
+  }
+
+  private async ask<T extends { type: string; id: number }>(msg: object, timeoutMs: number): Promise<T> {
+    const id = this.nextId++;
+    const type = (msg as { type: string }).type;
+    const answer = this.child.waitForMessage<T>((m) => m.type === type && m.id === id, timeoutMs);
+    this.child.proc.send({ ...msg, id });
+    return answer;
   }
 
   /** Writes a heap snapshot of the router (for --snapshots); resolves once it is on disk. */
-  snapshot(path: string): Promise<void> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      const onMessage = (msg: { type: string; id?: number }): void => {
-        if (msg.type !== 'snapshot' || msg.id !== id) return;
-        this.proc.off('message', onMessage);
-        resolve();
-      };
-      this.proc.on('message', onMessage);
-      this.proc.send({ type: 'snapshot', id, path });
-    });
+  async snapshot(path: string): Promise<void> {
+    await this.ask({ type: 'snapshot', path }, 300_000);
   }
 
-  sample(): Promise<RouterSample> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the router did not answer a sample within 30 s')), 30_000);
-      this.waiting.set(id, (s) => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      this.proc.send({ type: 'sample', id });
-    });
+  async sample(): Promise<RouterSample> {
+    return (await this.ask<{ type: string; id: number; sample: RouterSample }>({ type: 'sample' }, 30_000)).sample;
   }
 }
 
-async function startRouterChild(fleet: SimFleet): Promise<{ child: RouterChild; port: number }> {
+async function startRouterChild(reg: ChildRegistry, fleet: SimFleet): Promise<{ router: RouterChild; port: number }> {
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
@@ -97,18 +81,13 @@ async function startRouterChild(fleet: SimFleet): Promise<{ child: RouterChild; 
     limits: { requestBodyTimeoutMs: 2000, clientReadTimeoutMs: 5000 },
     log: { level: 'warn' },
   };
-  const proc = fork(CHILD, [JSON.stringify(config)], {
-    execArgv: ['--expose-gc', '--enable-source-maps'],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const child = reg.spawn('router', [script('bench/soak/router-child'), JSON.stringify(config)], {
+    nodeArgs: ['--expose-gc', '--enable-source-maps'],
+    ipc: true,
   });
-  const child = new RouterChild(proc);
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`the router exited (${code}) before it was ready`)));
-    proc.on('message', (msg: { type: string; dataPort?: number }) => {
-      if (msg.type === 'ready') resolve(msg.dataPort as number);
-    });
-  });
-  return { child, port };
+  const router = new RouterChild(child);
+  const ready = await child.waitForMessage<{ type: string; dataPort: number }>((m) => m.type === 'ready', 15_000);
+  return { router, port: ready.dataPort };
 }
 
 function outDirOf(given: string | null): string {
@@ -117,42 +96,34 @@ function outDirOf(given: string | null): string {
   return dir;
 }
 
-function waitMs(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 async function main(): Promise<void> {
-  let opts: ReturnType<typeof parseSoakOptions>;
-  try {
-    opts = parseSoakOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
+  const opts = parseSoakOptions();
+  const reg = new ChildRegistry();
+  reg.killAllOnExit();
   const machine = machineInfo();
   log(`soak: ${opts.minutes} min at ${opts.rate} req/s, seed ${opts.seed}`);
   const fleet = await startSimFleet({
     regions: ['eu1', 'eu2', 'us1', 'us2'].map((region) => ({ region, capacity: 80, ttftMs: 5, perTokenMs: 3 })),
     models: ['m'],
   });
-  const { child, port } = await startRouterChild(fleet);
+  const { router, port } = await startRouterChild(reg, fleet);
   let routerExited: string | null = null;
-  child.proc.once('exit', (code, signal) => {
+  void router.child.exited.then(({ code, signal }) => {
     routerExited = `exit ${code ?? signal}`;
   });
   const startedAt = Date.now();
-  const idle = await child.sample();
+  const idle = await router.sample();
   const faults = new FaultSchedule(fleet, startedAt);
   const load = new SteadyLoad({ port, boundaries: BOUNDARIES }, opts.rate, opts.seed);
   faults.start();
   load.start();
   const rows: MinuteRow[] = [];
   for (let minute = 1; minute <= opts.minutes; minute++) {
-    await waitMs(startedAt + minute * 60_000 - Date.now());
+    await sleep(startedAt + minute * 60_000 - Date.now());
     if (routerExited !== null) break;
-    const sample = await child.sample();
+    const sample = await router.sample();
     if (opts.snapshots && (minute === 1 || minute === opts.minutes)) {
-      await child.snapshot(join(outDirOf(opts.outDir), `router-minute-${minute}.heapsnapshot`));
+      await router.snapshot(join(outDirOf(opts.outDir), `router-minute-${minute}.heapsnapshot`));
     }
     const tally = load.tally;
     load.newMinute();
@@ -166,16 +137,14 @@ async function main(): Promise<void> {
   await load.stop(60_000);
   await faults.stop();
   // Wait (bounded) for the router to come back to rest: nothing in flight, idle pools.
-  let final = await child.sample();
-  const restDeadline = Date.now() + 30_000;
-  const busy = (x: RouterSample): boolean =>
-    x.requestsInFlight > 0 ||
-    x.attemptsInFlight > 0 ||
-    x.pool.running > 0 ||
-    Object.keys(x.handles).some((kind) => /ShutdownWrap$|WriteWrap$/.test(kind));
-  while (busy(final) && Date.now() < restDeadline) {
-    await waitMs(250);
-    final = await child.sample();
+  let final = await router.sample();
+  const atRest = (x: RouterSample): boolean =>
+    x.requestsInFlight === 0 &&
+    x.attemptsInFlight === 0 &&
+    x.pool.running === 0 &&
+    !Object.keys(x.handles).some((kind) => /ShutdownWrap$|WriteWrap$/.test(kind));
+  if (!atRest(final)) {
+    await pollUntil(async () => atRest((final = await router.sample())), { timeoutMs: 30_000, everyMs: 250 });
   }
   const results: SoakResults = {
     command:
@@ -190,8 +159,8 @@ async function main(): Promise<void> {
     final,
     trailing: load.minutes[load.minutes.length - 1],
     routerExited,
-    warnings: child.warnings,
-    warnCount: child.warnCount,
+    warnings: router.warnings,
+    warnCount: router.warnCount,
     faultTransitions: faults.transitions.slice(0, 12),
   };
   const outDir = outDirOf(opts.outDir);
@@ -200,18 +169,10 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
   log(verdict);
   log(`wrote ${join(outDir, 'RESULTS.md')}`);
-  child.proc.send({ type: 'stop' });
-  await new Promise<void>((resolve) => {
-    const kill = setTimeout(() => {
-      child.proc.kill('SIGKILL');
-      resolve();
-    }, 15_000);
-    child.proc.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    if (child.proc.exitCode !== null) resolve();
-  });
+  // The router stops itself (its shutdown path), or is killed after 15 s.
+  if (router.child.running) router.child.proc.send({ type: 'stop' });
+  await pollUntil(async () => !router.child.running, { timeoutMs: 15_000, everyMs: 100 });
+  await reg.stopAll();
   await fleet.close();
 }
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ChildRegistry } from '../../bench/load/children.js';
+import { ChildRegistry } from '../../tools/children.js';
 import { REGION_NAMES } from '../../replay/fleet.js';
 import { runReplay } from '../../replay/replay.js';
 import { writeReplayReport } from '../../replay/report.js';
