@@ -238,7 +238,7 @@ function carryOver(r: Results): string {
       'peak RSS MB',
     ],
     rows,
-  )}\n\nPer round (the first round of each session is its processes' first SSE load):\n\n${carryRoundTable(r)}\n`;
+  )}\n\nPer round (the first round of each session is its processes' first SSE load):\n\n${carryRoundTable(r)}`;
 }
 
 function drops(r: Results): string {
