@@ -179,7 +179,7 @@ export class DataPlane {
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.opts.maxBodyBytes) {
-      this.tooLarge(res, named, startedAt);
+      this.bodyRefused(res, 'PayloadTooLarge', named, startedAt);
       return ANSWERED;
     }
     return named;
@@ -205,8 +205,8 @@ export class DataPlane {
       if (result.ok) {
         const deployment = this.deploymentOf(res, named, result.body, scan, startedAt);
         if (deployment !== null) this.forward(req, res, deployment, result.body, scan, startedAt);
-      } else if (result.reason === 'too-large') this.tooLarge(res, named, startedAt);
-      else if (result.reason === 'timeout') this.bodyTimedOut(res, named, startedAt);
+      } else if (result.reason === 'too-large') this.bodyRefused(res, 'PayloadTooLarge', named, startedAt);
+      else if (result.reason === 'timeout') this.bodyRefused(res, 'RequestTimeout', named, startedAt);
       else {
         res.destroy();
         this.env.onDone();
@@ -330,24 +330,18 @@ export class DataPlane {
     this.readStalls.close();
   }
 
-  private tooLarge(res: ServerResponse, named: string | null, startedAt: number): void {
-    this.ownAnswer(res, {
-      code: 'PayloadTooLarge',
-      message: `request body exceeds limits.maxBodyBytes (${this.opts.maxBodyBytes} bytes)`,
-      deployment: this.deploymentNamed(named),
-      closeConnection: true,
-      startedAt,
-    });
-  }
-
-  private bodyTimedOut(res: ServerResponse, named: string | null, startedAt: number): void {
-    this.ownAnswer(res, {
-      code: 'RequestTimeout',
-      message: `request body not received within limits.requestBodyTimeoutMs (${this.opts.requestBodyTimeoutMs} ms)`,
-      deployment: this.deploymentNamed(named),
-      closeConnection: true,
-      startedAt,
-    });
+  /** A body too large (declared or read) or too slow: the connection cannot be reused. */
+  private bodyRefused(
+    res: ServerResponse,
+    code: 'PayloadTooLarge' | 'RequestTimeout',
+    named: string | null,
+    startedAt: number,
+  ): void {
+    const message =
+      code === 'PayloadTooLarge'
+        ? `request body exceeds limits.maxBodyBytes (${this.opts.maxBodyBytes} bytes)`
+        : `request body not received within limits.requestBodyTimeoutMs (${this.opts.requestBodyTimeoutMs} ms)`;
+    this.ownAnswer(res, { code, message, deployment: this.deploymentNamed(named), closeConnection: true, startedAt });
   }
 
   /**

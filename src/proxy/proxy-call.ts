@@ -86,40 +86,20 @@ export interface ClientRequest {
   readonly modelEnd: number;
 }
 
-interface Idle {
-  readonly phase: 'idle';
-}
-interface Attempting {
-  readonly phase: 'attempting';
-  readonly attempt: UpstreamAttempt;
-}
-interface Holding {
-  readonly phase: 'holding';
-  readonly attempt: UpstreamAttempt;
-  readonly held: HeldAnswer;
-}
-interface Streaming {
-  readonly phase: 'streaming';
-  readonly attempt: UpstreamAttempt;
-}
-interface Backoff {
-  readonly phase: 'backoff';
-  /** The last attempt's answer, held back; null when it failed without one. */
-  readonly held: HeldAnswer | null;
-  timer: NodeJS.Timeout | null;
-}
-interface Aborting {
-  readonly phase: 'aborting';
-  readonly attempt: UpstreamAttempt;
-}
-interface Done {
-  readonly phase: 'done';
-}
-type State = Idle | Attempting | Holding | Streaming | Backoff | Aborting | Done;
+type State =
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'attempting'; readonly attempt: UpstreamAttempt }
+  | { readonly phase: 'holding'; readonly attempt: UpstreamAttempt; readonly held: HeldAnswer }
+  | { readonly phase: 'streaming'; readonly attempt: UpstreamAttempt }
+  // held: the last attempt's answer held back, null when it failed without one.
+  | { readonly phase: 'backoff'; readonly held: HeldAnswer | null; timer: NodeJS.Timeout | null }
+  | { readonly phase: 'aborting'; readonly attempt: UpstreamAttempt }
+  | { readonly phase: 'done' };
+type Backoff = Extract<State, { phase: 'backoff' }>;
 export type Phase = State['phase'];
 
-const IDLE: Idle = { phase: 'idle' };
-const DONE: Done = { phase: 'done' };
+const IDLE: State = { phase: 'idle' };
+const DONE: State = { phase: 'done' };
 
 const CLIENT_CLOSED = 'client closed the connection';
 
