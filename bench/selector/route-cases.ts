@@ -27,6 +27,7 @@ export function routeCase(
     awaitingFirstTelemetry: false,
     coverage: 1,
     pick,
+    roomKnown: pick !== 'weighted',
     regions: [],
     routable: regions,
     shares: Array.from(weights, (w) => w / total),

@@ -55,6 +55,30 @@ export interface CapacityRegion {
   readonly backends: readonly CapacityBackend[];
 }
 
+/** One priority's requests waiting for room. */
+export interface CapacityQueueBand {
+  readonly priority: number;
+  readonly waiting: number;
+  /** Fairness keys with requests waiting (the keys themselves are not shown: they may be credentials). */
+  readonly keys: number;
+  readonly oldestWaitMs: number;
+}
+
+/** A deployment's admission: its settings, and the requests waiting for room now. */
+export interface CapacityAdmission {
+  readonly maxWaitMs: number;
+  readonly maxQueued: number;
+  readonly maxQueuedBytes: number;
+  readonly defaultPriority: number;
+  readonly waiting: number;
+  readonly waitingBytes: number;
+  readonly oldestWaitMs: number;
+  /** Requests of the deployment finishing per second, averaged (what a Retry-After is estimated from). */
+  readonly finishedPerSecond: number;
+  /** By priority, most important first; only priorities with requests waiting. */
+  readonly byPriority: readonly CapacityQueueBand[];
+}
+
 export interface CapacityDeployment {
   readonly name: string;
   readonly model: string;
@@ -65,6 +89,7 @@ export interface CapacityDeployment {
   readonly coverage: number;
   readonly pick: PickRule;
   readonly rejection: Rejection | null;
+  readonly admission: CapacityAdmission;
   readonly regions: readonly CapacityRegion[];
 }
 

@@ -8,7 +8,7 @@ import type { PolledSourceName, SourceName, SourceReading } from '../telemetry/c
 import { sourceStatusOf, type SourceStatus, type TelemetryStore } from '../telemetry/store.js';
 import type { Resilience } from '../resilience/resilience.js';
 import type { Config } from '../config/types.js';
-import type { CapacityDocument, CapacityRegionSource, CapacitySource } from './capacity-document.js';
+import type { CapacityAdmission, CapacityDocument, CapacityRegionSource, CapacitySource } from './capacity-document.js';
 
 export interface CapacityViewInput {
   readonly nowMs: number;
@@ -124,6 +124,7 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
         coverage: plan?.coverage ?? 0,
         pick: plan?.pick ?? 'weighted',
         rejection: plan?.rejection ?? null,
+        admission: admissionOf(d, input.nowMs),
         regions: (plan?.regions ?? []).map((r) => ({
           region: r.region,
           share: r.share,
@@ -155,5 +156,23 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
         })),
       };
     }),
+  };
+}
+
+/** A deployment's admission settings and queue, as they stand. */
+function admissionOf(d: DeploymentRuntime, nowMs: number): CapacityAdmission {
+  const { settings, queue, rate } = d.admission;
+  rate.tick(nowMs);
+  const byPriority = queue.stats(nowMs);
+  return {
+    maxWaitMs: settings.maxWaitMs,
+    maxQueued: settings.maxQueued,
+    maxQueuedBytes: settings.maxQueuedBytes,
+    defaultPriority: settings.defaultPriority,
+    waiting: queue.size,
+    waitingBytes: queue.bytes,
+    oldestWaitMs: byPriority.reduce((oldest, b) => Math.max(oldest, b.oldestWaitMs), 0),
+    finishedPerSecond: Math.round(rate.perSecond * 100) / 100,
+    byPriority,
   };
 }

@@ -45,6 +45,26 @@ const zones = f
 
 // The schema only types a deployment's zone and region: whether one is right depends on its
 // type and on the zones and backends the file declares, so cross-checks.ts judges them.
+// Priorities label metrics, so they come from a small range (src/admission/request-class.ts).
+const PRIORITY = 'an integer from -10 to 10 (higher is served first; negative may be shed)';
+const priority = f.integer(-10, 10, PRIORITY);
+const inherited = (schema: z.ZodType<number>, description: string) =>
+  f.defaulted(schema.nullable())(null, `${description} Unset: the admission section's.`);
+const deploymentAdmission = f
+  .section({
+    maxWaitMs: inherited(
+      f.integer(0, MAX_MS, `an integer number of milliseconds >= 0, at most ${MAX_MS}`),
+      'Longest wait for room.',
+    ),
+    maxQueued: inherited(f.integer(0, MAX, 'an integer >= 0'), 'Most requests waiting.'),
+    maxQueuedBytes: inherited(
+      f.integer(1, MAX, 'a positive integer number of bytes'),
+      'Most body bytes held while waiting.',
+    ),
+    defaultPriority: inherited(priority, 'Priority of a request that names none.'),
+  })
+  .nullable();
+
 const placement = (expected: string) => f.defaulted(f.kind(expected, () => z.string().nullable().catch(null)));
 const deployment = f.section({
   name: f
@@ -59,6 +79,7 @@ const deployment = f.section({
     'Type datazone only, and required there: its data zone, which needs a region with a backend.',
   ),
   region: placement('a region with a backend')(null, 'Type regional only, and required there: its region.'),
+  admission: f.defaulted(deploymentAdmission)(null, "This deployment's own admission settings, each one optional."),
 });
 
 const query = f.text(
@@ -232,6 +253,30 @@ const sections = {
     retryAfterS: f.defaulted(f.integer(1, 86_400, 'an integer number of seconds from 1 to 86400'))(
       1,
       'Retry-After on a shed request.',
+    ),
+  }),
+  // An inference request lasts seconds, so a boundary with no room now has some a
+  // fraction of a second later: a short wait turns a burst into latency instead of
+  // refusals and client retries. 3 s is a wait an interactive client barely notices
+  // next to a generation's own seconds, and shorter than the SDKs' own retry schedule
+  // after a 429 (0.5-8 s, two retries). The queue holds bodies: 1,000 requests or 64 MiB
+  // per deployment, whichever comes first.
+  admission: f.optionalSection('Waiting for room instead of refusing: priorities and fairness.', {
+    maxWaitMs: msOrZero('; 0 turns waiting (and shedding by priority) off')(
+      3000,
+      'When no region of the boundary has room, a request waits up to this long for one, then gets 429 QueueTimeout.',
+    ),
+    maxQueued: count(0)(1000, 'Most requests waiting per deployment; a full queue evicts or refuses (429 Shed).'),
+    maxQueuedBytes: bytes(64 * 1024 * 1024, 'Most request-body bytes the waiting requests of one deployment hold.'),
+    defaultPriority: f.defaulted(priority)(0, 'Priority of a request that names none (x-switchyard-priority).'),
+    objectives: f.defaulted(
+      f.mapping(priority, `a mapping of objective name -> priority (${PRIORITY}), e.g. { interactive: 5, batch: -1 }`),
+    )({}, 'Names a client may send in x-gateway-inference-objective, each with its priority.'),
+    fairnessHeader: f.defaulted(
+      f.matching('an HTTP header name, e.g. "x-gateway-inference-fairness-id"', /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/),
+    )(
+      'x-gateway-inference-fairness-id',
+      'The header whose value is the fairness key: within a priority, keys are served in turn.',
     ),
   }),
   // Envoy's slow start shape (weight x max(min%, (t/window)^(1/aggression))), HAProxy's idea.

@@ -33,3 +33,5 @@ export type RoutingConfig = Config['routing'];
 export type RoutingPolicy = RoutingConfig['policy'];
 export type SheddingConfig = Config['shedding'];
 export type SlowStartConfig = Config['slowStart'];
+export type AdmissionConfig = Config['admission'];
+export type DeploymentAdmissionConfig = NonNullable<DeploymentConfig['admission']>;

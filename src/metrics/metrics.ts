@@ -1,7 +1,7 @@
 // Every Prometheus series switchyard exports, on a registry of its own (so tests can
 // run several routers in one process). Hot-path series are used through label
 // children cached by the callers, never through labels() per request.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RequestSeries } from './request-series.js';
 
 export class Metrics {
@@ -201,6 +201,60 @@ export class Metrics {
     name: 'switchyard_config_reloads_total',
     help: 'Config reloads (SIGHUP), by result: ok (swapped in) or error (rejected; the running config kept).',
     labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  // Admission: requests that wait for room. Priorities are integers from -10 to 10,
+  // so the priority label has at most 21 values per deployment.
+  readonly admissionQueued = new Counter({
+    name: 'switchyard_admission_queued_total',
+    help: 'Requests that started waiting for room (again, after every region refused them: reason requeued), by deployment, priority and reason.',
+    labelNames: ['deployment', 'priority', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly admissionDispatched = new Counter({
+    name: 'switchyard_admission_dispatched_total',
+    help: 'Waiting requests sent to a region once it had room, by deployment and priority.',
+    labelNames: ['deployment', 'priority'] as const,
+    registers: [this.registry],
+  });
+
+  readonly admissionRejected = new Counter({
+    name: 'switchyard_admission_rejected_total',
+    help:
+      'Requests admission answered itself, by deployment, priority and reason: timeout (429 QueueTimeout), evicted and ' +
+      'queue-full and saturated (429 Shed), shutdown and removed (503).',
+    labelNames: ['deployment', 'priority', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly admissionWait = new Histogram({
+    name: 'switchyard_admission_wait_seconds',
+    help: 'Time requests waited for room, by deployment, priority and how the wait ended (dispatched, timeout, evicted, client-closed, shutdown, removed).',
+    labelNames: ['deployment', 'priority', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly admissionWaiting = new Gauge({
+    name: 'switchyard_admission_waiting_requests',
+    help: 'Requests waiting for room now, by deployment and priority.',
+    labelNames: ['deployment', 'priority'] as const,
+    registers: [this.registry],
+  });
+
+  readonly admissionBytes = new Gauge({
+    name: 'switchyard_admission_waiting_bytes',
+    help: 'Request-body bytes held by waiting requests, by deployment.',
+    labelNames: ['deployment'] as const,
+    registers: [this.registry],
+  });
+
+  readonly admissionOldest = new Gauge({
+    name: 'switchyard_admission_oldest_wait_seconds',
+    help: 'How long the longest-waiting request of each deployment has waited so far (0 when none waits).',
+    labelNames: ['deployment'] as const,
     registers: [this.registry],
   });
 

@@ -353,6 +353,7 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
     awaitingFirstTelemetry: decided.awaitingFirstTelemetry,
     coverage,
     pick,
+    roomKnown: adaptive && mode === 'normal',
     regions: observed.map((o) => regionPlan(o, shareOf.get(o.region) ?? 0)),
     routable,
     shares: routable.map((r) => shareOf.get(r) as number),

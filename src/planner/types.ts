@@ -137,6 +137,11 @@ export interface DeploymentPlan {
   readonly awaitingFirstTelemetry: boolean;
   readonly coverage: number;
   readonly pick: PickRule;
+  /**
+   * The rooms are estimates from trusted telemetry (the adaptive policy in normal mode),
+   * so "no region has room" can be told from them and a request may wait for room.
+   */
+  readonly roomKnown: boolean;
   /** One per boundary region, in boundary order. */
   readonly regions: readonly RegionPlan[];
   /** The regions with a positive share, and those shares (sum 1), index-aligned. */

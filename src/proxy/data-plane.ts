@@ -4,6 +4,8 @@
 // the settings in force when it reaches each step.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { type ClassPolicy, type RequestClass, requestClass } from '../admission/request-class.js';
+import type { AdmissionGate } from './admission-gate.js';
 import { NO_REGION, type DeploymentRuntime } from './deployment-runtime.js';
 import type { RouteCounters } from '../metrics/request-series.js';
 import { redactUrl } from '../net/redact-url.js';
@@ -28,7 +30,11 @@ export interface DataPlaneOptions {
   readonly requestBodyTimeoutMs: number;
   /** limits.clientReadTimeoutMs: a client that drains nothing for this long is cut. */
   readonly clientReadTimeoutMs: number;
-  readonly env: Omit<ForwardEnv, 'onDone' | 'requestsInFlight' | 'readStalls'>;
+  readonly env: Omit<ForwardEnv, 'onDone' | 'requestsInFlight' | 'readStalls' | 'admission'>;
+  /** Admission: where requests wait for room (one per router, outlives reloads). */
+  readonly gate: AdmissionGate;
+  /** How a request's headers name its priority and fairness key. */
+  readonly classes: ClassPolicy;
   /** Router-wide bound on requests in flight; 0 = unbounded. */
   readonly maxInFlight: number;
   /** Set while the router drains: new requests get 503 ShuttingDown. */
@@ -106,14 +112,22 @@ export class DataPlane {
       onDone: this.onDone,
       requestsInFlight: this.requestsInFlight,
       readStalls: this.readStalls,
+      admission: opts.gate,
     };
   }
 
-  private readonly onDone = (): void => {
+  private readonly onDone = (deployment: DeploymentRuntime | null): void => {
     this.active--;
+    if (deployment !== null) this.opts.gate.finished(deployment);
   };
 
-  private readonly requestsInFlight = (): number => this.active;
+  /** Requests the router is working on: accepted and not waiting for room. */
+  private readonly requestsInFlight = (): number => this.active - this.opts.gate.waiting;
+
+  /** The router stops: requests waiting for room are answered at once (503 ShuttingDown). */
+  shutDownWaiting(): void {
+    this.opts.gate.shutDown();
+  }
 
   /**
    * Node's 'checkContinue': the client waits for 100 Continue before sending its body.
@@ -131,7 +145,13 @@ export class DataPlane {
     const startedAt = performance.now();
     const named = this.checkHead(req, res, startedAt);
     if (named === ANSWERED) return;
-    this.readRequestBody(req, res, named, startedAt);
+    const cls = requestClass(req.headers, this.opts.classes);
+    if ('problem' in cls) {
+      const deployment = this.deploymentNamed(named);
+      this.ownAnswer(res, { code: 'InvalidHeader', message: cls.problem, deployment, startedAt });
+      return;
+    }
+    this.readRequestBody(req, res, named, cls, startedAt);
   };
 
   /**
@@ -165,7 +185,8 @@ export class DataPlane {
       }
     }
     const named = deploymentFromPath(target);
-    if (this.opts.maxInFlight > 0 && this.active > this.opts.maxInFlight) {
+    // Requests waiting for room are bounded by the admission queue, not by this.
+    if (this.opts.maxInFlight > 0 && this.active - this.opts.gate.waiting > this.opts.maxInFlight) {
       // Node discards the unread body, so the connection stays usable.
       this.env.metrics.shed.labels('router').inc();
       this.ownAnswer(res, {
@@ -190,7 +211,13 @@ export class DataPlane {
    * wins: the body is scanned for `model` only when the path names nothing; a JSON
    * body on a path gets the same checks (valid, nesting) in the same single pass.
    */
-  private readRequestBody(req: IncomingMessage, res: ServerResponse, named: string | null, startedAt: number): void {
+  private readRequestBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    named: string | null,
+    cls: RequestClass,
+    startedAt: number,
+  ): void {
     if ((res as ContinueResponse)[kAwaitsContinue] === true) {
       (res as ContinueResponse)[kAwaitsContinue] = false;
       res.writeContinue();
@@ -204,12 +231,12 @@ export class DataPlane {
     readBody(req, this.opts.maxBodyBytes, scan, this.bodyDeadlines, startedAt, (result) => {
       if (result.ok) {
         const deployment = this.deploymentOf(res, named, result.body, scan, startedAt);
-        if (deployment !== null) this.forward(req, res, deployment, result.body, scan, startedAt);
+        if (deployment !== null) this.forward(req, res, deployment, result.body, scan, cls, startedAt);
       } else if (result.reason === 'too-large') this.bodyRefused(res, 'PayloadTooLarge', named, startedAt);
       else if (result.reason === 'timeout') this.bodyRefused(res, 'RequestTimeout', named, startedAt);
       else {
         res.destroy();
-        this.env.onDone();
+        this.env.onDone(null);
       }
     });
   }
@@ -247,18 +274,39 @@ export class DataPlane {
     return deployment;
   }
 
-  /** Picks a region from the deployment's current route and sends the request there, or answers the plan's rejection. */
+  /**
+   * Picks a region from the deployment's current route and sends the request there;
+   * with no region to send it to, it waits for room (admission) or gets the plan's
+   * rejection.
+   */
   private forward(
     req: IncomingMessage,
     res: ServerResponse,
     deployment: DeploymentRuntime,
     body: Buffer,
     scan: JsonModelScan | null,
+    cls: RequestClass,
     startedAt: number,
   ): void {
     const route = deployment.route;
-    const region = route === null ? null : route.pick(this.env.random);
-    if (route === null || region === null) {
+    const settings = deployment.admission.settings;
+    const gate = this.opts.gate;
+    // maxWaitMs 0: no admission; a request is sent as the route picks, or refused.
+    const admitting = settings.maxWaitMs > 0 && route !== null;
+    const waitMs = cls.maxWaitMs === null ? settings.maxWaitMs : Math.min(settings.maxWaitMs, cls.maxWaitMs);
+    let region = null;
+    if (route !== null) {
+      // Nobody passes the requests already waiting: were there room, they would be gone.
+      if (admitting && gate.hasWaiting(deployment)) region = null;
+      else if (admitting && route.knowsRoom) region = route.pickWithRoom(this.env.random);
+      else region = route.pick(this.env.random);
+    }
+    // A boundary with no routable region waits only for what ends within the wait (a cooldown).
+    const waits =
+      admitting &&
+      region === null &&
+      (route.routable || (route.plan.rejection?.retryAfterS ?? Number.POSITIVE_INFINITY) * 1000 <= waitMs);
+    if (route === null || (region === null && !waits)) {
       const rejection = route?.plan.rejection;
       this.ownAnswer(res, {
         code: rejection?.code ?? 'NoRegionAvailable',
@@ -277,6 +325,7 @@ export class DataPlane {
       hasBody ? body.length : null,
       this.opts.askLoadMetrics,
     );
+    const priority = cls.priority ?? settings.defaultPriority;
     const call = new ProxyCall(this.env, {
       req,
       res,
@@ -286,8 +335,13 @@ export class DataPlane {
       startedAt,
       modelStart: scan === null ? -1 : scan.modelStart,
       modelEnd: scan === null ? -1 : scan.modelEnd,
+      canWait: admitting && priority >= 0,
+      priority,
+      fairnessKey: cls.fairnessKey,
+      waitDeadlineMs: admitting ? this.env.now() + waitMs : 0,
     });
-    call.start(region);
+    if (region !== null) call.start(region);
+    else gate.enqueue(call);
   }
 
   private deploymentNamed(name: string | null): DeploymentRuntime | null {
@@ -383,7 +437,7 @@ export class DataPlane {
     } else {
       this.unrouted.record(status, seconds);
     }
-    this.env.onDone();
+    this.env.onDone(null);
   }
 }
 

@@ -3,6 +3,7 @@
 // plan changes.
 import type { Metrics } from '../metrics/metrics.js';
 import type { RouteCounters } from '../metrics/request-series.js';
+import { type AdmissionSettings, DeploymentAdmission, type Ticket } from './deployment-admission.js';
 import type { RegionTarget, RegionUpstream } from './upstream.js';
 import type { DeploymentRoute } from '../selector/deployment-route.js';
 import type { InBandLoad } from '../telemetry/in-band/in-band-load.js';
@@ -19,6 +20,8 @@ export class DeploymentRuntime {
   /** Swapped by reference on every plan rebuild; read once per request. */
   route: DeploymentRoute<RegionTarget> | null = null;
   readonly ownAnswers: RouteCounters;
+  /** Requests waiting for room, and the settings they wait by (kept across reloads). */
+  readonly admission: DeploymentAdmission;
   private readonly statsByRegion = new Map<string, RouteCounters>();
   private targets = new Map<string, RegionTarget>();
 
@@ -27,12 +30,15 @@ export class DeploymentRuntime {
     private readonly metrics: Metrics,
     upstreams: ReadonlyMap<string, RegionUpstream>,
     ownLoad: OwnLoad,
-    inBand: InBandLoad | null = null,
+    inBand: InBandLoad | null,
+    admission: AdmissionSettings,
+    onWithdrawn: (ticket: Ticket, deployment: string) => void,
   ) {
     this.name = topology.name;
     this.topology = topology;
     this.ownAnswers = metrics.requests.route(topology.name, NO_REGION);
-    this.reconfigure(topology, upstreams, ownLoad, inBand);
+    this.admission = new DeploymentAdmission(topology.name, admission, onWithdrawn);
+    this.reconfigure(topology, upstreams, ownLoad, inBand, admission);
   }
 
   /**
@@ -45,8 +51,10 @@ export class DeploymentRuntime {
     upstreams: ReadonlyMap<string, RegionUpstream>,
     ownLoad: OwnLoad,
     inBand: InBandLoad | null,
+    admission: AdmissionSettings,
   ): void {
     this.topology = topology;
+    this.admission.reconfigure(admission);
     const targets = new Map<string, RegionTarget>();
     for (const region of topology.servable) {
       if (!this.statsByRegion.has(region))

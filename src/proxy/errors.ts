@@ -20,6 +20,9 @@ export const ROUTER_ERRORS = {
   UpstreamError: 502,
   ShuttingDown: 503,
   Overloaded: 429,
+  QueueTimeout: 429,
+  Shed: 429,
+  InvalidHeader: 400,
 } as const;
 
 export type RouterErrorCode = keyof typeof ROUTER_ERRORS;
@@ -48,6 +51,9 @@ export const ROUTER_ERROR_TYPES: { readonly [K in RouterErrorCode]: OpenAiErrorT
   UpstreamError: 'server_error',
   ShuttingDown: 'server_error',
   Overloaded: 'rate_limit_exceeded',
+  QueueTimeout: 'rate_limit_exceeded',
+  Shed: 'rate_limit_exceeded',
+  InvalidHeader: 'invalid_request_error',
 };
 
 export type OpenAiErrorType = 'invalid_request_error' | 'rate_limit_exceeded' | 'server_error';
@@ -59,6 +65,8 @@ function errorBody(code: RouterErrorCode, message: string): string {
 /**
  * Writes `{"error":{"code","type","message"}}`. close: the request body was not read,
  * so the connection cannot be reused safely. A 405 says in `Allow` what is forwarded.
+ * A Retry-After that is not a whole number of seconds goes out rounded up, and exactly
+ * as `retry-after-ms` (Azure OpenAI's header, which the OpenAI SDKs prefer).
  */
 export function sendError(
   res: ServerResponse,
@@ -74,7 +82,10 @@ export function sendError(
     'content-length': Buffer.byteLength(body),
   };
   if (code === 'MethodNotAllowed') headers.allow = ALLOW;
-  if (retryAfterS !== null) headers['retry-after'] = String(retryAfterS);
+  if (retryAfterS !== null) {
+    headers['retry-after'] = String(Math.ceil(retryAfterS));
+    if (!Number.isInteger(retryAfterS)) headers['retry-after-ms'] = String(Math.round(retryAfterS * 1000));
+  }
   if (close) headers.connection = 'close';
   res.writeHead(status, headers);
   res.end(body);

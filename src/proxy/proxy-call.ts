@@ -9,21 +9,28 @@
 //
 //   phase        event                                        next
 //   idle         start, a backend has room                    attempting (sent as that backend wants it)
-//                start, every backend of the boundary shed    done       429 Overloaded
+//                start, every backend of the boundary shed    waiting    (when it may wait; else 429 Overloaded)
+//                no region has room (admission)               waiting
+//   waiting      dispatch (a region has room)                 attempting
+//                deadline, eviction, shutdown                 done       the router's answer (429, 503)
 //   attempting   head, retryable status, retry allowed        holding    (answer held back)
+//                head, 429, may wait again                    holding    (answer held back)
 //                head, otherwise                              streaming  (head sent)
 //                head that cannot be relayed                  done       502 (upstream aborted)
 //                error, backend unreachable, retry allowed    backoff
 //                error, otherwise                             done       JSON error (503 if unreachable)
 //   holding      chunk that fits the hold limit               holding
 //                chunk over the hold limit                    streaming  (retry given up, answer relayed)
-//                end                                          backoff
+//                end, a retry reserved                        backoff
+//                end, a 429 that may wait again               waiting
+//                end, otherwise                               done       the held answer
 //                error                                        done       JSON error
 //   streaming    end                                          done
 //                error                                        done       client connection destroyed
 //   backoff      timer, another region                        attempting
+//                timer, none left, 429 and may wait           waiting
 //                timer, none left                             done       held answer, or 503
-//   any live     client closed, or stopped reading            aborting   (backoff: done 499 at once)
+//   any live     client closed, or stopped reading            aborting   (backoff, waiting: done 499 at once)
 //   aborting     error or end                                 done       499
 //
 // Events of an attempt the request has left (it answered the client itself meanwhile)
@@ -42,6 +49,7 @@ import {
 import type { OutcomeSink } from '../resilience/outcome.js';
 import { ClientWriter, type WriterOwner } from './client-writer.js';
 import type { DeadlineList } from './deadline-list.js';
+import type { WaitingCall, WaitingPlace } from './deployment-admission.js';
 import type { DeploymentRuntime } from './deployment-runtime.js';
 import { echoTarget } from './echo.js';
 import { type RouterErrorCode, sendError } from './errors.js';
@@ -51,6 +59,18 @@ import { RetryBooks, type RetryEnv } from './retry-books.js';
 import { isRetryableStatus } from './retry-policy.js';
 import { type AttemptOwner, UpstreamAttempt } from './upstream-attempt.js';
 import type { RegionTarget } from './upstream.js';
+
+/**
+ * Admission's side of a request that may wait for room (see admission-gate.ts; this
+ * file knows it only by this interface).
+ */
+export interface AdmissionDesk {
+  /** Every region refused the request: it waits again when it may (true), else false. */
+  requeue(call: ProxyCall): boolean;
+}
+
+/** How many times a request may be sent from the queue (a request every region refuses comes back). */
+export const MAX_QUEUE_DISPATCHES = 3;
 
 export interface ForwardEnv {
   readonly metrics: Metrics;
@@ -65,8 +85,9 @@ export interface ForwardEnv {
   readonly accessLog: boolean;
   /** Requests in flight in the router (the retry budget is a share of them). */
   readonly requestsInFlight: () => number;
-  /** Called once per request when it is over, whatever the outcome. */
-  readonly onDone: () => void;
+  /** Called once per request when it is over, whatever the outcome (with its deployment, when known). */
+  readonly onDone: (deployment: DeploymentRuntime | null) => void;
+  readonly admission: AdmissionDesk;
   /** Clients whose socket is full: cut when they drain nothing for limits.clientReadTimeoutMs. */
   readonly readStalls: DeadlineList;
 }
@@ -84,12 +105,20 @@ export interface ClientRequest {
   /** Byte range of the body's "model" value when the body named the deployment; -1 when the path did. */
   readonly modelStart: number;
   readonly modelEnd: number;
+  /** Admission: the request may wait for room (waiting is on, and it is not sheddable). */
+  readonly canWait: boolean;
+  readonly priority: number;
+  readonly fairnessKey: string;
+  /** When it must have left the queue (ms, env.now()'s clock). */
+  readonly waitDeadlineMs: number;
 }
 
 type State =
   | { readonly phase: 'idle' }
+  | { readonly phase: 'waiting'; readonly place: WaitingPlace }
   | { readonly phase: 'attempting'; readonly attempt: UpstreamAttempt }
-  | { readonly phase: 'holding'; readonly attempt: UpstreamAttempt; readonly held: HeldAnswer }
+  // retry: a retry was reserved for when the answer ends; without one the request may wait again.
+  | { readonly phase: 'holding'; readonly attempt: UpstreamAttempt; readonly held: HeldAnswer; readonly retry: boolean }
   | { readonly phase: 'streaming'; readonly attempt: UpstreamAttempt }
   // held: the last attempt's answer held back, null when it failed without one.
   | { readonly phase: 'backoff'; readonly held: HeldAnswer | null; timer: NodeJS.Timeout | null }
@@ -127,12 +156,16 @@ function onRetryTimer(call: ProxyCall, reason: string): void {
   call.retryNow(reason);
 }
 
-export class ProxyCall implements AttemptOwner, WriterOwner {
+export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   private state: State = IDLE;
   /** The region answering, or last asked (or shed); null before the first. */
   private region: RegionTarget | null = null;
   private readonly books: RetryBooks;
   private readonly writer: ClientWriter;
+  /** Times the request was sent from the admission queue. */
+  private queueDispatches = 0;
+  /** When it first started waiting (ms, env.now()); -1 if it never did. */
+  waitingSinceMs = -1;
 
   constructor(
     private readonly env: ForwardEnv,
@@ -145,6 +178,52 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
   /** For tests and logs: where the request is in its life. */
   get currentPhase(): Phase {
     return this.state.phase;
+  }
+
+  get deployment(): DeploymentRuntime {
+    return this.request.deployment;
+  }
+
+  get priority(): number {
+    return this.request.priority;
+  }
+
+  get fairnessKey(): string {
+    return this.request.fairnessKey;
+  }
+
+  get waitDeadlineMs(): number {
+    return this.request.waitDeadlineMs;
+  }
+
+  get bodyBytes(): number {
+    return this.request.body?.length ?? 0;
+  }
+
+  /** Admission holds the request (phase waiting) until dispatch() or refuse(). */
+  wait(place: WaitingPlace): void {
+    if (this.waitingSinceMs < 0) this.waitingSinceMs = this.env.now();
+    this.state = { phase: 'waiting', place };
+  }
+
+  /** A region has room for a waiting request: it is sent there, every region triable again. */
+  dispatch(target: RegionTarget): void {
+    if (this.state.phase !== 'waiting') return;
+    this.queueDispatches++;
+    this.books.forgetTried();
+    this.start(target);
+  }
+
+  /** Admission answers a waiting request itself (deadline, eviction, shutdown). */
+  refuse(code: RouterErrorCode, message: string, retryAfterS: number): void {
+    if (this.state.phase !== 'waiting' && this.state.phase !== 'idle') return;
+    this.answer(code, message, retryAfterS);
+  }
+
+  /** Whether the request may go back to the queue after every region refused it. */
+  private mayWaitAgain(): boolean {
+    const request = this.request;
+    return request.canWait && this.queueDispatches < MAX_QUEUE_DISPATCHES && this.env.now() < request.waitDeadlineMs;
   }
 
   /** Sends the request to a region (the first attempt, or a retry). */
@@ -195,9 +274,12 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
   attemptHead(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[]): void {
     const state = this.state;
     if (state.phase !== 'attempting' || state.attempt !== attempt) return;
-    if (isRetryableStatus(status) && this.reserveRetry(attempt, true)) {
-      this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders) };
-      return;
+    if (isRetryableStatus(status)) {
+      const retry = this.reserveRetry(attempt, true);
+      if (retry || (status === 429 && this.mayWaitAgain())) {
+        this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders), retry };
+        return;
+      }
     }
     this.sendHead(attempt, status, rawHeaders);
   }
@@ -223,7 +305,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
     if (runningAttempt(state) !== attempt) return;
     switch (state.phase) {
       case 'holding':
-        this.backOff(state.held, `status-${attempt.status}`);
+        if (state.retry) this.backOff(state.held, `status-${attempt.status}`);
+        else this.refused(state.held);
         return;
       case 'streaming':
         this.writer.end();
@@ -320,6 +403,12 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
       this.finish(499);
       return;
     }
+    if (state.phase === 'waiting') {
+      // Nothing was sent upstream while it waited.
+      state.place.withdraw();
+      this.finish(499);
+      return;
+    }
     if (state.phase === 'backoff') {
       // No attempt is running: nothing to abort upstream.
       if (state.timer !== null) clearTimeout(state.timer);
@@ -371,11 +460,21 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
     const deployment = this.request.deployment;
     const other = deployment.route?.pickOther(this.books.tried, this.env.random) ?? null;
     if (other === null) {
-      this.giveUp(state.held);
+      this.refused(state.held);
       return;
     }
     this.env.metrics.retries.labels(deployment.name, reason).inc();
     this.start(other);
+  }
+
+  /**
+   * No region is left to try. When the last one said it is full (429), the request
+   * waits for room again if it may, so that a burst becomes latency rather than client
+   * retries; a failure (5xx) is no matter of room, and its answer goes out.
+   */
+  private refused(held: HeldAnswer | null): void {
+    if (held !== null && held.status === 429 && this.mayWaitAgain() && this.env.admission.requeue(this)) return;
+    this.giveUp(held);
   }
 
   /** No attempt left: the client gets the held upstream answer, or a 503. */
@@ -405,6 +504,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
       this.start(other);
       return;
     }
+    if (this.mayWaitAgain() && this.env.admission.requeue(this)) return;
     this.env.metrics.shed.labels('backend').inc();
     this.region = target;
     this.answer(
@@ -488,6 +588,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
         'request',
       );
     }
-    this.env.onDone();
+    // Only a request that reached a region freed room there (admission's signal).
+    this.env.onDone(this.books.attempts > 0 ? deployment : null);
   }
 }

@@ -30,6 +30,11 @@ export class RetryBooks {
     return (this.triedSet ??= new Set()).add(region);
   }
 
+  /** The request is sent again from the admission queue: every region may be tried anew. */
+  forgetTried(): void {
+    this.triedSet = null;
+  }
+
   /** An attempt starts: counted (the first one also counts the request for the budget). Returns whether it runs on a token. */
   startAttempt(): boolean {
     this.attempts++;

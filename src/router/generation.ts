@@ -14,7 +14,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { AdmissionGate } from '../proxy/admission-gate.js';
 import type { DataPlaneOptions } from '../proxy/data-plane.js';
+import { admissionSettings } from '../proxy/deployment-admission.js';
 import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import { ModelCatalog } from '../proxy/model-catalog.js';
 import { Backend, RegionUpstream } from '../proxy/upstream.js';
@@ -33,6 +35,8 @@ export interface RouterLifetime {
   readonly now: () => number;
   readonly random: () => number;
   readonly isDraining: () => boolean;
+  /** Where requests wait for room: the queues live in the deployments' runtimes, kept across reloads. */
+  readonly gate: AdmissionGate;
 }
 
 export interface Generation {
@@ -73,12 +77,25 @@ export function buildGeneration(
       : new InBandLoad();
   const { upstreams, removedBackends } = buildUpstreams(config, topology, previous);
   const deployments = new Map<string, DeploymentRuntime>();
+  const own = new Map(config.deployments.map((d) => [d.name, d.admission]));
   for (const d of topology.deployments) {
     const runtime = previous?.deployments.get(d.name);
+    const admission = admissionSettings(config.admission, own.get(d.name) ?? null);
     if (runtime === undefined) {
-      deployments.set(d.name, new DeploymentRuntime(d, lifetime.metrics, upstreams, lifetime.ownLoad, inBand));
+      deployments.set(
+        d.name,
+        new DeploymentRuntime(
+          d,
+          lifetime.metrics,
+          upstreams,
+          lifetime.ownLoad,
+          inBand,
+          admission,
+          lifetime.gate.withdrawn,
+        ),
+      );
     } else {
-      runtime.reconfigure(d, upstreams, lifetime.ownLoad, inBand);
+      runtime.reconfigure(d, upstreams, lifetime.ownLoad, inBand, admission);
       deployments.set(d.name, runtime);
     }
   }
@@ -148,6 +165,11 @@ function dataPlaneOptions(
       maxInFlightPerBackend: config.shedding.maxInFlightPerBackend,
       shedRetryAfterS: config.shedding.retryAfterS,
       accessLog: config.log.requests,
+    },
+    gate: lifetime.gate,
+    classes: {
+      objectives: new Map(Object.entries(config.admission.objectives)),
+      fairnessHeader: config.admission.fairnessHeader.toLowerCase(),
     },
     maxInFlight: config.shedding.maxInFlight,
     isDraining: lifetime.isDraining,

@@ -10,6 +10,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { withAdminToken } from '../admin/admin-auth.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
+import { AdmissionGate } from '../proxy/admission-gate.js';
 import { DataPlane } from '../proxy/data-plane.js';
 import type { Backend, RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import { redactUrl } from '../net/redact-url.js';
@@ -125,6 +126,7 @@ export class Router {
       now: this.now,
       random: opts.random ?? Math.random,
       isDraining: () => this.draining,
+      gate: new AdmissionGate({ metrics: this.metrics, logger, now: this.now, random: opts.random ?? Math.random }),
     };
     this.gen = buildGeneration(config, this.lifetime, null).generation;
     const telemetry = config.telemetry;
@@ -268,6 +270,7 @@ export class Router {
     this.replan();
     this.dataPlane.reconfigure(generation.dataPlane);
     this.adminHandle = this.makeAdminHandler(config);
+    for (const d of removedDeployments) this.lifetime.gate.removed(d);
     this.forgetSeries(removedDeployments, removedBackends);
 
     // The history ring is laid out for one set of deployments and regions.
@@ -342,6 +345,8 @@ export class Router {
   /** Re-plan now (telemetry arrived, a passive signal changed a region's state). */
   replan(): void {
     this.state.rebuild(this.now());
+    // New routes may have room (a report, a load header, a cooldown's end).
+    this.lifetime.gate.replanned();
   }
 
   /** Several outcomes in one tick cost one re-plan. */
@@ -412,6 +417,8 @@ export class Router {
     if (this.budgetTick !== null) clearInterval(this.budgetTick);
     if (this.sampler !== null) clearInterval(this.sampler);
     this.history.stop();
+    // Requests waiting for room would only wait out the drain: they are answered now.
+    this.dataPlane.shutDownWaiting();
     const closed = new Promise<void>((resolve) => this.dataServer.close(() => resolve()));
     this.dataServer.closeIdleConnections();
     const deadline = this.now() + this.config.shutdown.drainMs;
@@ -429,6 +436,7 @@ export class Router {
     this.dataServer.closeAllConnections();
     await closed;
     this.dataPlane.close();
+    this.lifetime.gate.close();
     await Promise.all(this.pollers.map((p) => p.stop()));
     await Promise.all([...this.upstreams.values()].flatMap((u) => u.backends.map((b) => b.pool.destroy())));
     // Removed backends whose last requests were cut by the drain deadline.

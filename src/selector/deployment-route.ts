@@ -59,6 +59,29 @@ export class DeploymentRoute<T extends RouteTarget> {
     return this.room(i) - (this.targets[i] as T).load.inFlight * this.loadPerRequest;
   }
 
+  /** Whether the plan's rooms are estimates to trust (see DeploymentPlan.roomKnown): admission can tell "no room" from them. */
+  get knowsRoom(): boolean {
+    return this.plan.roomKnown;
+  }
+
+  /** Whether the plan routes anywhere (else plan.rejection says why not). */
+  get routable(): boolean {
+    return this.table !== null;
+  }
+
+  /**
+   * For admission, when knowsRoom: a region as pick() chooses one, but only one with
+   * free room now; null when no routable region has any (the request waits).
+   */
+  pickWithRoom(random: () => number): T | null {
+    const table = this.table;
+    if (table === null) return null;
+    const i = table.pick(random());
+    if (this.free(i) > 0) return this.targets[i] as T;
+    const j = this.mostRoom(i, null, this.scanStart(random()));
+    return this.room(j) > 0 && this.free(j) > 0 ? (this.targets[j] as T) : null;
+  }
+
   /** Null when the plan routes nowhere (see plan.rejection). */
   pick(random: () => number): T | null {
     const table = this.table;

@@ -9,6 +9,7 @@ import {
   DEFAULT_RETRY,
   DEFAULT_SHEDDING,
   DEFAULT_SLOW_START,
+  DEFAULT_ADMISSION,
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_LOG,
@@ -64,9 +65,9 @@ describe('a valid config', () => {
         { region: 'swedencentral', url: 'http://127.0.0.1:9002', headers: {}, deploymentNames: {}, tls: null },
       ],
       deployments: [
-        { name: 'chat-global', model: 'gpt-5.2', type: 'global', zone: null, region: null },
-        { name: 'chat-eu', model: 'gpt-5.2', type: 'datazone', zone: 'eu', region: null },
-        { name: 'chat-east', model: 'gpt-5.2', type: 'regional', zone: null, region: 'eastus2' },
+        { name: 'chat-global', model: 'gpt-5.2', type: 'global', zone: null, region: null, admission: null },
+        { name: 'chat-eu', model: 'gpt-5.2', type: 'datazone', zone: 'eu', region: null, admission: null },
+        { name: 'chat-east', model: 'gpt-5.2', type: 'regional', zone: null, region: 'eastus2', admission: null },
       ],
       telemetry: {
         url: 'http://127.0.0.1:9100/telemetry',
@@ -96,6 +97,7 @@ describe('a valid config', () => {
       routing: DEFAULT_ROUTING,
       shedding: DEFAULT_SHEDDING,
       slowStart: DEFAULT_SLOW_START,
+      admission: DEFAULT_ADMISSION,
     });
   });
 
@@ -182,7 +184,7 @@ describe('structure', () => {
 
   test('an unknown top-level key is named with the known keys', () => {
     assertErrors({ ...example(), zone: {} }, [
-      'zone: unknown key (known: admin, backends, conservative, cooldown, deployments, limits, listen, log, outlier, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
+      'zone: unknown key (known: admin, admission, backends, conservative, cooldown, deployments, limits, listen, log, outlier, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
     ]);
   });
 
@@ -671,7 +673,9 @@ describe('deployments', () => {
       ...example(),
       deployments: [{ name: 'a', model: 'm', type: 'global', zone: null, region: null }],
     });
-    assert.deepEqual(config.deployments, [{ name: 'a', model: 'm', type: 'global', zone: null, region: null }]);
+    assert.deepEqual(config.deployments, [
+      { name: 'a', model: 'm', type: 'global', zone: null, region: null, admission: null },
+    ]);
   });
 });
 

@@ -19,7 +19,8 @@ test('Retry-After rests a region, its share goes to its peers, and when all rest
     deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'z' }],
     // staleAfterMs above every step the clock takes here: the telemetry stays fresh.
     telemetry: { staleAfterMs: 10_000 },
-    extra: { outlier: { enabled: false }, cooldown: { maxMs: 2500 } },
+    // Admission off: this is the answer without waiting (test/e2e/admission*.test.ts waits).
+    extra: { outlier: { enabled: false }, cooldown: { maxMs: 2500 }, admission: { maxWaitMs: 0 } },
     clock,
   });
   t.after(() => s.close());

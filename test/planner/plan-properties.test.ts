@@ -76,15 +76,23 @@ const scenario = fc
     const zoneNames = Object.keys(zones).filter((z) => zones[z]!.some((r) => withBackend.includes(r)));
     const deployment: DeploymentConfig =
       s.depType === 'global'
-        ? { name: 'd', model: 'm', type: 'global', zone: null, region: null }
+        ? { name: 'd', model: 'm', type: 'global', zone: null, region: null, admission: null }
         : s.depType === 'datazone'
-          ? { name: 'd', model: 'm', type: 'datazone', zone: zoneNames[s.depPick % zoneNames.length]!, region: null }
+          ? {
+              name: 'd',
+              model: 'm',
+              type: 'datazone',
+              zone: zoneNames[s.depPick % zoneNames.length]!,
+              region: null,
+              admission: null,
+            }
           : {
               name: 'd',
               model: 'm',
               type: 'regional',
               zone: null,
               region: withBackend[s.depPick % withBackend.length]!,
+              admission: null,
             };
     const topology = buildTopology({ zones, backends, deployments: [deployment] });
     const reports = all.flatMap((region, i) => {

@@ -104,7 +104,16 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
   const topology = { name: 'chat', model: 'm', type: 'global' as const, boundary: regions, servable: regions };
   const metrics = new Metrics();
   const ownLoad = new OwnLoad(1000);
-  const deployment = new DeploymentRuntime(topology, metrics, upstreams, ownLoad, opts.inBand ?? null);
+  const admission = { maxWaitMs: 0, maxQueued: 0, maxQueuedBytes: 1, defaultPriority: 0 };
+  const deployment = new DeploymentRuntime(
+    topology,
+    metrics,
+    upstreams,
+    ownLoad,
+    opts.inBand ?? null,
+    admission,
+    () => {},
+  );
   const ejected = {
     state: 'ejected' as const,
     reason: 'test',
@@ -149,6 +158,8 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
     requestsInFlight: () => 1,
     onDone: () => done++,
     readStalls,
+    // Admission is off here (maxWaitMs 0): nothing waits, nothing comes back.
+    admission: { requeue: () => false },
   };
   const res = new FakeResponse();
   const req = { url: PATH, method: 'POST' } as IncomingMessage;
@@ -158,6 +169,10 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
     deployment,
     body: Buffer.from('{"model":"chat"}'),
     headers: ['content-type', 'application/json'],
+    canWait: false,
+    priority: 0,
+    fairnessKey: '',
+    waitDeadlineMs: 0,
     startedAt: performance.now(),
     modelStart: -1,
     modelEnd: -1,

@@ -1,6 +1,7 @@
 // A router generation: everything one config implies, built by one function and swapped
 // whole. These tests build generations directly and through a router that is never
 // started (no listeners, no polls), on an injected clock.
+import { AdmissionGate } from '../../src/proxy/admission-gate.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
@@ -27,7 +28,8 @@ function lifetime(c: Config): RouterLifetime {
   const ownLoad = new OwnLoad(10_000);
   const now = () => NOW;
   const resilience = new Resilience({ config: c, metrics, logger, now, requestReplan: () => {}, ownLoad });
-  return { metrics, logger, ownLoad, resilience, now, random: Math.random, isDraining: () => false };
+  const gate = new AdmissionGate({ metrics, logger, now, random: Math.random });
+  return { metrics, logger, ownLoad, resilience, now, random: Math.random, isDraining: () => false, gate };
 }
 
 test('a generation is built whole from a config and cannot be changed afterwards', (t) => {
