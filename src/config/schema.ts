@@ -224,15 +224,19 @@ const sections = {
       'A 429 whose Retry-After (or retry-after-ms) is longer than this says the quota is spent; a shorter one is a capacity edge.',
     ),
     limits: f.defaulted(
-      z.array(
-        f.section({
-          model: f.text('a non-empty model name').meta({ description: 'The model, as telemetry names it.' }),
-          region: f.text('a non-empty region name').meta({ description: 'A region with a backend.' }),
-          requestsPerMinute: unbounded(0, 'Requests per minute granted there; 0: learned from the answers.'),
-          tokensPerMinute: unbounded(0, 'Tokens per minute granted there; 0: learned from the answers.'),
+      z
+        .array(
+          f.section({
+            model: f.text('a non-empty model name').meta({ description: 'The model, as telemetry names it.' }),
+            region: f.text('a non-empty region name').meta({ description: 'A region with a backend.' }),
+            requestsPerMinute: count(0)(0, 'Requests per minute granted there; 0: learned from the answers.'),
+            tokensPerMinute: count(0)(0, 'Tokens per minute granted there; 0: learned from the answers.'),
+          }),
+          { error: says('a list of { model, region, requestsPerMinute, tokensPerMinute }') },
+        )
+        .meta({
+          examples: [[{ model: 'gpt-5.2', region: 'eastus2', requestsPerMinute: 600, tokensPerMinute: 100_000 }]],
         }),
-        { error: says('a list of { model, region, requestsPerMinute, tokensPerMinute }') },
-      ),
     )(
       [],
       "Per-minute limits known in advance, per model and region; without them they are learned from answers' x-ratelimit-limit-* headers.",

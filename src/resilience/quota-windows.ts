@@ -15,9 +15,10 @@
 //
 // Every dispatch is charged on arrival, as the service charges it (one request, and
 // the request's token estimate when the data plane gives one). When a charge leaves no
-// room in the window (the router's own count reaches the window's share of a limit, or
-// the learned remainder is used up), the region rests for that model until the window
-// turns: the router stops sending before the service refuses.
+// room in the window (the router's own count reaches the window's share of a configured
+// limit), the region rests for that model until the window turns: the router stops
+// sending before the service refuses. Learned limits and remainders are shown, not
+// acted on alone (see charge()).
 //
 // A 429 is judged by classify429: it says the quota is spent when a remaining count is
 // 0, or when its Retry-After is longer than quota.spentRetryAfterMs (a capacity edge
@@ -222,9 +223,12 @@ export class QuotaWindows {
     e.requestsSinceReading++;
     e.tokensSinceReading += tokens;
     if (e.restUntilMs > nowMs) return null;
+    // Only limits the operator stated: a learned limit or remainder may be the minute's
+    // or the window's, and scaled by the service in ways its headers do not say; they
+    // are reported (views) and judged by the 429s they come with, not acted on alone.
     const share = this.settings.subWindowMs / 60_000;
-    const rpm = e.rpm();
-    const tpm = e.tpm();
+    const rpm = e.configRpm;
+    const tpm = e.configTpm;
     let reason: QuotaRestReason | null = null;
     let detail = '';
     if (rpm > 0 && e.requests >= rpm * share) {
@@ -233,12 +237,6 @@ export class QuotaWindows {
     } else if (tpm > 0 && tokens > 0 && e.tokens >= tpm * share) {
       reason = 'window-tokens';
       detail = `${e.tokens} tokens sent in this ${this.settings.subWindowMs} ms window, its share of ${tpm} per minute`;
-    } else if (e.remainingRequests >= 0 && e.requestsSinceReading >= e.remainingRequests) {
-      reason = 'window-requests';
-      detail = `the ${e.remainingRequests} requests the service said remained are sent`;
-    } else if (e.remainingTokens >= 0 && tokens > 0 && e.tokensSinceReading >= e.remainingTokens) {
-      reason = 'window-tokens';
-      detail = `the ${e.remainingTokens} tokens the service said remained are sent`;
     }
     if (reason === null) return null;
     return this.rest(e, reason, this.windowEndMs(nowMs), `quota window spent: ${detail}`);
