@@ -90,6 +90,7 @@ function fallbackOf(node: Node, required: boolean): string {
   if (required) return 'required';
   if (!('default' in node) || node.default === null) return 'none';
   if (typeof node.default === 'object' && Object.keys(node.default as object).length === 0) {
+    if (Array.isArray(node.default)) return '`[]`';
     return node.type === 'object' && node.properties !== undefined ? 'every key at its default' : '`{}`';
   }
   return `\`${JSON.stringify(node.default)}\``;

@@ -139,6 +139,22 @@ export interface CapacityResilience {
     readonly until: string | null;
     readonly reason: string;
   }>;
+  /** Quota windows per model and region: the limits known, what is left, and a rest while one is spent. */
+  readonly quotas: ReadonlyArray<{
+    readonly model: string;
+    readonly region: string;
+    readonly requestsPerMinute: number | null;
+    readonly tokensPerMinute: number | null;
+    readonly limitSource: 'config' | 'learned' | null;
+    readonly remainingRequests: number | null;
+    readonly remainingTokens: number | null;
+    readonly observedAt: string | null;
+    readonly windowRequests: number;
+    readonly windowTokens: number;
+    readonly windowEndsAt: string | null;
+    readonly restingUntil: string | null;
+    readonly restReason: string | null;
+  }>;
 }
 
 export interface CapacityDocument {

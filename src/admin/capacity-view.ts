@@ -111,6 +111,14 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
       cooldowns: input.resilience.cooldowns
         .all(input.nowMs)
         .map((c) => ({ model: c.model, region: c.region, until: iso(c.untilMs), reason: c.reason })),
+      quotas: input.resilience.quota
+        .views(input.nowMs)
+        .map(({ observedAtMs, windowEndsAtMs, restingUntilMs, ...q }) => ({
+          ...q,
+          observedAt: iso(observedAtMs),
+          windowEndsAt: iso(windowEndsAtMs),
+          restingUntil: iso(restingUntilMs),
+        })),
     },
     deployments: [...input.deployments].map((d) => {
       const plan = d.route?.plan;

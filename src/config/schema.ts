@@ -226,6 +226,43 @@ const sections = {
     minRetryAfterMs: ms(10_000, 'A 429 with at least this Retry-After rests the region; a shorter one caps its room.'),
     min429Rate: fraction(0.9, 'A region whose 429 rate over outlier.windowMs reaches this rests too.'),
   }),
+  // A capacity edge answers 429 with Retry-After of about a second (Azure: 1 s, or a
+  // retry-after-ms of a few hundred ms), about the time a typical request takes to free
+  // a slot; a spent window answers the time to its end, up to the 10 s sub-window (or
+  // the minute). 3 s, three typical request times, tells them apart well under 10 s.
+  quota: f.optionalSection('Quota windows: requests and tokens per minute, and the 429s that say they are spent.', {
+    enabled: flag(
+      true,
+      'Keep per-region quota books and rest a region for a model while its window is spent ' +
+        "(a 429 with x-ratelimit-remaining-* 0 or a long Retry-After, or the router's own count).",
+    ),
+    subWindowMs: ms(
+      10_000,
+      'The window the service enforces a per-minute limit over (Azure: 1 s or 10 s); a window admits its share of the limit.',
+    ),
+    spentRetryAfterMs: msOrZero()(
+      3000,
+      'A 429 whose Retry-After (or retry-after-ms) is longer than this says the quota is spent; a shorter one is a capacity edge.',
+    ),
+    limits: f.defaulted(
+      z
+        .array(
+          f.section({
+            model: f.text('a non-empty model name').meta({ description: 'The model, as telemetry names it.' }),
+            region: f.text('a non-empty region name').meta({ description: 'A region with a backend.' }),
+            requestsPerMinute: count(0)(0, 'Requests per minute granted there; 0: learned from the answers.'),
+            tokensPerMinute: count(0)(0, 'Tokens per minute granted there; 0: learned from the answers.'),
+          }),
+          { error: says('a list of { model, region, requestsPerMinute, tokensPerMinute }') },
+        )
+        .meta({
+          examples: [[{ model: 'gpt-5.2', region: 'eastus2', requestsPerMinute: 600, tokensPerMinute: 100_000 }]],
+        }),
+    )(
+      [],
+      "Per-minute limits known in advance, per model and region; without them they are learned from answers' x-ratelimit-limit-* headers.",
+    ),
+  }),
   // One request in flight counts as one unit of inUse (concurrency, as vLLM's running
   // requests and the simulator report); the smoothing constant is two default telemetry
   // intervals, chosen on the fleet model (see docs/routing.md).

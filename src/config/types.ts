@@ -29,6 +29,7 @@ export type LogLevel = LogConfig['level'];
 export type OutlierConfig = Config['outlier'];
 export type RetryConfig = Config['retry'];
 export type CooldownConfig = Config['cooldown'];
+export type QuotaConfig = Config['quota'];
 export type RoutingConfig = Config['routing'];
 export type RoutingPolicy = RoutingConfig['policy'];
 export type SheddingConfig = Config['shedding'];

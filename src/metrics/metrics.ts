@@ -183,6 +183,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly quotaRests = new Counter({
+    name: 'switchyard_quota_rests_total',
+    help:
+      'Regions rested for a model while a quota window is spent, by reason: remaining-tokens, remaining-requests, ' +
+      'retry-after (a 429 that says so), window-requests, window-tokens (the router saw it coming).',
+    labelNames: ['model', 'region', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstream429 = new Counter({
+    name: 'switchyard_upstream_429_total',
+    help: 'Upstream 429 answers by what they say: quota (a spent window: the region rests) or capacity (a concurrency edge).',
+    labelNames: ['model', 'region', 'kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly regionState = new Gauge({
     name: 'switchyard_region_state',
     help: 'Region state per deployment: 1 for the current one of active, no-backend, ejected, cooldown, slow-start.',

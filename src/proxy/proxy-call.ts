@@ -46,7 +46,7 @@ import {
   UNREACHABLE_RETRY_AFTER_S,
   UNSOLICITED_CONTINUE,
 } from '../net/undici-errors.js';
-import type { OutcomeSink } from '../resilience/outcome.js';
+import type { DispatchSink, OutcomeSink } from '../resilience/outcome.js';
 import { ClientWriter, type WriterOwner } from './client-writer.js';
 import type { DeadlineList } from './deadline-list.js';
 import type { WaitingCall, WaitingPlace } from './deployment-admission.js';
@@ -78,6 +78,7 @@ export interface ForwardEnv {
   readonly random: () => number;
   readonly now: () => number;
   readonly onOutcome: OutcomeSink | null;
+  readonly onDispatch?: DispatchSink | null;
   readonly retry: RetryEnv;
   readonly maxInFlightPerBackend: number;
   readonly shedRetryAfterS: number;

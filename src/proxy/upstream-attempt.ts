@@ -14,9 +14,10 @@
 // order against the undici in use.
 import type { Dispatcher } from 'undici';
 import { errorCodeOf, isUnsolicitedContinue, UNSOLICITED_CONTINUE } from '../net/undici-errors.js';
-import type { OutcomeSink } from '../resilience/outcome.js';
+import type { DispatchSink, OutcomeSink } from '../resilience/outcome.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
 import { readLoadHeaders } from '../telemetry/in-band/load-headers.js';
+import { type RateLimitReading, readRateLimits } from '../telemetry/in-band/rate-limits.js';
 import { retryAfterMsOf } from './retry-policy.js';
 import type { Backend, RegionTarget } from './upstream.js';
 
@@ -33,13 +34,15 @@ export interface AttemptOwner {
 export interface AttemptEnv {
   readonly now: () => number;
   readonly onOutcome: OutcomeSink | null;
+  /** Charges quota windows as a request leaves (absent: no quota books). */
+  readonly onDispatch?: DispatchSink | null;
   readonly retry: { readonly budget: RetryBudget };
 }
 
 /** Recorded as the attempt's error when the client went away first: not the backend's doing. */
 export const CLIENT_CLOSED_CODE = 'ClientClosed';
 
-export class UpstreamAttempt implements Dispatcher.DispatchHandler {
+export class UpstreamAttempt implements Dispatcher.DispatchHandler, RateLimitReading {
   /** The final status (0 until one arrives). */
   status = 0;
   /** undici has begun writing the request to the backend: from here on it may have it. */
@@ -47,6 +50,12 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   /** The backend began an answer (its first bytes arrived), final or not. */
   answering = false;
   private retryAfterMs: number | null = null;
+  /** The answer's x-ratelimit-* headers (-1: not sent); rateLimited says whether it sent any. */
+  limitRequests = -1;
+  remainingRequests = -1;
+  limitTokens = -1;
+  remainingTokens = -1;
+  private rateLimited = false;
   private headersSeconds: number | null = null;
   private controller: Dispatcher.DispatchController | null = null;
   /** Set before undici's onRequestStart: abort as soon as there is something to abort. */
@@ -67,6 +76,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   ) {
     backend.acquire();
     target.load.inFlight++;
+    env.onDispatch?.(model, target.region, 0);
   }
 
   get region(): string {
@@ -118,6 +128,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
     const raw = rawHeadersOf(controller, headers);
     const slot = this.target.inBand;
     if (slot !== null) readLoadHeaders(raw, slot, this.env.now());
+    if (this.env.onDispatch != null) this.rateLimited = readRateLimits(raw, this);
     this.headersSeconds = (performance.now() - this.startedAt) / 1000;
     if (statusCode === 429 || statusCode === 503) this.retryAfterMs = retryAfterMsOf(raw, this.env.now());
     this.owner.attemptHead(this, statusCode, raw);
@@ -158,6 +169,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
       this.retryAfterMs,
       this.headersSeconds,
       this.written,
+      this.rateLimited ? this : null,
     );
   }
 }

@@ -1,6 +1,7 @@
 // What the data plane reports of every attempt, and the part of a backend that
 // resilience keeps its books on. Resilience defines these so that the data plane
 // depends on it, never the other way round.
+import type { RateLimitReading } from '../telemetry/in-band/rate-limits.js';
 
 /** A backend as resilience sees it: where it is, and its connect-failure record. */
 export interface BackendHealth {
@@ -20,6 +21,7 @@ export interface BackendHealth {
  * written: undici had begun writing the request to the backend (see net/undici-errors.ts);
  * a failure before that is either a connect failure or no backend outcome at all.
  * Undefined (callers that cannot tell) judges a failure by its error code alone.
+ * rateLimits: the answer's x-ratelimit-* headers (quota-windows.ts), null when it sent none.
  */
 export type OutcomeSink = (
   model: string,
@@ -29,4 +31,11 @@ export type OutcomeSink = (
   retryAfterMs: number | null,
   headersSeconds: number | null,
   written?: boolean,
+  rateLimits?: RateLimitReading | null,
 ) => void;
+
+/**
+ * A dispatch, as it leaves for a region: what a quota window is charged on arrival.
+ * tokens: the request's estimated cost in tokens, 0 when unknown.
+ */
+export type DispatchSink = (model: string, region: string, tokens: number) => void;

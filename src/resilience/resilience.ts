@@ -7,7 +7,7 @@ import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RegionAvailability } from '../planner/types.js';
 import { median } from '../planner/estimate.js';
-import type { BackendHealth, OutcomeSink } from './outcome.js';
+import type { BackendHealth, DispatchSink, OutcomeSink } from './outcome.js';
 import { redactUrl } from '../net/redact-url.js';
 import { isBackendOutcome, isConnectError } from '../net/undici-errors.js';
 import type { OwnLoadView } from '../telemetry/own-load.js';
@@ -15,6 +15,7 @@ import type { CapacityReport } from '../telemetry/report.js';
 import { Cooldowns } from './cooldowns.js';
 import { OutlierDetector, type OutcomeClass } from './outlier-detector.js';
 import { passiveFactor } from './passive-capacity.js';
+import { classify429, type QuotaRest, QuotaWindows } from './quota-windows.js';
 import { RetryBudget } from './retry-budget.js';
 import { ATTEMPTS, FAILURES, LATENCY_COUNT, LATENCY_SUM, STATUS_400, STATUS_429 } from './rolling-window.js';
 import { slowStartFactor } from './slow-start.js';
@@ -61,6 +62,7 @@ export class Resilience {
   readonly detector: OutlierDetector;
   readonly cooldowns: Cooldowns;
   readonly budget: RetryBudget;
+  readonly quota: QuotaWindows;
   /** When each region's slow start begins (the end of its last outage) and how long it ramps. */
   private readonly recoveries = new Map<string, { atMs: number; windowMs: number }>();
   private readonly telemetryFresh = new Map<string, boolean>();
@@ -70,6 +72,7 @@ export class Resilience {
     this.detector = new OutlierDetector(opts.config.outlier);
     this.cooldowns = new Cooldowns(opts.config.cooldown.maxMs);
     this.budget = new RetryBudget(opts.config.retry);
+    this.quota = new QuotaWindows(opts.config.quota);
   }
 
   /**
@@ -82,9 +85,27 @@ export class Resilience {
     this.detector.reconfigure(config.outlier);
     this.cooldowns.reconfigure(config.cooldown.maxMs);
     this.budget.reconfigure(config.retry);
+    this.quota.reconfigure(config.quota);
   }
 
-  readonly onOutcome: OutcomeSink = (model, backend, status, errorCode, retryAfterMs, headersSeconds, written) => {
+  /** A request leaves for a region: its quota window is charged, and rests the region when that spends it. */
+  readonly onDispatch: DispatchSink = (model, region, tokens) => {
+    if (!this.quota.enabled) return;
+    const now = this.opts.now();
+    const rest = this.quota.charge(model, region, tokens, now);
+    if (rest !== null) this.quotaRest(model, region, 0, rest, now);
+  };
+
+  readonly onOutcome: OutcomeSink = (
+    model,
+    backend,
+    status,
+    errorCode,
+    retryAfterMs,
+    headersSeconds,
+    written,
+    rateLimits,
+  ) => {
     const cls = classify(status, errorCode, retryAfterMs, written);
     if (cls === null) return;
     const { config, metrics, logger } = this.opts;
@@ -103,7 +124,26 @@ export class Resilience {
       this.recoverAt(key(model, region), ejection.untilMs, config.slowStart.windowMs);
       this.opts.requestReplan();
     }
-    if (status === 429) this.capacitySignal(model, region, retryAfterMs, now);
+    const quota = this.quota.enabled;
+    if (quota && rateLimits != null) this.quota.learn(model, region, rateLimits, now);
+    if (status === 429) {
+      this.capacitySignal(model, region, retryAfterMs, now);
+      if (quota) {
+        const verdict = classify429(rateLimits ?? null, retryAfterMs, this.quota.spentRetryAfterMs);
+        metrics.upstream429.labels(model, region, verdict === 'capacity' ? 'capacity' : 'quota').inc();
+        if (verdict !== 'capacity') {
+          // Until the service says: its Retry-After, else the end of the current window.
+          const untilMs = retryAfterMs !== null ? now + retryAfterMs : this.quota.windowEndMs(now);
+          const said =
+            verdict === 'retry-after'
+              ? `Retry-After ${Math.round(retryAfterMs ?? 0)} ms > ${this.quota.spentRetryAfterMs} ms`
+              : `x-ratelimit-${verdict} 0${retryAfterMs === null ? '' : `, Retry-After ${Math.round(retryAfterMs)} ms`}`;
+          const rest = this.quota.spent(model, region, verdict, untilMs, `quota spent: upstream answered 429, ${said}`);
+          this.quotaRest(model, region, status, rest, now);
+          return;
+        }
+      }
+    }
     const rest = this.restFor(model, region, status, retryAfterMs, now);
     if (rest !== null) this.coolDown(model, region, status, rest, now);
   };
@@ -155,12 +195,26 @@ export class Resilience {
     };
   }
 
+  /**
+   * A region rests for a model while its quota window is spent. No slow start after it:
+   * a window that turns gives the whole quota back at once, and ramping the region in
+   * would push its share onto its peers' windows.
+   */
+  private quotaRest(model: string, region: string, status: number, rest: QuotaRest, now: number): void {
+    const held = this.cooldowns.active(model, region, now);
+    this.coolDown(model, region, status, { ms: rest.untilMs - now, reason: rest.detail }, now, false);
+    if (held === undefined || held.untilMs < rest.untilMs) {
+      this.opts.metrics.quotaRests.labels(model, region, rest.reason).inc();
+    }
+  }
+
   private coolDown(
     model: string,
     region: string,
     status: number,
     rest: { ms: number; reason: string },
     now: number,
+    slowStart = true,
   ): void {
     const { metrics, logger } = this.opts;
     const held = this.cooldowns.active(model, region, now);
@@ -171,7 +225,7 @@ export class Resilience {
       logger.info({ model, region, status, cooldownMs: c.untilMs - now, reason: c.reason }, 'region cooling down');
     }
     // After a rest the region ramps back over as long as it rested, at most the slow-start window.
-    this.recoverAt(key(model, region), c.untilMs, c.untilMs - c.sinceMs);
+    if (slowStart) this.recoverAt(key(model, region), c.untilMs, c.untilMs - c.sinceMs);
     this.opts.requestReplan();
   }
 

@@ -16,6 +16,7 @@ import {
   sendVllmMetrics,
 } from './load-report.js';
 import { nonNegative, type ResolvedRegionOptions } from './options.js';
+import { retryAfterHeaders, SimQuota } from './quota.js';
 import { sendError, sendJson } from './replies.js';
 import { CHAT_FORMAT, type ReplyFormat } from './reply-format.js';
 import { RESPONSES_FORMAT } from './responses-replies.js';
@@ -42,6 +43,7 @@ export class SimBackend implements SimRegion, ServeConfig {
     status400: 0,
     failed: 0,
     rejectedFull: 0,
+    rejectedQuota: 0,
     receivedByDeployment: {},
   };
   readonly ttftMs: number;
@@ -67,6 +69,7 @@ export class SimBackend implements SimRegion, ServeConfig {
   private loadFn: LoadFn;
   private readonly server: Server;
   private readonly idPrefix: string;
+  private readonly quota: SimQuota | null;
 
   constructor(
     opts: ResolvedRegionOptions,
@@ -85,6 +88,7 @@ export class SimBackend implements SimRegion, ServeConfig {
     };
     this.loadFn = backgroundLoad(opts.backgroundLoad, opts.backgroundWavePeriodMs, opts.region, shared.now);
     this.idPrefix = `chatcmpl-sim-${opts.region}-`;
+    this.quota = opts.quota === null ? null : new SimQuota(opts.quota, shared.now);
     this.server = createServer((req, res) => this.onRequest(req, res));
   }
 
@@ -230,6 +234,25 @@ export class SimBackend implements SimRegion, ServeConfig {
       format = embeddingsFormat(request);
     }
 
+    const embeddings = route.api === 'embeddings';
+    const promptTokens = Math.ceil(body.length / 4);
+    const tokens = embeddings ? 0 : requestedTokens(fields, this.shared.defaultTokens);
+    if (this.quota !== null) {
+      // Charged on arrival by its estimate, as the service does; every answer says what is left.
+      const refused = this.quota.admit(promptTokens + tokens);
+      this.quota.setHeaders(res);
+      if (refused !== null) {
+        this.stats.rejected429++;
+        this.stats.rejectedQuota++;
+        const message = `region ${this.name}: ${refused.dimension} per minute quota exceeded`;
+        sendError(res, 429, 'RateLimitReached', message, {
+          ...this.regionHeader,
+          ...retryAfterHeaders(refused.retryAfterMs),
+        });
+        return;
+      }
+    }
+
     if (this.failStatus !== null || this.failShares !== null) {
       const engineModel = this.shared.deployments.get(model) ?? model;
       if (this.failModel === null || this.failModel === engineModel) {
@@ -252,7 +275,6 @@ export class SimBackend implements SimRegion, ServeConfig {
 
     this.inFlightCount++;
     const now = this.shared.now();
-    const embeddings = route.api === 'embeddings';
     const exchange = new Exchange(
       this,
       res,
@@ -260,9 +282,9 @@ export class SimBackend implements SimRegion, ServeConfig {
         id: this.idPrefix + String(++this.seq),
         created: Math.floor(now / 1000),
         model,
-        promptTokens: Math.ceil(body.length / 4),
+        promptTokens,
         // An embedding is computed in one pass: time to first token, no per-token time.
-        tokens: embeddings ? 0 : requestedTokens(fields, this.shared.defaultTokens),
+        tokens,
         orca,
       },
       format,

@@ -1,5 +1,6 @@
 // Validates fleet options once, at start-up, and fills the defaults, so the request path
 // never has to re-check a number. Messages name the key path and what would be right.
+import { checkQuotaOptions, type SimQuotaOptions } from './quota.js';
 import type { SimFleetOptions, SimRegionOptions } from './types.js';
 
 export const DEFAULT_TOKENS = 16;
@@ -11,6 +12,7 @@ export interface ResolvedRegionOptions {
   readonly perTokenMs: number;
   readonly backgroundLoad: number;
   readonly backgroundWavePeriodMs: number | null;
+  readonly quota: SimQuotaOptions | null;
 }
 
 export interface ResolvedFleetOptions {
@@ -86,6 +88,7 @@ function resolveRegion(r: SimRegionOptions, path: string): ResolvedRegionOptions
     perTokenMs: nonNegative(r.perTokenMs ?? 0, `${path}.perTokenMs`),
     backgroundLoad: nonNegative(r.backgroundLoad ?? 0, `${path}.backgroundLoad`),
     backgroundWavePeriodMs: period,
+    quota: r.quota === undefined ? null : checkQuotaOptions(r.quota, `${path}.quota`),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { SimQuotaOptions } from './quota.js';
+
 // The public shape of the simulated fleet. The demo, the end-to-end tests and the
 // benchmarks depend on these interfaces only, never on the classes behind them.
 
@@ -16,6 +18,11 @@ export interface SimRegionOptions {
    * phase derived from the region name so regions do not move in lockstep.
    */
   backgroundWavePeriodMs?: number;
+  /**
+   * Enforce requests / tokens per minute over sub-windows, with Azure OpenAI's answers
+   * (429 + Retry-After + retry-after-ms, x-ratelimit-* on every answer): see quota.ts.
+   */
+  quota?: SimQuotaOptions;
 }
 
 export interface SimFleetOptions {
@@ -59,6 +66,8 @@ export interface SimRegionStats {
   failed: number;
   /** 429s sent because the region was full (in flight + background >= capacity); injected ones excluded. */
   rejectedFull: number;
+  /** 429s sent because the region's quota window was spent (quota.ts). */
+  rejectedQuota: number;
   /**
    * Chat requests per name: the Azure path's deployment, else the OpenAI body's `model`
    * (which names the deployment behind a router). Lets a test see which deployments

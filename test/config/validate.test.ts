@@ -4,6 +4,7 @@ import {
   DEFAULT_ADMIN,
   DEFAULT_CONSERVATIVE,
   DEFAULT_COOLDOWN,
+  DEFAULT_QUOTA,
   DEFAULT_ROUTING,
   DEFAULT_OUTLIER,
   DEFAULT_RETRY,
@@ -94,6 +95,7 @@ describe('a valid config', () => {
       outlier: DEFAULT_OUTLIER,
       retry: DEFAULT_RETRY,
       cooldown: DEFAULT_COOLDOWN,
+      quota: DEFAULT_QUOTA,
       routing: DEFAULT_ROUTING,
       shedding: DEFAULT_SHEDDING,
       slowStart: DEFAULT_SLOW_START,
@@ -184,7 +186,7 @@ describe('structure', () => {
 
   test('an unknown top-level key is named with the known keys', () => {
     assertErrors({ ...example(), zone: {} }, [
-      'zone: unknown key (known: admin, admission, backends, conservative, cooldown, deployments, limits, listen, log, outlier, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
+      'zone: unknown key (known: admin, admission, backends, conservative, cooldown, deployments, limits, listen, log, outlier, quota, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
     ]);
   });
 

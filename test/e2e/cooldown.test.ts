@@ -40,7 +40,7 @@ test('Retry-After rests a region, its share goes to its peers, and when all rest
   assert.equal(d.regions.find((r) => r.region === 'r2')!.share, 1, 'its share went to its peer');
   const restMs = Date.parse(r1.stateUntil!) - Date.parse(doc.generatedAt);
   assert.equal(restMs, 2500, 'the hour asked for is cut to cooldown.maxMs');
-  assert.match(r1.stateReason ?? '', /429 with Retry-After 3600000 ms/);
+  assert.match(r1.stateReason ?? '', /quota spent: upstream answered 429, Retry-After 3600000 ms/);
 
   // Now r2 says the same, briefly: every region rests.
   s.fleet.region('r2').setBehaviour({ failStatus: 429, retryAfterSeconds: 1 });

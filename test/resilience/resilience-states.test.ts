@@ -70,7 +70,8 @@ test('a client that goes away is never counted against the backend', () => {
 });
 
 test('Retry-After starts a cooldown bounded by cooldown.maxMs; slow start follows', () => {
-  const s = setup({ cooldown: { maxMs: 5000 } });
+  // The cooldown rule on its own: with quota books, a long Retry-After is a quota rest (quota-windows.test.ts).
+  const s = setup({ cooldown: { maxMs: 5000 }, quota: { enabled: false } });
   s.outcome(429, null, 3_600_000);
   const c = s.r.availability('m', 'r1', T0 + 1000);
   assert.equal(c?.state, 'cooldown');
@@ -160,7 +161,7 @@ test('one 429 at the capacity edge caps the room for this router; the region sta
 });
 
 test('a long Retry-After (a spent quota) rests the region at once', () => {
-  const s = setup({ cooldown: { minRetryAfterMs: 10_000 } });
+  const s = setup({ cooldown: { minRetryAfterMs: 10_000 }, quota: { enabled: false } });
   s.outcome(429, null, 9_999);
   assert.equal(s.r.availability('m', 'r1', T0 + 1), undefined);
   s.outcome(429, null, 10_000);

@@ -34,6 +34,7 @@ test('OpenAI path answers a chat.completion with the region header', async (t) =
     status400: 0,
     failed: 0,
     rejectedFull: 0,
+    rejectedQuota: 0,
     receivedByDeployment: { 'gpt-5.2': 1 },
   });
   assert.equal(fleet.region('eastus2').inFlight(), 0);
