@@ -24,22 +24,31 @@ export const SWITCHYARD: PolicySpec = {
   config: SWITCHYARD_CONFIG,
 };
 
+/**
+ * What a baseline lacks besides its routing: a load balancer of its kind answers at once
+ * when its backends are full. It has no admission queue, so the baselines run with
+ * admission.maxWaitMs 0 (no waiting, no shedding by priority).
+ */
+const NO_WAITING = { maxWaitMs: 0 };
+
 export const ROUND_ROBIN: PolicySpec = {
   name: 'round robin',
   kind: 'baseline',
-  description: 'routing.policy round-robin (every region of the boundary in turn; telemetry unused)',
-  config: { routing: { policy: 'round-robin' } },
+  description:
+    'routing.policy round-robin (every region of the boundary in turn; telemetry unused); no admission queue',
+  config: { routing: { policy: 'round-robin' }, admission: NO_WAITING },
 };
 
 export const TRUST_THE_TABLE: PolicySpec = {
   name: 'trust the table',
   kind: 'baseline',
   description:
-    'routing.policy reported-headroom (a region without fresh data counts as zero), retries without a budget, every 429 with Retry-After rests the region',
+    'routing.policy reported-headroom (a region without fresh data counts as zero), retries without a budget, every 429 with Retry-After rests the region; no admission queue',
   config: {
     routing: { policy: 'reported-headroom' },
     retry: { budgetPercent: 100, minConcurrent: 100_000 },
     cooldown: { minRetryAfterMs: 1 },
+    admission: NO_WAITING,
   },
 };
 
@@ -80,6 +89,12 @@ export const NO_SLOW_START = ablation(
   'slowStart.enabled false: a region back gets its full weight at once',
   'slowStart',
   { enabled: false },
+);
+export const NO_ADMISSION = ablation(
+  'no admission',
+  'admission.maxWaitMs 0: no waiting for room; a request the boundary has no room for is sent anyway or refused',
+  'admission',
+  NO_WAITING,
 );
 export const NO_PICK_BY_LOAD = ablation(
   'no pick by load',

@@ -92,6 +92,8 @@ function deployment(d: CapacityDeploymentView, nowMs: number, c: boolean): strin
     const after = num(rej.retryAfterS) ? ` with Retry-After ${rej.retryAfterS} s` : '';
     lines.push(`  ${red(c)(`clients get ${rej.status ?? DASH} ${rej.code ?? ''}${after}`)}`);
   }
+  const queue = waitingLine(d, c);
+  if (queue !== null) lines.push(queue);
   const header = ['REGION', 'SHARE', 'HEADROOM', 'TELEMETRY', 'STATE'].map((h) => dim(c)(h));
   const rows = (d.regions ?? []).map((r) => [
     r.region ?? DASH,
@@ -101,6 +103,17 @@ function deployment(d: CapacityDeploymentView, nowMs: number, c: boolean): strin
     state(r, nowMs, c),
   ]);
   return [...lines, ...table([header, ...rows])];
+}
+
+/** Requests waiting for room, by priority; null when none waits (or the router has no admission). */
+function waitingLine(d: CapacityDeploymentView, c: boolean): string | null {
+  const a = d.admission;
+  if (a === undefined || !num(a.waiting) || a.waiting === 0) return null;
+  const bands = (a.byPriority ?? [])
+    .map((b) => `priority ${b.priority ?? DASH}: ${b.waiting ?? DASH} (oldest ${formatDuration(b.oldestWaitMs)})`)
+    .join(', ');
+  const limit = num(a.maxWaitMs) ? ` of ${formatDuration(a.maxWaitMs)}` : '';
+  return `  ${yellow(c)(`${a.waiting} waiting for room, oldest ${formatDuration(a.oldestWaitMs)}${limit}`)}${bands === '' ? '' : ` ${dim(c)(`(${bands})`)}`}`;
 }
 
 /** The whole document as text, one block per deployment. */

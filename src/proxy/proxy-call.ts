@@ -14,6 +14,7 @@
 //   waiting      dispatch (a region has room)                 attempting
 //                deadline, eviction, shutdown                 done       the router's answer (429, 503)
 //   attempting   head, retryable status, retry allowed        holding    (answer held back)
+//                head, 400 from a suspect region, retry allowed holding   (once per request)
 //                head, 429, may wait again                    holding    (answer held back)
 //                head, otherwise                              streaming  (head sent)
 //                head that cannot be relayed                  done       502 (upstream aborted)
@@ -89,6 +90,8 @@ export interface ForwardEnv {
   /** Called once per request when it is over, whatever the outcome (with its deployment, when known). */
   readonly onDone: (deployment: DeploymentRuntime | null) => void;
   readonly admission: AdmissionDesk;
+  /** Whether a 400 from the region may be the region's fault (outlier.status400; see Resilience). */
+  readonly suspect400: (model: string, region: string) => boolean;
   /** Clients whose socket is full: cut when they drain nothing for limits.clientReadTimeoutMs. */
   readonly readStalls: DeadlineList;
 }
@@ -165,6 +168,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   private readonly writer: ClientWriter;
   /** Times the request was sent from the admission queue. */
   private queueDispatches = 0;
+  /** A 400 from a suspect region was retried elsewhere (once per request). */
+  private retried400 = false;
   /** When it first started waiting (ms, env.now()); -1 if it never did. */
   waitingSinceMs = -1;
 
@@ -204,6 +209,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   /** Admission holds the request (phase waiting) until dispatch() or refuse(). */
   wait(place: WaitingPlace): void {
     if (this.waitingSinceMs < 0) this.waitingSinceMs = this.env.now();
+    // A retry token is not held while waiting: other requests' retries may use it.
+    this.books.releaseReserved();
     this.state = { phase: 'waiting', place };
   }
 
@@ -275,6 +282,10 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   attemptHead(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[]): void {
     const state = this.state;
     if (state.phase !== 'attempting' || state.attempt !== attempt) return;
+    if (status === 400 && this.retry400(attempt)) {
+      this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders), retry: true };
+      return;
+    }
     if (isRetryableStatus(status)) {
       const retry = this.reserveRetry(attempt, true);
       if (retry || (status === 429 && this.mayWaitAgain())) {
@@ -435,6 +446,23 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
 
   // ---- Retries -----------------------------------------------------------------------
 
+  /**
+   * A 400 is the client's, except from a region whose 400s are anomalous against its
+   * peers' but which is not ejected yet (a broken engine): then it is retried once in
+   * another region of the boundary, within the budget. A 400 there too is relayed.
+   */
+  private retry400(attempt: UpstreamAttempt): boolean {
+    const model = this.request.deployment.topology.model;
+    if (this.retried400 || !this.env.suspect400(model, attempt.region)) return false;
+    // Not to another region whose 400s are suspect too: the same broken engine, likely.
+    for (const region of this.request.deployment.route?.plan.routable ?? []) {
+      if (region !== attempt.region && this.env.suspect400(model, region)) this.books.markTried(region);
+    }
+    if (!this.reserveRetry(attempt, true)) return false;
+    this.retried400 = true;
+    return true;
+  }
+
   /** Takes a budget token for one more attempt, when one is allowed and useful. */
   private reserveRetry(attempt: UpstreamAttempt, answered: boolean): boolean {
     const deployment = this.request.deployment;
@@ -459,7 +487,17 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     state.timer = null;
     // The current route: a cooldown or ejection from the failed attempt counts already.
     const deployment = this.request.deployment;
-    const other = deployment.route?.pickOther(this.books.tried, this.env.random) ?? null;
+    const route = deployment.route;
+    // A request refused for room that may wait is sent on only where there is room now;
+    // sent where the estimate says there is none, it would most likely be refused again.
+    const forRoom =
+      state.held !== null && state.held.status === 429 && route?.knowsRoom === true && this.mayWaitAgain();
+    const other =
+      route === null
+        ? null
+        : forRoom
+          ? route.pickOtherWithRoom(this.books.tried, this.env.random)
+          : route.pickOther(this.books.tried, this.env.random);
     if (other === null) {
       this.refused(state.held);
       return;

@@ -15,6 +15,8 @@ import {
 
 /** The recent span a 400 anomaly is also judged over: the newest 3 of the window's 10 buckets. */
 const RECENT_BUCKETS = 3;
+/** A region's 400s are suspect on this few attempts (and as many among its peers); ejection waits for minRequests. */
+const SUSPECT_MIN_ATTEMPTS = 3;
 
 export type OutcomeClass = 'success' | 'failure' | 'status400' | 'status429' | 'other';
 
@@ -158,6 +160,31 @@ export class OutlierDetector {
       `400 rate ${rate.toFixed(2)} vs ${peerRate.toFixed(2)} in peer regions for model ${h.model}`,
       nowMs,
     );
+  }
+
+  /**
+   * Whether a 400 from the region may be the region's rather than the client's: over
+   * the recent span its 400 rate is already status400MinExcess above its peers', on at
+   * least SUSPECT_MIN_ATTEMPTS attempts, though not yet on the minRequests an ejection
+   * needs. In that window (about 2.5 s for a broken engine) a 400 is worth one retry
+   * elsewhere; once ejected, the region gets no traffic at all.
+   */
+  suspect400(model: string, region: string, nowMs: number): boolean {
+    if (!this.config.enabled || !this.config.status400) return false;
+    const h = this.peek(model, region);
+    if (h === undefined) return false;
+    const attempts = h.window.sumRecent(ATTEMPTS, RECENT_BUCKETS, nowMs);
+    if (attempts < SUSPECT_MIN_ATTEMPTS) return false;
+    const rate = h.window.sumRecent(STATUS_400, RECENT_BUCKETS, nowMs) / attempts;
+    let peerAttempts = 0;
+    let peer400 = 0;
+    for (const p of this.peers(model)) {
+      if (p === h || (p.ejection !== null && nowMs < p.ejection.untilMs)) continue;
+      peerAttempts += p.window.sumRecent(ATTEMPTS, RECENT_BUCKETS, nowMs);
+      peer400 += p.window.sumRecent(STATUS_400, RECENT_BUCKETS, nowMs);
+    }
+    if (peerAttempts < SUSPECT_MIN_ATTEMPTS) return false;
+    return rate - peer400 / peerAttempts >= this.config.status400MinExcess;
   }
 
   private eject(h: RegionHealth, kind: Ejection['kind'], reason: string, nowMs: number): Ejection {

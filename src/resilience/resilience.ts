@@ -296,6 +296,10 @@ export class Resilience {
     return w.sum(ATTEMPTS, now) - errors > 0;
   }
 
+  /** A 400 from the region now is worth one retry elsewhere (see OutlierDetector.suspect400). */
+  readonly suspect400 = (model: string, region: string): boolean =>
+    this.detector.suspect400(model, region, this.opts.now());
+
   availability(model: string, region: string, now: number): RegionAvailability | undefined {
     const ejection = this.detector.peek(model, region)?.ejection;
     if (ejection != null && now < ejection.untilMs) {

@@ -161,6 +161,7 @@ function dataPlaneOptions(
       random: lifetime.random,
       now: lifetime.now,
       onOutcome: resilience.onOutcome,
+      suspect400: resilience.suspect400,
       onDispatch: config.quota.enabled ? resilience.onDispatch : null,
       retry: { enabled: config.retry.enabled, maxAttempts: config.retry.maxAttempts, budget: resilience.budget },
       maxInFlightPerBackend: config.shedding.maxInFlightPerBackend,

@@ -152,6 +152,19 @@ export class DeploymentRoute<T extends RouteTarget> {
     return this.targets[this.mostRoom(i, exclude, this.scanStart(random()))] as T;
   }
 
+  /**
+   * For admission, when knowsRoom: as pickOther(), but only a region with free room
+   * now; null when none outside `exclude` has any (the request waits rather than
+   * being sent where it would be refused).
+   */
+  pickOtherWithRoom(exclude: ReadonlySet<string>, random: () => number): T | null {
+    const i = this.drawOther(exclude, random());
+    if (i < 0) return null;
+    if (this.free(i) > 0) return this.targets[i] as T;
+    const j = this.mostRoom(i, exclude, this.scanStart(random()));
+    return this.room(j) > 0 && this.free(j) > 0 ? (this.targets[j] as T) : null;
+  }
+
   private drawOther(exclude: ReadonlySet<string>, u: number): number {
     const shares = this.plan.shares;
     let total = 0;

@@ -10,7 +10,11 @@ const REGIONS = [
   { region: 'r3', capacity: 1000 },
 ];
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }, outlier: Record<string, unknown> = {}) {
+async function setup(
+  t: { after: (fn: () => Promise<void>) => void },
+  outlier: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
   const s = await startFleetAndRouter({
     regions: REGIONS,
     zones: { z: ['r1', 'r2', 'r3'] },
@@ -19,7 +23,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, outlier: R
       { name: 'chat', model: 'm', type: 'datazone', zone: 'z' },
       { name: 'other', model: 'm2', type: 'datazone', zone: 'z' },
     ],
-    extra: { outlier: { minRequests: 10, windowMs: 10_000, ...outlier } },
+    extra: { outlier: { minRequests: 10, windowMs: 10_000, ...outlier }, ...extra },
   });
   t.after(() => s.close());
   await waitFor('normal mode', async () => deploymentOf(await s.router.capacity(), 'chat').mode === 'normal');
@@ -107,4 +111,29 @@ test('the last serving region is never ejected for 400s alone', async (t) => {
   const one = deploymentOf(await s.router.capacity(), 'one').regions[0]!;
   assert.equal(one.state, 'active');
   assert.match(one.stateReason ?? '', /never ejected for 400s alone/);
+});
+
+test('before the broken region is ejected, its 400s are retried once in a peer region and the client gets the answer', async (t) => {
+  // Ejection needs minRequests 400s; suspicion, a few: the first 400s reach the client,
+  // then the region's 400s are taken for its own and retried elsewhere. A budget that
+  // allows every retry: how many the default 20% allows is the retry budget's test.
+  const s = await setup(t, { minRequests: 1000 }, { retry: { budgetPercent: 100 } });
+  s.fleet.region('r1').setBehaviour({ failStatus: 400, failModel: 'chat' });
+  const result = await spread(200, 2, () => chat(s.router.url, 'chat'));
+  const r1Answered400 = s.fleet.region('r1').stats.failed;
+  const clientSaw400 = result.byStatus[400] ?? 0;
+  t.diagnostic(`r1 answered 400 to ${r1Answered400}, clients saw ${clientSaw400}`);
+  assert.ok(r1Answered400 >= 20, `r1 kept its share of traffic (not ejected): ${r1Answered400}`);
+  assert.ok(clientSaw400 <= 10, `clients saw only the first 400s: ${clientSaw400} of ${r1Answered400}`);
+  assert.match(await s.router.metrics(), /switchyard_retries_total\{deployment="chat",reason="status-400"\} [1-9]/);
+});
+
+test('control: a client whose requests every region refuses with 400 is not retried (the 400 is its own)', async (t) => {
+  const s = await setup(t, { minRequests: 1000 });
+  for (const r of ['r1', 'r2', 'r3']) s.fleet.region(r).setBehaviour({ failStatus: 400, failModel: 'chat' });
+  const result = await spread(100, 2, () => chat(s.router.url, 'chat'));
+  assert.equal(result.byStatus[400], 100);
+  const sent = ['r1', 'r2', 'r3'].reduce((n, r) => n + s.fleet.region(r).stats.received, 0);
+  assert.equal(sent, 100, 'one attempt per request');
+  assert.doesNotMatch(await s.router.metrics(), /reason="status-400"/);
 });

@@ -88,3 +88,28 @@ test('durations and percentages read like the dashboard', () => {
   assert.equal(formatPercent(1), '100%');
   assert.equal(formatPercent(undefined), '-');
 });
+
+test('requests waiting for room are one line under the deployment, by priority; nothing when none waits', () => {
+  const admission = (waiting: number) => ({
+    maxWaitMs: 3000,
+    waiting,
+    oldestWaitMs: 1800,
+    byPriority:
+      waiting === 0
+        ? []
+        : [
+            { priority: 5, waiting: 2, keys: 1, oldestWaitMs: 300 },
+            { priority: 0, waiting: waiting - 2, keys: 3, oldestWaitMs: 1800 },
+          ],
+  });
+  const doc = (waiting: number) => ({
+    generatedAt: DOC.generatedAt,
+    deployments: [{ name: 'chat', mode: 'normal', admission: admission(waiting), regions: [] }],
+  });
+  const text = renderCapacityTable(asCapacityDoc(doc(9))!, { colour: false, source: 'x' });
+  assert.match(
+    text,
+    /^ {2}9 waiting for room, oldest 1\.8 s of 3\.0 s \(priority 5: 2 \(oldest 300 ms\), priority 0: 7 \(oldest 1\.8 s\)\)$/m,
+  );
+  assert.doesNotMatch(renderCapacityTable(asCapacityDoc(doc(0))!, { colour: false, source: 'x' }), /waiting/);
+});

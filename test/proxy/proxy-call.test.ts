@@ -160,6 +160,7 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
     readStalls,
     // Admission is off here (maxWaitMs 0): nothing waits, nothing comes back.
     admission: { requeue: () => false },
+    suspect400: () => false,
   };
   const res = new FakeResponse();
   const req = { url: PATH, method: 'POST' } as IncomingMessage;

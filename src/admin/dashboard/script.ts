@@ -234,6 +234,17 @@ export const DASHBOARD_SCRIPT = String.raw`
     ]);
   }
 
+  // Requests waiting for room (admission): shown only while some wait.
+  function queueLine(a) {
+    if (!a || !num(a.waiting) || a.waiting === 0) return null;
+    var bands = Array.isArray(a.byPriority) ? a.byPriority.map(function (b) {
+      return 'priority ' + generic(b.priority) + ': ' + generic(b.waiting) + ' (oldest ' + dur(b.oldestWaitMs) + ')';
+    }).join(', ') : '';
+    return h('p', { class: 'queue', 'data-waiting': String(a.waiting) },
+      a.waiting + ' waiting for room, oldest ' + dur(a.oldestWaitMs) + ' of ' + dur(a.maxWaitMs) +
+      (bands ? ' \u2014 ' + bands : ''));
+  }
+
   function renderDeployment(d) {
     var mode = d.mode === 'normal' || d.mode === 'conservative' ? d.mode : 'unknown';
     var regions = Array.isArray(d.regions) ? d.regions : [];
@@ -251,6 +262,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       h('div', { class: 'coverage' }, ['coverage ', h('b', null, pct(d.coverage)), bar(d.coverage)]),
       rej ? h('p', { class: 'rejection' }, 'clients get ' + generic(rej.status) + ' ' + generic(rej.code) +
         (num(rej.retryAfterS) ? ' with Retry-After ' + rej.retryAfterS + ' s' : '') + (rej.message ? ': ' + rej.message : '')) : null,
+      queueLine(d.admission),
       h('div', { class: 'table-wrap' }, h('table', null, [
         h('thead', null, h('tr', null, ['region', 'share', 'req/s', 'headroom', 'telemetry', 'sources', 'state', 'in flight'].map(function (x) {
           return h('th', null, x);

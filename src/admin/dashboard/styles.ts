@@ -43,6 +43,7 @@ main { padding: 12px; display: grid; gap: 12px; grid-template-columns: repeat(au
 .card-head .badge.mode { margin-left: auto; }
 .reason { margin: 6px 0; overflow-wrap: anywhere; }
 .mode-conservative .reason { color: var(--warn); font-weight: 600; }
+.queue { margin: 6px 0; padding: 4px 8px; border-radius: 4px; background: var(--warn-bg); color: var(--warn); }
 .rejection { margin: 6px 0; padding: 4px 8px; border-radius: 4px; background: var(--bad-bg); color: var(--bad); }
 .coverage { display: flex; align-items: center; gap: 8px; color: var(--muted); }
 .bar { position: relative; flex: 1; height: 6px; min-width: 48px; background: var(--line); border-radius: 3px; overflow: hidden; }
