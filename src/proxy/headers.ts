@@ -14,6 +14,17 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/**
+ * The router's own request headers (priority, wait, deployment) and the Gateway API
+ * Inference Extension's (objective, fairness key): read by the router, not forwarded.
+ */
+function isRouterHeader(lower: string): boolean {
+  return (
+    lower.charCodeAt(0) === 120 /* x */ &&
+    (lower.startsWith('x-switchyard-') || lower.startsWith('x-gateway-inference-'))
+  );
+}
+
 /** Names a Connection header lists as hop-by-hop beyond the standard ones. */
 function connectionTokens(value: string): Set<string> | null {
   // The common cases, without splitting a string per request.
@@ -31,8 +42,9 @@ function connectionTokens(value: string): Set<string> | null {
 }
 
 /**
- * Upstream request headers from the client's raw headers: drops hop-by-hop ones, Host
- * (undici sets the backend's), Content-Length (set from the buffered body), Expect
+ * Upstream request headers from the client's raw headers: drops hop-by-hop ones, the
+ * router's own (x-switchyard-*, x-gateway-inference-*), Host (undici sets the
+ * backend's), Content-Length (set from the buffered body), Expect
  * (the router has already said 100 Continue and holds the whole body; undici refuses
  * to send the header anyway), and appends the client address to X-Forwarded-For.
  * askLoadMetrics (telemetry.inBand): ask for ORCA's TEXT form instead of whatever the
@@ -58,6 +70,7 @@ export function upstreamRequestHeaders(
     if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length' || lower === 'expect') continue;
     if (extra?.has(lower)) continue;
     if (askLoadMetrics && lower === ORCA_FORMAT_HEADER) continue;
+    if (isRouterHeader(lower)) continue;
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === null ? (raw[i + 1] as string) : `${forwardedFor}, ${raw[i + 1] as string}`;
       continue;

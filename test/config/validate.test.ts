@@ -813,3 +813,50 @@ describe('resilience sections', () => {
     );
   });
 });
+
+describe('admission', () => {
+  test('every problem of the section and of a deployment override is listed by key path', () => {
+    const errors = rejected({
+      ...minimal(),
+      admission: {
+        maxWaitMs: -1,
+        defaultPriority: 11,
+        objectives: { interactive: 5, batch: 'low', huge: -20 },
+        fairnessHeader: 'x tenant',
+      },
+      deployments: [{ ...minimal().deployments[0], admission: { maxQueued: -3, defaultPriority: 2.5, maxWait: 1 } }],
+    });
+    for (const path of [
+      'admission.maxWaitMs',
+      'admission.defaultPriority',
+      'admission.objectives.batch',
+      'admission.objectives.huge',
+      'admission.fairnessHeader',
+      'deployments[0].admission.maxQueued',
+      'deployments[0].admission.defaultPriority',
+      'deployments[0].admission.maxWait',
+    ]) {
+      assert.ok(
+        errors.some((e) => e.startsWith(`${path}: `)),
+        `no problem reported at ${path}:\n${errors.join('\n')}`,
+      );
+    }
+    assert.ok(errors.some((e) => /an integer from -10 to 10/.test(e)));
+  });
+
+  test("a deployment's override takes only the keys it sets; the rest stay the section's", () => {
+    const config = accepted({
+      ...minimal(),
+      admission: { maxWaitMs: 2000, objectives: { batch: -1 } },
+      deployments: [{ ...minimal().deployments[0], admission: { maxWaitMs: 0 } }],
+    });
+    assert.deepEqual(config.deployments[0]?.admission, {
+      maxWaitMs: 0,
+      maxQueued: null,
+      maxQueuedBytes: null,
+      defaultPriority: null,
+    });
+    assert.equal(config.admission.maxWaitMs, 2000);
+    assert.deepEqual(config.admission.objectives, { batch: -1 });
+  });
+});

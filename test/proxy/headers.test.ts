@@ -28,6 +28,30 @@ test('upstream headers drop hop-by-hop ones, Host and Content-Length, and extend
   assert.deepEqual(out, ['Authorization', 'k', 'x-forwarded-for', '1.1.1.1, 2.2.2.2', 'content-length', '5']);
 });
 
+test("the router's own headers and the Inference Extension's are read, not forwarded; a custom fairness header is", () => {
+  const out = upstreamRequestHeaders(
+    [
+      'X-Switchyard-Priority',
+      '-1',
+      'x-switchyard-max-wait-ms',
+      '100',
+      'x-switchyard-deployment',
+      'chat',
+      'X-Gateway-Inference-Objective',
+      'batch',
+      'x-gateway-inference-fairness-id',
+      'tenant-1',
+      'api-key',
+      'secret',
+      'x-switchy',
+      'kept',
+    ],
+    '10.0.0.1',
+    null,
+  );
+  assert.deepEqual(out, ['api-key', 'secret', 'x-switchy', 'kept', 'x-forwarded-for', '10.0.0.1']);
+});
+
 test("with in-band telemetry on, backends are asked for ORCA's TEXT form instead of what the client asked for", () => {
   const raw = ['Endpoint-Load-Metrics-Format', 'json', 'Authorization', 'k'];
   assert.deepEqual(upstreamRequestHeaders(raw, '2.2.2.2', null, true), [
