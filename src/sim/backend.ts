@@ -16,10 +16,13 @@ import {
   sendVllmMetrics,
 } from './load-report.js';
 import { nonNegative, type ResolvedRegionOptions } from './options.js';
-import { sendError, sendJson } from './replies.js';
+import { completionText, sendError, sendJson } from './replies.js';
 import { CHAT_FORMAT, type ReplyFormat } from './reply-format.js';
-import { RESPONSES_FORMAT } from './responses-replies.js';
+import { RESPONSES_FORMAT, response } from './responses-replies.js';
 import { type ApiRoute, apiRouteOf } from './routes.js';
+import { storedPathOf } from './stored/paths.js';
+import { RegionStore, type ResponseTurn } from './stored/region-store.js';
+import { beginTurn, handleStored, isStoredError, recordTurn, storedErrorBody } from './stored/stored-api.js';
 import type { SimBehaviour, SimRegion, SimRegionStats, SimRequestRecord } from './types.js';
 
 export interface BackendShared {
@@ -67,6 +70,8 @@ export class SimBackend implements SimRegion, ServeConfig {
   private loadFn: LoadFn;
   private readonly server: Server;
   private readonly idPrefix: string;
+  /** The responses, conversations, files and batches this region made. */
+  private readonly store = new RegionStore();
 
   constructor(
     opts: ResolvedRegionOptions,
@@ -185,6 +190,8 @@ export class SimBackend implements SimRegion, ServeConfig {
     const path = q === -1 ? url : url.slice(0, q);
     const route = apiRouteOf(path);
     if (route !== null) return this.accept(req, res, route);
+    const stored = storedPathOf(path);
+    if (stored !== null) return handleStored(this.store, req, res, stored, this.regionHeader, this.shared.now());
     if (path === '/metrics' && req.method === 'GET') return sendVllmMetrics(res, this.shared.models, this.load());
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, JSON.stringify({ status: 'ok', region: this.name }), this.regionHeader);
@@ -223,7 +230,18 @@ export class SimBackend implements SimRegion, ServeConfig {
     const byName = this.stats.receivedByDeployment;
     byName[model] = (byName[model] ?? 0) + 1;
     let format: ReplyFormat = CHAT_FORMAT;
-    if (route.api === 'responses') format = RESPONSES_FORMAT;
+    let turn: ResponseTurn | null = null;
+    if (route.api === 'responses') {
+      format = RESPONSES_FORMAT;
+      // The state a request refers to must be in this region, as on the real service.
+      const begun = beginTurn(this.store, fields);
+      if (isStoredError(begun)) {
+        if (begun.status === 400) this.stats.status400++;
+        sendJson(res, begun.status, storedErrorBody(begun), this.regionHeader);
+        return;
+      }
+      turn = begun;
+    }
     else if (route.api === 'embeddings') {
       const request = embeddingsRequestOf(fields);
       if (typeof request === 'string') return this.reject400(res, 'invalid_request', request);
@@ -253,20 +271,18 @@ export class SimBackend implements SimRegion, ServeConfig {
     this.inFlightCount++;
     const now = this.shared.now();
     const embeddings = route.api === 'embeddings';
-    const exchange = new Exchange(
-      this,
-      res,
-      {
-        id: this.idPrefix + String(++this.seq),
-        created: Math.floor(now / 1000),
-        model,
-        promptTokens: Math.ceil(body.length / 4),
-        // An embedding is computed in one pass: time to first token, no per-token time.
-        tokens: embeddings ? 0 : requestedTokens(fields, this.shared.defaultTokens),
-        orca,
-      },
-      format,
-    );
+    const completion = {
+      id: this.idPrefix + String(++this.seq),
+      created: Math.floor(now / 1000),
+      model,
+      promptTokens: Math.ceil(body.length / 4),
+      // An embedding is computed in one pass: time to first token, no per-token time.
+      tokens: embeddings ? 0 : requestedTokens(fields, this.shared.defaultTokens),
+      orca,
+      turn,
+    };
+    if (turn !== null) recordTurn(this.store, turn, () => response(completion, completionText(completion.tokens)));
+    const exchange = new Exchange(this, res, completion, format);
     if (fields.stream === true && !embeddings) exchange.stream();
     else exchange.complete();
   }
