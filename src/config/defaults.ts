@@ -28,3 +28,4 @@ export const DEFAULT_COOLDOWN = defaultsOf(shape.cooldown);
 export const DEFAULT_ROUTING = defaultsOf(shape.routing);
 export const DEFAULT_SHEDDING = defaultsOf(shape.shedding);
 export const DEFAULT_SLOW_START = defaultsOf(shape.slowStart);
+export const DEFAULT_AFFINITY = defaultsOf(shape.affinity);

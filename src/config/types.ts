@@ -33,3 +33,4 @@ export type RoutingConfig = Config['routing'];
 export type RoutingPolicy = RoutingConfig['policy'];
 export type SheddingConfig = Config['shedding'];
 export type SlowStartConfig = Config['slowStart'];
+export type AffinityConfig = Config['affinity'];

@@ -5,6 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { NO_REGION, type DeploymentRuntime } from './deployment-runtime.js';
+import { routeStored, type StoredForward } from './affinity/stored-request.js';
+import type { StoredRouting } from './affinity/stored-routing.js';
+import { storedTargetOf, type StoredTarget } from './affinity/stored-target.js';
 import type { RouteCounters } from '../metrics/request-series.js';
 import { redactUrl } from '../net/redact-url.js';
 import { DeadlineList } from './deadline-list.js';
@@ -35,10 +38,12 @@ export interface DataPlaneOptions {
   readonly isDraining: () => boolean;
   /** telemetry.inBand: ask backends for ORCA load metrics on every answer. */
   readonly askLoadMetrics: boolean;
+  /** Requests bound to stored state go to its region (affinity.enabled); null when off. */
+  readonly affinity: StoredRouting | null;
 }
 
 /** An answer the router gives itself. */
-interface OwnAnswer {
+export interface OwnAnswer {
   readonly code: RouterErrorCode;
   readonly message: string;
   /** The deployment the request named, when known (its metrics count the answer). */
@@ -131,7 +136,9 @@ export class DataPlane {
     const startedAt = performance.now();
     const named = this.checkHead(req, res, startedAt);
     if (named === ANSWERED) return;
-    this.readRequestBody(req, res, named, startedAt);
+    // Most requests (chat, embeddings) are turned away by the target's first characters.
+    const stored = this.opts.affinity === null ? null : storedTargetOf(req.url as string);
+    this.readRequestBody(req, res, named, stored, startedAt);
   };
 
   /**
@@ -190,19 +197,29 @@ export class DataPlane {
    * wins: the body is scanned for `model` only when the path names nothing; a JSON
    * body on a path gets the same checks (valid, nesting) in the same single pass.
    */
-  private readRequestBody(req: IncomingMessage, res: ServerResponse, named: string | null, startedAt: number): void {
+  private readRequestBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    named: string | null,
+    stored: StoredTarget | null,
+    startedAt: number,
+  ): void {
     if ((res as ContinueResponse)[kAwaitsContinue] === true) {
       (res as ContinueResponse)[kAwaitsContinue] = false;
       res.writeContinue();
     }
+    // A stored-state request's body may name no deployment, and a file upload's is not
+    // JSON at all (multipart passes as it is).
     const scan =
-      named === null
+      named === null && stored === null
         ? new JsonModelScan()
         : isJsonBody(req.headers['content-type'], req.headers['content-encoding'])
-          ? new JsonModelScan(false)
+          ? new JsonModelScan(named === null)
           : null;
     readBody(req, this.opts.maxBodyBytes, scan, this.bodyDeadlines, startedAt, (result) => {
-      if (result.ok) {
+      if (result.ok && stored !== null) {
+        routeStored(this.storedHost, req, res, named, stored, result.body, scan, startedAt);
+      } else if (result.ok) {
         const deployment = this.deploymentOf(res, named, result.body, scan, startedAt);
         if (deployment !== null) this.forward(req, res, deployment, result.body, scan, startedAt);
       } else if (result.reason === 'too-large') this.bodyRefused(res, 'PayloadTooLarge', named, startedAt);
@@ -247,7 +264,29 @@ export class DataPlane {
     return deployment;
   }
 
-  /** Picks a region from the deployment's current route and sends the request there, or answers the plan's rejection. */
+  /** What the stored-state routing needs of the data plane. */
+  private readonly storedHost = {
+    routing: (): StoredRouting => this.opts.affinity as StoredRouting,
+    maxNameBytes: (): number => this.maxNameBytes,
+    forward: (
+      req: IncomingMessage,
+      res: ServerResponse,
+      deployment: DeploymentRuntime,
+      body: Buffer,
+      scan: JsonModelScan | null,
+      startedAt: number,
+      stored: StoredForward,
+    ): void => this.forward(req, res, deployment, body, scan, startedAt, stored),
+    ownAnswer: (res: ServerResponse, answer: OwnAnswer): void => this.ownAnswer(res, answer),
+    ended: (req: IncomingMessage, deployment: DeploymentRuntime | null, status: number, startedAt: number): void =>
+      this.ended(req, deployment, status, null, startedAt),
+  };
+
+  /**
+   * Picks a region from the deployment's current route (or takes the home of the
+   * stored state the request is bound to) and sends the request there, or answers the
+   * plan's rejection.
+   */
   private forward(
     req: IncomingMessage,
     res: ServerResponse,
@@ -255,9 +294,11 @@ export class DataPlane {
     body: Buffer,
     scan: JsonModelScan | null,
     startedAt: number,
+    stored: StoredForward | null = null,
   ): void {
     const route = deployment.route;
-    const region = route === null ? null : route.pick(this.env.random);
+    const home = stored === null ? null : stored.home;
+    const region = home !== null ? home : route === null ? null : route.pick(this.env.random);
     if (route === null || region === null) {
       const rejection = route?.plan.rejection;
       this.ownAnswer(res, {
@@ -286,6 +327,9 @@ export class DataPlane {
       startedAt,
       modelStart: scan === null ? -1 : scan.modelStart,
       modelEnd: scan === null ? -1 : scan.modelEnd,
+      home,
+      learner: stored === null ? null : stored.learner,
+      trial: stored === null ? false : stored.trial,
     });
     call.start(region);
   }

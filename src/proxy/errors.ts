@@ -20,6 +20,9 @@ export const ROUTER_ERRORS = {
   UpstreamError: 502,
   ShuttingDown: 503,
   Overloaded: 429,
+  HomeRegionUnavailable: 503,
+  HomeOutsideBoundary: 400,
+  StoredObjectNotFound: 404,
 } as const;
 
 export type RouterErrorCode = keyof typeof ROUTER_ERRORS;
@@ -48,6 +51,9 @@ export const ROUTER_ERROR_TYPES: { readonly [K in RouterErrorCode]: OpenAiErrorT
   UpstreamError: 'server_error',
   ShuttingDown: 'server_error',
   Overloaded: 'rate_limit_exceeded',
+  HomeRegionUnavailable: 'server_error',
+  HomeOutsideBoundary: 'invalid_request_error',
+  StoredObjectNotFound: 'invalid_request_error',
 };
 
 export type OpenAiErrorType = 'invalid_request_error' | 'rate_limit_exceeded' | 'server_error';

@@ -40,6 +40,7 @@ import {
   UNSOLICITED_CONTINUE,
 } from '../net/undici-errors.js';
 import type { OutcomeSink } from '../resilience/outcome.js';
+import type { AnswerLearner } from './affinity/answer-learner.js';
 import { ClientWriter, type WriterOwner } from './client-writer.js';
 import type { DeadlineList } from './deadline-list.js';
 import type { DeploymentRuntime } from './deployment-runtime.js';
@@ -84,7 +85,22 @@ export interface ClientRequest {
   /** Byte range of the body's "model" value when the body named the deployment; -1 when the path did. */
   readonly modelStart: number;
   readonly modelEnd: number;
+  /**
+   * Bound to stored state: the home region, the only one it may go to (a retry goes
+   * there again; its failure is HomeRegionUnavailable). Null for every other request.
+   */
+  readonly home: RegionTarget | null;
+  /** Learns the homes of the objects a successful answer names; null unless the request creates some. */
+  readonly learner: AnswerLearner | null;
+  /** Encrypted reasoning of unknown home: a 400 invalid_encrypted_content sends it to the next region. */
+  readonly trial: boolean;
 }
+
+/** A pinned request's retry budget check: its one region is always "another" try. */
+const SAME_REGION = { hasOther: (): boolean => true };
+
+/** The error code of the service's answer to encrypted content made in another region. */
+const FOREIGN_SEALED = Buffer.from('invalid_encrypted_content');
 
 type State =
   | { readonly phase: 'idle' }
@@ -195,7 +211,10 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
   attemptHead(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[]): void {
     const state = this.state;
     if (state.phase !== 'attempting' || state.attempt !== attempt) return;
-    if (isRetryableStatus(status) && this.reserveRetry(attempt, true)) {
+    if (
+      (isRetryableStatus(status) && this.reserveRetry(attempt, true)) ||
+      (status === 400 && this.request.trial && this.untriedRegion(attempt.region) !== null)
+    ) {
       this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders) };
       return;
     }
@@ -223,7 +242,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
     if (runningAttempt(state) !== attempt) return;
     switch (state.phase) {
       case 'holding':
-        this.backOff(state.held, `status-${attempt.status}`);
+        if (attempt.status === 400) this.tryNextRegion(state.held, attempt.region);
+        else this.backOff(state.held, `status-${attempt.status}`);
         return;
       case 'streaming':
         this.writer.end();
@@ -348,7 +368,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
   /** Takes a budget token for one more attempt, when one is allowed and useful. */
   private reserveRetry(attempt: UpstreamAttempt, answered: boolean): boolean {
     const deployment = this.request.deployment;
-    const decision = this.books.reserve(attempt.region, deployment.route, this.env.requestsInFlight(), answered);
+    const route = this.request.home === null ? deployment.route : SAME_REGION;
+    const decision = this.books.reserve(attempt.region, route, this.env.requestsInFlight(), answered);
     if (decision === 'budget-exhausted') this.env.metrics.retryBudgetExhausted.labels(deployment.name).inc();
     return decision === 'reserved';
   }
@@ -369,7 +390,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
     state.timer = null;
     // The current route: a cooldown or ejection from the failed attempt counts already.
     const deployment = this.request.deployment;
-    const other = deployment.route?.pickOther(this.books.tried, this.env.random) ?? null;
+    const home = this.request.home;
+    const other = home ?? deployment.route?.pickOther(this.books.tried, this.env.random) ?? null;
     if (other === null) {
       this.giveUp(state.held);
       return;
@@ -400,7 +422,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
 
   private shedAt(target: RegionTarget): void {
     const tried = this.books.markTried(target.region);
-    const other = this.request.deployment.route?.pickOther(tried, this.env.random) ?? null;
+    const other =
+      this.request.home === null ? (this.request.deployment.route?.pickOther(tried, this.env.random) ?? null) : null;
     if (other !== null) {
       this.start(other);
       return;
@@ -427,12 +450,14 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
       attempt.abort(failed);
       return false;
     }
+    this.request.learner?.head(attempt.region, status);
     this.state = { phase: 'streaming', attempt };
     return true;
   }
 
   private relay(attempt: UpstreamAttempt, chunk: Buffer): void {
     if (!this.writer.bodyStarted) this.observeFirstByte(attempt.region);
+    this.request.learner?.data(chunk);
     if (!this.writer.write(chunk)) attempt.pause();
   }
 
@@ -455,7 +480,38 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
    * Retry-After, not a gateway error.
    */
   private unreachable(message: string): void {
+    const home = this.request.home;
+    if (home !== null) {
+      this.env.metrics.affinityRequests.labels(this.request.deployment.name, 'home_unavailable').inc();
+      const why = `the request is bound to state stored in region ${home.region}, which could not be reached; it is not sent elsewhere`;
+      this.answer('HomeRegionUnavailable', `${why} (${message})`, UNREACHABLE_RETRY_AFTER_S);
+      return;
+    }
     this.answer('NoRegionAvailable', message, UNREACHABLE_RETRY_AFTER_S);
+  }
+
+  // ---- Encrypted reasoning of unknown home -------------------------------------------
+
+  /** A region of the boundary not tried yet (trial requests only), or null. */
+  private untriedRegion(region: string): RegionTarget | null {
+    const tried = this.books.markTried(region);
+    return this.request.deployment.route?.pickOther(tried, this.env.random) ?? null;
+  }
+
+  /**
+   * A 400 held back from a trial: another region's encrypted content moves on to the
+   * next region at once (no backoff, no budget: the region was not at fault); any other
+   * 400, or the last region's, is the answer.
+   */
+  private tryNextRegion(held: HeldAnswer, region: string): void {
+    const foreign = held.chunks.some((c) => c.includes(FOREIGN_SEALED));
+    const next = foreign ? this.untriedRegion(region) : null;
+    if (next === null) {
+      this.giveUp(held);
+      return;
+    }
+    this.env.metrics.retries.labels(this.request.deployment.name, 'sealed-elsewhere').inc();
+    this.start(next);
   }
 
   /** The router's own answer (a JSON error), which ends the request. */

@@ -15,6 +15,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { DataPlaneOptions } from '../proxy/data-plane.js';
+import type { HomeCache } from '../proxy/affinity/home-cache.js';
+import { StoredRouting } from '../proxy/affinity/stored-routing.js';
 import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import { ModelCatalog } from '../proxy/model-catalog.js';
 import { Backend, RegionUpstream } from '../proxy/upstream.js';
@@ -33,6 +35,8 @@ export interface RouterLifetime {
   readonly now: () => number;
   readonly random: () => number;
   readonly isDraining: () => boolean;
+  /** Where stored objects live, as learned so far: kept across reloads (an id never moves). */
+  readonly homes: HomeCache;
 }
 
 export interface Generation {
@@ -91,7 +95,7 @@ export function buildGeneration(
     upstreams,
     deployments,
     inBand,
-    dataPlane: dataPlaneOptions(config, deployments, lifetime),
+    dataPlane: dataPlaneOptions(config, deployments, upstreams, lifetime),
   };
   return { generation: Object.freeze(generation), removedBackends, removedDeployments };
 }
@@ -126,9 +130,11 @@ function buildUpstreams(
 function dataPlaneOptions(
   config: Config,
   deployments: ReadonlyMap<string, DeploymentRuntime>,
+  upstreams: ReadonlyMap<string, RegionUpstream>,
   lifetime: RouterLifetime,
 ): DataPlaneOptions {
   const { resilience } = lifetime;
+  lifetime.homes.resize(config.affinity.cacheSize);
   return {
     deployments,
     catalog: new ModelCatalog(
@@ -152,5 +158,12 @@ function dataPlaneOptions(
     maxInFlight: config.shedding.maxInFlight,
     isDraining: lifetime.isDraining,
     askLoadMetrics: config.telemetry.inBand,
+    affinity: config.affinity.enabled
+      ? new StoredRouting(lifetime.homes, lifetime.metrics, lifetime.now, {
+          deployments,
+          upstreams,
+          config: config.affinity,
+        })
+      : null,
   };
 }

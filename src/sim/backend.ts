@@ -241,8 +241,7 @@ export class SimBackend implements SimRegion, ServeConfig {
         return;
       }
       turn = begun;
-    }
-    else if (route.api === 'embeddings') {
+    } else if (route.api === 'embeddings') {
       const request = embeddingsRequestOf(fields);
       if (typeof request === 'string') return this.reject400(res, 'invalid_request', request);
       format = embeddingsFormat(request);

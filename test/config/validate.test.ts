@@ -9,6 +9,7 @@ import {
   DEFAULT_RETRY,
   DEFAULT_SHEDDING,
   DEFAULT_SLOW_START,
+  DEFAULT_AFFINITY,
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_LOG,
@@ -95,6 +96,7 @@ describe('a valid config', () => {
       cooldown: DEFAULT_COOLDOWN,
       routing: DEFAULT_ROUTING,
       shedding: DEFAULT_SHEDDING,
+      affinity: DEFAULT_AFFINITY,
       slowStart: DEFAULT_SLOW_START,
     });
   });
@@ -182,7 +184,7 @@ describe('structure', () => {
 
   test('an unknown top-level key is named with the known keys', () => {
     assertErrors({ ...example(), zone: {} }, [
-      'zone: unknown key (known: admin, backends, conservative, cooldown, deployments, limits, listen, log, outlier, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
+      'zone: unknown key (known: admin, affinity, backends, conservative, cooldown, deployments, limits, listen, log, outlier, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
     ]);
   });
 

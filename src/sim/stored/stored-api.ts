@@ -45,9 +45,7 @@ function conversationOf(fields: Record<string, unknown>): string | null {
 /** The input as items, each with an id (a string input is one user message). */
 function inputItems(input: unknown): Item[] {
   if (typeof input === 'string') {
-    return [
-      { id: newId('msg_'), type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] },
-    ];
+    return [{ id: newId('msg_'), type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }];
   }
   if (!Array.isArray(input)) return [];
   return input
@@ -278,7 +276,13 @@ function fileAnswer(
     if (file === undefined) {
       return { status: 400, message: "Missing required parameter: 'file'.", param: 'file', code: null };
     }
-    const stored = { id: newId('file-'), filename: file.filename ?? 'upload', purpose, createdAt: now, content: file.content };
+    const stored = {
+      id: newId('file-'),
+      filename: file.filename ?? 'upload',
+      purpose,
+      createdAt: now,
+      content: file.content,
+    };
     store.files.set(stored.id, stored);
     return ok(fileObject(stored));
   }
@@ -302,7 +306,12 @@ function batchAnswer(store: RegionStore, method: string, path: StoredPath, body:
     const fields = jsonOf(body);
     const fileId = typeof fields.input_file_id === 'string' ? fields.input_file_id : null;
     if (fileId === null) {
-      return { status: 400, message: "Missing required parameter: 'input_file_id'.", param: 'input_file_id', code: null };
+      return {
+        status: 400,
+        message: "Missing required parameter: 'input_file_id'.",
+        param: 'input_file_id',
+        code: null,
+      };
     }
     if (!store.files.has(fileId)) {
       // What a resource answers for a file uploaded to another one: it is not its file.
