@@ -211,12 +211,17 @@ export class ProxyCall implements AttemptOwner, WriterOwner {
   attemptHead(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[]): void {
     const state = this.state;
     if (state.phase !== 'attempting' || state.attempt !== attempt) return;
-    if (
-      (isRetryableStatus(status) && this.reserveRetry(attempt, true)) ||
-      (status === 400 && this.request.trial && this.untriedRegion(attempt.region) !== null)
-    ) {
+    if (isRetryableStatus(status) && this.reserveRetry(attempt, true)) {
       this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders) };
       return;
+    }
+    if (status === 400 && this.request.trial) {
+      // Most likely another region's encrypted reasoning: the region is not at fault.
+      attempt.unjudged400 = true;
+      if (this.untriedRegion(attempt.region) !== null) {
+        this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders) };
+        return;
+      }
     }
     this.sendHead(attempt, status, rawHeaders);
   }

@@ -46,6 +46,11 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   written = false;
   /** The backend began an answer (its first bytes arrived), final or not. */
   answering = false;
+  /**
+   * A 400 that says nothing of the backend's health: encrypted reasoning made in another
+   * region, tried here because its home was unknown. Not reported to resilience.
+   */
+  unjudged400 = false;
   private retryAfterMs: number | null = null;
   private headersSeconds: number | null = null;
   private controller: Dispatcher.DispatchController | null = null;
@@ -150,6 +155,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
     this.target.load.inFlight--;
     if (this.onToken) this.env.retry.budget.release();
     if (errorCode === UNSOLICITED_CONTINUE) return;
+    if (status === 400 && this.unjudged400) return;
     this.env.onOutcome?.(
       this.model,
       this.backend,

@@ -125,6 +125,35 @@ describe('stored-state routing at the edges', () => {
     assert.equal((await azure.responses.retrieve(first.data.id)).id, first.data.id);
   });
 
+  test('encrypted reasoning the router never saw: regions tried in turn until its home accepts it', async () => {
+    // Made on a region directly, so the router has not learned it.
+    const home = 'r5';
+    const made = await post(`${setup.fleet.region(home).url}/v1/responses`, {
+      model: 'chat',
+      input: 'think',
+      include: ['reasoning.encrypted_content'],
+      store: false,
+    });
+    const item = (made.body as { output: Array<{ type: string; id: string }> }).output.find(
+      (o) => o.type === 'reasoning',
+    );
+    assert.ok(item !== undefined);
+    const replay = { model: 'chat', input: [item, { role: 'user', content: 'go on' }], max_output_tokens: 1 };
+    const first = await post(`${setup.router.url}/v1/responses`, replay);
+    assert.equal(first.status, 200);
+    assert.equal(first.region, home);
+    const metrics = await setup.router.metrics();
+    assert.match(metrics, /switchyard_affinity_requests_total\{deployment="chat",outcome="tried"\} 1\n/);
+    // The region that accepted it is remembered for the item: the next replay goes straight there.
+    const tried =
+      /switchyard_retries_total\{deployment="chat",reason="sealed-elsewhere"\} (\d+)/.exec(metrics)?.[1] ?? '0';
+    const again = await post(`${setup.router.url}/v1/responses`, replay);
+    assert.equal(again.region, home);
+    const after = await setup.router.metrics();
+    assert.match(after, /switchyard_affinity_requests_total\{deployment="chat",outcome="cached"\} [1-9]/);
+    assert.equal(/reason="sealed-elsewhere"\} (\d+)/.exec(after)?.[1] ?? '0', tried, 'no region tried in vain');
+  });
+
   test('a pinned request whose home is down is refused, and no other region sees it', async () => {
     const first = await post(`${setup.router.url}/v1/responses`, { model: 'chat', input: 'a', max_output_tokens: 1 });
     const home = first.region as string;

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Entries kept per kind and region. */
-export const STORED_LIMIT = 10_000;
+export const STORED_LIMIT = 5000;
 
 export class Bounded<V> {
   private readonly map = new Map<string, V>();
