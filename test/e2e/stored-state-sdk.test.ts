@@ -1,22 +1,57 @@
 // Stored state through the router with the official openai package, as an agent or
-// chat app uses it: three router instances (no state shared between them) in front of
+// chat app uses it: three router processes (no state shared between them) in front of
 // a 7-region simulated fleet whose regions keep what they made and refuse each other's
 // ids, as the real service does. Each turn of a conversation goes through another
 // router; every request that refers to a stored response, conversation, file, batch or
 // encrypted reasoning item must reach the region that holds it.
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { APIError, NotFoundError, toFile } from 'openai';
 import { startSimFleet, type SimFleet } from '../../src/sim/index.js';
-import { baseConfig, type RunningRouter, startRouter } from '../helpers/router-harness.js';
+import { jsonLinesOf, spawnCli } from '../helpers/cli.js';
+import { baseConfig } from '../helpers/router-harness.js';
 import { waitFor } from '../helpers/wait.js';
+
+/** A router process (`switchyard start`) and its listeners. */
+interface RouterProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly adminUrl: string;
+}
+
+async function startRouterProcess(configFile: string): Promise<RouterProcess> {
+  const child = spawnCli(['start', '--config', configFile]);
+  const lines = jsonLinesOf(child);
+  const port = (listener: string) => () =>
+    lines.find((l) => l.msg === 'listening' && l.listener === listener)?.port as number | undefined;
+  try {
+    const data = await waitFor('the data listener', port('data'), 20_000);
+    const admin = await waitFor('the admin listener', port('admin'), 20_000);
+    return { child, url: `http://127.0.0.1:${data}`, adminUrl: `http://127.0.0.1:${admin}` };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('close', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
 
 const US = ['eastus', 'eastus2', 'westus'];
 const EU = ['swedencentral', 'francecentral', 'norwayeast', 'westeurope'];
 
 describe('stored state across three routers and seven regions, with the openai package', () => {
   let fleet: SimFleet;
-  const routers: RunningRouter[] = [];
+  let dir: string;
+  const routers: RouterProcess[] = [];
   const clients: OpenAI[] = [];
   /** The client of router i (turns rotate over them). */
   const via = (i: number): OpenAI => clients[i % clients.length] as OpenAI;
@@ -26,10 +61,14 @@ describe('stored state across three routers and seven regions, with the openai p
       regions: [...US, ...EU].map((region) => ({ region, capacity: 50 })),
       models: ['gpt-5.2'],
     });
-    for (let i = 0; i < 3; i++) {
-      const router = await startRouter(
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-stored-'));
+    const file = join(dir, 'router.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
         baseConfig({
-          log: { level: 'silent' },
+          // warn: the "listening" lines (written at any level but silent) and nothing else.
+          log: { level: 'warn' },
           zones: { us: US, eu: EU },
           backends: fleet.backends.map((b) => ({ region: b.region, url: b.url })),
           deployments: [
@@ -39,9 +78,13 @@ describe('stored state across three routers and seven regions, with the openai p
           telemetry: { url: fleet.telemetryUrl, intervalMs: 100, staleAfterMs: 1000, timeoutMs: 500 },
           // A killed region comes back within the test's deadline.
           outlier: { baseEjectionMs: 300, maxEjectionMs: 300 },
+          shutdown: { drainMs: 1000 },
         }),
-      );
-      routers.push(router);
+      ),
+    );
+    // Three processes from one file: the same config, nothing else in common.
+    routers.push(...(await Promise.all([0, 1, 2].map(() => startRouterProcess(file)))));
+    for (const router of routers) {
       clients.push(
         new OpenAI({
           baseURL: `${router.url}/v1`,
@@ -54,8 +97,9 @@ describe('stored state across three routers and seven regions, with the openai p
     }
   });
   after(async () => {
-    await Promise.all(routers.map((r) => r.stop()));
+    await Promise.all(routers.map((r) => stopProcess(r.child)));
     await fleet.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('a 10-turn conversation by previous_response_id, each turn through another router, one streamed', async () => {
@@ -68,13 +112,16 @@ describe('stored state across three routers and seven regions, with the openai p
     for (let turn = 2; turn <= 10; turn++) {
       const client = via(turn - 1);
       if (turn === 6) {
-        const stream = await client.responses.create({
-          model: 'chat-global',
-          input: `turn ${turn}`,
-          previous_response_id: previous,
-          max_output_tokens: 3,
-          stream: true,
-        });
+        const { data: stream, response } = await client.responses
+          .create({
+            model: 'chat-global',
+            input: `turn ${turn}`,
+            previous_response_id: previous,
+            max_output_tokens: 3,
+            stream: true,
+          })
+          .withResponse();
+        assert.equal(response.headers.get('x-switchyard-region'), home, 'the streamed turn goes home');
         let completed: OpenAI.Responses.Response | null = null;
         for await (const event of stream) if (event.type === 'response.completed') completed = event.response;
         assert.ok(completed !== null, 'the streamed turn completes');
@@ -246,14 +293,15 @@ describe('stored state across three routers and seven regions, with the openai p
   });
 
   test('metrics and /capacity show the pinned requests and the cache', async () => {
-    const metrics = await routers[1]?.metrics();
-    assert.match(metrics ?? '', /switchyard_affinity_requests_total\{deployment="chat-global",outcome="asked"\} [1-9]/);
+    const admin = (routers[1] as RouterProcess).adminUrl;
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    assert.match(metrics, /switchyard_affinity_requests_total\{deployment="chat-global",outcome="asked"\} [1-9]/);
     assert.match(
-      metrics ?? '',
+      metrics,
       /switchyard_affinity_requests_total\{deployment="chat-global",outcome="home_unavailable"\} [1-9]/,
     );
-    assert.match(metrics ?? '', /switchyard_affinity_cache_entries [1-9]/);
-    const doc = (await routers[1]?.capacity()) as unknown as {
+    assert.match(metrics, /switchyard_affinity_cache_entries [1-9]/);
+    const doc = (await (await fetch(`${admin}/capacity`)).json()) as {
       affinity: { enabled: boolean; cacheEntries: number; hits: number; misses: number; hitRate: number | null };
     };
     assert.equal(doc.affinity.enabled, true);
