@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { NO_REGION, type DeploymentRuntime } from './deployment-runtime.js';
 import { routeStored, type StoredForward } from './affinity/stored-request.js';
-import type { StoredRouting } from './affinity/stored-routing.js';
+import { DEPLOYMENT_HEADER, type StoredRouting } from './affinity/stored-routing.js';
 import { storedTargetOf, type StoredTarget } from './affinity/stored-target.js';
 import type { RouteCounters } from '../metrics/request-series.js';
 import { redactUrl } from '../net/redact-url.js';
@@ -20,7 +20,13 @@ import { ALLOW, isForwardedMethod } from './methods.js';
 import type { CatalogAnswer, ModelCatalog } from './model-catalog.js';
 import { normaliseTarget } from './normalise-target.js';
 import { readBody } from './read-body.js';
-import { deploymentFromBody, deploymentFromPath, isJsonBody, pathBodyProblem } from './request-target.js';
+import {
+  type BodyTarget,
+  deploymentFromBody,
+  deploymentFromPath,
+  isJsonBody,
+  pathBodyProblem,
+} from './request-target.js';
 
 export interface DataPlaneOptions {
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
@@ -40,6 +46,8 @@ export interface DataPlaneOptions {
   readonly askLoadMetrics: boolean;
   /** Requests bound to stored state go to its region (affinity.enabled); null when off. */
   readonly affinity: StoredRouting | null;
+  /** affinity.defaultDeployment: for a request that names no deployment (the x-switchyard-deployment header wins). */
+  readonly defaultDeployment: string | null;
 }
 
 /** An answer the router gives itself. */
@@ -54,6 +62,14 @@ export interface OwnAnswer {
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
 }
+
+/** A request whose body is not scanned and names no deployment some other way. */
+const MISSING_DEPLOYMENT: BodyTarget = {
+  ok: false,
+  code: 'MissingDeployment',
+  message:
+    'no deployment: use /openai/deployments/{name}/..., a JSON body with a "model" field, or the x-switchyard-deployment header',
+};
 
 /** A step of handle() that has answered the request itself. */
 const ANSWERED = Symbol('answered');
@@ -209,9 +225,10 @@ export class DataPlane {
       res.writeContinue();
     }
     // A stored-state request's body may name no deployment, and a file upload's is not
-    // JSON at all (multipart passes as it is).
+    // JSON at all (multipart passes as it is); so may any request when a deployment is
+    // given otherwise (the x-switchyard-deployment header, affinity.defaultDeployment).
     const scan =
-      named === null && stored === null
+      named === null && stored === null && this.fallbackDeployment(req) === null
         ? new JsonModelScan()
         : isJsonBody(req.headers['content-type'], req.headers['content-encoding'])
           ? new JsonModelScan(named === null)
@@ -220,7 +237,7 @@ export class DataPlane {
       if (result.ok && stored !== null) {
         routeStored(this.storedHost, req, res, named, stored, result.body, scan, startedAt);
       } else if (result.ok) {
-        const deployment = this.deploymentOf(res, named, result.body, scan, startedAt);
+        const deployment = this.deploymentOf(req, res, named, result.body, scan, startedAt);
         if (deployment !== null) this.forward(req, res, deployment, result.body, scan, startedAt);
       } else if (result.reason === 'too-large') this.bodyRefused(res, 'PayloadTooLarge', named, startedAt);
       else if (result.reason === 'timeout') this.bodyRefused(res, 'RequestTimeout', named, startedAt);
@@ -233,6 +250,7 @@ export class DataPlane {
 
   /** The deployment the path or the body names, once the body is known good; null when the router has answered. */
   private deploymentOf(
+    req: IncomingMessage,
     res: ServerResponse,
     named: string | null,
     body: Buffer,
@@ -241,12 +259,14 @@ export class DataPlane {
   ): DeploymentRuntime | null {
     let name = named;
     if (named === null) {
-      const found = deploymentFromBody(body, scan as JsonModelScan, this.maxNameBytes);
-      if (!found.ok) {
+      // No scan: a body that is not JSON, on a request whose deployment is given otherwise.
+      const found = scan === null ? MISSING_DEPLOYMENT : deploymentFromBody(body, scan, this.maxNameBytes);
+      const fallback = found.ok || found.code !== 'MissingDeployment' ? null : this.fallbackDeployment(req);
+      if (!found.ok && fallback === null) {
         this.ownAnswer(res, { code: found.code, message: found.message, startedAt });
         return null;
       }
-      name = found.deployment;
+      name = found.ok ? found.deployment : fallback;
     } else if (scan !== null) {
       const problem = pathBodyProblem(body, scan);
       if (problem !== null) {
@@ -332,6 +352,12 @@ export class DataPlane {
       trial: stored === null ? false : stored.trial,
     });
     call.start(region);
+  }
+
+  /** The deployment of a request that names none: the x-switchyard-deployment header, else the configured default. */
+  private fallbackDeployment(req: IncomingMessage): string | null {
+    const header = req.headers[DEPLOYMENT_HEADER];
+    return typeof header === 'string' && header !== '' ? header : this.opts.defaultDeployment;
   }
 
   private deploymentNamed(name: string | null): DeploymentRuntime | null {

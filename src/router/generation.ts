@@ -158,6 +158,7 @@ function dataPlaneOptions(
     maxInFlight: config.shedding.maxInFlight,
     isDraining: lifetime.isDraining,
     askLoadMetrics: config.telemetry.inBand,
+    defaultDeployment: config.affinity.defaultDeployment,
     affinity: config.affinity.enabled
       ? new StoredRouting(lifetime.homes, lifetime.metrics, lifetime.now, {
           deployments,

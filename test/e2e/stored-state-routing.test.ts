@@ -178,3 +178,31 @@ describe('stored-state routing at the edges', () => {
     }
   });
 });
+
+describe('a request that names no deployment, with affinity.defaultDeployment', () => {
+  let setup: FleetSetup;
+  before(async () => {
+    setup = await fleetOf({ affinity: { defaultDeployment: 'chat' } });
+  });
+  after(() => setup.close());
+
+  test('a conversation is created without the header; a JSON body without model goes there too', async () => {
+    const made = await post(`${setup.router.url}/v1/conversations`, { metadata: { a: '1' } });
+    assert.equal(made.status, 200);
+    assert.match(made.body.id ?? '', /^conv_/);
+    // Forwarded as it is to a region of the default deployment (the simulator, like the
+    // service, then wants a model in the body): not the router's MissingDeployment.
+    const noModel = await post(`${setup.router.url}/v1/chat/completions`, { messages: [] });
+    assert.ok(noModel.region !== null, 'a region answered');
+    assert.notEqual(noModel.body.error?.code, 'MissingDeployment');
+  });
+
+  test('a multipart upload to any API goes by the usual routing, unscanned', async () => {
+    const form = new FormData();
+    form.append('file', new Blob(['RIFF....']), 'a.wav');
+    const res = await fetch(`${setup.router.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+    const region = res.headers.get('x-switchyard-region');
+    assert.ok(region !== null, 'forwarded to a region (the simulator has no audio API: its 404)');
+    assert.equal(res.status, 404);
+  });
+});
