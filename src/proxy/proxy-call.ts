@@ -11,6 +11,7 @@
 //   idle         start, a backend has room                    attempting (sent as that backend wants it)
 //                start, every backend of the boundary shed    done       429 Overloaded
 //   attempting   head, retryable status, retry allowed        holding    (answer held back)
+//                head 400, trial with a region left           holding    (maybe another region's content)
 //                head, otherwise                              streaming  (head sent)
 //                head that cannot be relayed                  done       502 (upstream aborted)
 //                error, backend unreachable, retry allowed    backoff
@@ -18,6 +19,7 @@
 //   holding      chunk that fits the hold limit               holding
 //                chunk over the hold limit                    streaming  (retry given up, answer relayed)
 //                end                                          backoff
+//                end of a trial's 400, foreign content        attempting (the next region, at once)
 //                error                                        done       JSON error
 //   streaming    end                                          done
 //                error                                        done       client connection destroyed
@@ -28,6 +30,10 @@
 //
 // Events of an attempt the request has left (it answered the client itself meanwhile)
 // are ignored: the attempt closes its own books whatever the phase.
+//
+// A request bound to stored state (ClientRequest.home) never changes region: "another
+// region" is its home again (retries and budget as for any request), and where others
+// would get 503 NoRegionAvailable it gets 503 HomeRegionUnavailable.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
