@@ -16,7 +16,7 @@ export type Finding =
   | { readonly kind: 'denied'; readonly status: number; readonly body: Buffer; readonly contentType: string };
 
 /** Client headers a probe carries: who is asking (auth), nothing of the request itself. */
-const PROBE_HEADERS = new Set(['authorization', 'api-key', 'openai-organization', 'openai-project', 'cookie']);
+const PROBE_HEADERS = new Set(['authorization', 'api-key', 'openai-organization', 'openai-project']);
 
 export function probeHeadersOf(rawHeaders: readonly string[]): string[] {
   const out: string[] = [];
