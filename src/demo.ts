@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { validateConfig } from './config/validate.js';
 import type { Config } from './config/types.js';
 import { createLogger } from './logger/logger.js';
+import { showConversation } from './demo-conversation.js';
 import { demoLog } from './demo-log.js';
 import { Router } from './router/router.js';
 import { stopOnSignals } from './cli-signals.js';
@@ -137,18 +138,26 @@ export async function runDemo(args: string[]): Promise<void> {
       'try:',
       `  curl -s ${data}/openai/deployments/chat-eu/chat/completions?api-version=2024-10-21 -H 'content-type: application/json' -d '{"messages":[{"role":"user","content":"hi"}]}' -i`,
       `  curl -sN ${data}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"chat-global","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
+      `  curl -s ${data}/v1/responses -H 'content-type: application/json' -d '{"model":"chat-global","input":"hi"}'`,
+      `  curl -s ${data}/v1/responses -H 'content-type: application/json' -d '{"model":"chat-global","input":"and then?","previous_response_id":"<id of the answer above>"}'`,
       `  curl -s ${admin}/capacity`,
       `  npx switchyard capacity --admin ${admin} --watch`,
       `  curl -s -X POST ${fleet.controlUrl}/regions/swedencentral/telemetry/drop   # chat-eu turns conservative`,
       `  curl -s -X POST ${fleet.controlUrl}/regions/swedencentral/telemetry/restore`,
+      '',
+      'A conversation of 6 Responses turns runs through the router now, 7 chat requests beside each turn: the',
+      'log shows the chat spread over the regions and every turn of the conversation in the one region that stores it.',
       '',
       'Ctrl-C stops the router and the fleet.',
       '',
     ].join('\n'),
   );
   log.open();
+  // Once the first telemetry is in, so that the chat requests spread by the shares.
+  const conversation = setTimeout(() => void showConversation(data, logger), config.telemetry.intervalMs * 3);
   stopOnSignals(
     async () => {
+      clearTimeout(conversation);
       await router.stop();
       await fleet.close();
     },

@@ -157,11 +157,24 @@ export interface CapacityResilience {
   }>;
 }
 
+/** Requests bound to stored state: what this router knows of where objects live. */
+export interface CapacityAffinity {
+  readonly enabled: boolean;
+  /** Object ids whose home region the router remembers, and at most how many. */
+  readonly cacheEntries: number;
+  readonly cacheLimit: number;
+  /** Lookups of a home in the cache since the start, and the fraction that found one (null before any). */
+  readonly hits: number;
+  readonly misses: number;
+  readonly hitRate: number | null;
+}
+
 export interface CapacityDocument {
   readonly generatedAt: string;
   readonly plannedAt: string;
   readonly telemetry: CapacityTelemetry;
   readonly resilience: CapacityResilience;
+  readonly affinity: CapacityAffinity;
   readonly deployments: readonly CapacityDeployment[];
 }
 

@@ -24,6 +24,8 @@ export interface CapacityViewInput {
   readonly resilience: Resilience;
   readonly requestsInFlight: number;
   readonly config: Config;
+  /** The home cache's figures (proxy/affinity/home-cache.ts). */
+  readonly homes: { readonly size: number; readonly limit: number; readonly hits: number; readonly misses: number };
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -119,6 +121,15 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
           windowEndsAt: iso(windowEndsAtMs),
           restingUntil: iso(restingUntilMs),
         })),
+    },
+    affinity: {
+      enabled: input.config.affinity.enabled,
+      cacheEntries: input.homes.size,
+      cacheLimit: input.homes.limit,
+      hits: input.homes.hits,
+      misses: input.homes.misses,
+      hitRate:
+        input.homes.hits + input.homes.misses === 0 ? null : input.homes.hits / (input.homes.hits + input.homes.misses),
     },
     deployments: [...input.deployments].map((d) => {
       const plan = d.route?.plan;

@@ -50,6 +50,7 @@ class CrossCheck {
     if (backends !== undefined) this.withBackend = this.readBackends(backends);
     for (let i = 0; i < (at<unknown[]>('deployments')?.length ?? 0); i++) this.deployment(i);
     this.renamedDeployments();
+    this.defaultDeployment();
     if (isRecord(input('telemetry'))) this.telemetry();
     this.atMost('outlier', 'baseEjectionMs', 'maxEjectionMs');
     this.atMost('retry', 'backoffBaseMs', 'backoffMaxMs');
@@ -196,6 +197,22 @@ class CrossCheck {
         this.add(path, `no deployment ${quote(name)}`, `known: ${listOf(names)}`, { after: ['deployments'] });
       }
     }
+  }
+
+  /** affinity.defaultDeployment names a deployment of the file. */
+  private defaultDeployment(): void {
+    const { at, input } = this.parsed;
+    const name = at<string | null>('affinity', 'defaultDeployment');
+    if (name === undefined || name === null) return;
+    const entries = input('deployments');
+    const names = new Set<string>();
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      if (isRecord(entry) && typeof entry.name === 'string') names.add(entry.name);
+    }
+    if (names.has(name)) return;
+    this.add(['affinity', 'defaultDeployment'], `no deployment ${quote(name)}`, `known: ${listOf(names)}`, {
+      after: ['deployments'],
+    });
   }
 
   private telemetry(): void {

@@ -30,3 +30,4 @@ export const DEFAULT_ROUTING = defaultsOf(shape.routing);
 export const DEFAULT_SHEDDING = defaultsOf(shape.shedding);
 export const DEFAULT_SLOW_START = defaultsOf(shape.slowStart);
 export const DEFAULT_ADMISSION = defaultsOf(shape.admission);
+export const DEFAULT_AFFINITY = defaultsOf(shape.affinity);

@@ -316,6 +316,24 @@ const sections = {
       'The header whose value is the fairness key: within a priority, keys are served in turn.',
     ),
   }),
+  // A response, conversation, file or batch lives in the region that made it; requests
+  // that refer to one go there (docs/routing.md, "Stored state").
+  affinity: f.optionalSection('Requests that refer to stored state go to the region that holds it.', {
+    enabled: flag(
+      true,
+      'Route requests naming a stored response, conversation, file, batch or encrypted reasoning item to its region.',
+    ),
+    cacheSize: f.defaulted(f.integer(1, 10_000_000, 'an integer from 1 to 10000000'))(
+      100_000,
+      'Object ids whose region this router remembers (learned from answers it relayed, or found by asking).',
+    ),
+    probeTimeoutMs: ms(5000, 'Asking the regions where an unknown id lives is given up after this.'),
+    defaultDeployment: f.defaulted(f.text('a deployment name').nullable())(
+      null,
+      'The deployment of a request that names none (a file upload, a list call) and no stored object; ' +
+        'the x-switchyard-deployment header wins over it.',
+    ),
+  }),
   // Envoy's slow start shape (weight x max(min%, (t/window)^(1/aggression))), HAProxy's idea.
   slowStart: f.optionalSection('Bringing recovered regions back slowly.', {
     enabled: flag(true, 'Give a region that recovers its weight back gradually.'),

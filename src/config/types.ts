@@ -36,3 +36,4 @@ export type SheddingConfig = Config['shedding'];
 export type SlowStartConfig = Config['slowStart'];
 export type AdmissionConfig = Config['admission'];
 export type DeploymentAdmissionConfig = NonNullable<DeploymentConfig['admission']>;
+export type AffinityConfig = Config['affinity'];

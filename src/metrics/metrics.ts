@@ -142,6 +142,48 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly affinityRequests = new Counter({
+    name: 'switchyard_affinity_requests_total',
+    help:
+      'Requests bound to stored state, by deployment and outcome: cached (home known from an answer relayed), ' +
+      'asked (found by asking the regions), tried (encrypted reasoning, regions tried in turn), home_unavailable, ' +
+      'unknown_id, outside_boundary.',
+    labelNames: ['deployment', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly affinityLookups = new Counter({
+    name: 'switchyard_affinity_cache_lookups_total',
+    help: "Lookups of an object's home region in this router's cache, by result (hit, miss).",
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly affinityLearned = new Counter({
+    name: 'switchyard_affinity_learned_ids_total',
+    help: 'Object ids whose home region the router learned from the answers it relayed.',
+    registers: [this.registry],
+  });
+
+  readonly affinityProbes = new Counter({
+    name: 'switchyard_affinity_probes_total',
+    help: 'Rounds of asking the regions where an object lives, by result (found, unknown, unanswered, denied).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  /** Read at scrape time: the home cache's entries (set by the router that owns the cache). */
+  affinityCacheSize: () => number = () => 0;
+
+  readonly affinityCacheEntries = new Gauge({
+    name: 'switchyard_affinity_cache_entries',
+    help: 'Object ids whose home region this router remembers.',
+    registers: [this.registry],
+    collect: () => {
+      this.affinityCacheEntries.set(this.affinityCacheSize());
+    },
+  });
+
   readonly shed = new Counter({
     name: 'switchyard_shed_requests_total',
     help: 'Requests answered 429 Overloaded at once, by the limit that shed them (router or backend).',

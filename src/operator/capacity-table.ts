@@ -136,6 +136,15 @@ export function renderCapacityTable(doc: CapacityDocView, opts: TableOptions): s
         ? '0 conservative'
         : yellow(c)(`${conservative.length} conservative (${conservative.join(', ')})`)),
   ];
+  const a = doc.affinity;
+  if (a !== undefined && a !== null) {
+    out.push(
+      a.enabled === false
+        ? 'stored state: affinity off'
+        : `stored state: ${a.cacheEntries ?? DASH} homes cached (limit ${a.cacheLimit ?? DASH}), ` +
+            `hit rate ${formatPercent(a.hitRate)} of ${num(a.hits) && num(a.misses) ? a.hits + a.misses : DASH} lookups`,
+    );
+  }
   for (const d of deployments) out.push('', ...deployment(d, nowMs, c));
   return `${out.join('\n')}\n`;
 }

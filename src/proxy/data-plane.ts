@@ -7,6 +7,9 @@ import type { Duplex } from 'node:stream';
 import { type ClassPolicy, type RequestClass, requestClass } from '../admission/request-class.js';
 import type { AdmissionGate } from './admission-gate.js';
 import { NO_REGION, type DeploymentRuntime } from './deployment-runtime.js';
+import { routeStored, type StoredForward } from './affinity/stored-request.js';
+import { DEPLOYMENT_HEADER, type StoredRouting } from './affinity/stored-routing.js';
+import { storedTargetOf, type StoredTarget } from './affinity/stored-target.js';
 import type { RouteCounters } from '../metrics/request-series.js';
 import { redactUrl } from '../net/redact-url.js';
 import { DeadlineList } from './deadline-list.js';
@@ -19,7 +22,13 @@ import { ALLOW, isForwardedMethod } from './methods.js';
 import type { CatalogAnswer, ModelCatalog } from './model-catalog.js';
 import { normaliseTarget } from './normalise-target.js';
 import { readBody } from './read-body.js';
-import { deploymentFromBody, deploymentFromPath, isJsonBody, pathBodyProblem } from './request-target.js';
+import {
+  type BodyTarget,
+  deploymentFromBody,
+  deploymentFromPath,
+  isJsonBody,
+  pathBodyProblem,
+} from './request-target.js';
 
 export interface DataPlaneOptions {
   readonly deployments: ReadonlyMap<string, DeploymentRuntime>;
@@ -41,10 +50,14 @@ export interface DataPlaneOptions {
   readonly isDraining: () => boolean;
   /** telemetry.inBand: ask backends for ORCA load metrics on every answer. */
   readonly askLoadMetrics: boolean;
+  /** Requests bound to stored state go to its region (affinity.enabled); null when off. */
+  readonly affinity: StoredRouting | null;
+  /** affinity.defaultDeployment: for a request that names no deployment (the x-switchyard-deployment header wins). */
+  readonly defaultDeployment: string | null;
 }
 
 /** An answer the router gives itself. */
-interface OwnAnswer {
+export interface OwnAnswer {
   readonly code: RouterErrorCode;
   readonly message: string;
   /** The deployment the request named, when known (its metrics count the answer). */
@@ -55,6 +68,14 @@ interface OwnAnswer {
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
 }
+
+/** A request whose body is not scanned and names no deployment some other way. */
+const MISSING_DEPLOYMENT: BodyTarget = {
+  ok: false,
+  code: 'MissingDeployment',
+  message:
+    'no deployment: use /openai/deployments/{name}/..., a JSON body with a "model" field, or the x-switchyard-deployment header',
+};
 
 /** A step of handle() that has answered the request itself. */
 const ANSWERED = Symbol('answered');
@@ -151,7 +172,9 @@ export class DataPlane {
       this.ownAnswer(res, { code: 'InvalidHeader', message: cls.problem, deployment, startedAt });
       return;
     }
-    this.readRequestBody(req, res, named, cls, startedAt);
+    // Most requests (chat, embeddings) are turned away by the target's first characters.
+    const stored = this.opts.affinity === null ? null : storedTargetOf(req.url as string);
+    this.readRequestBody(req, res, named, cls, stored, startedAt);
   };
 
   /**
@@ -216,21 +239,27 @@ export class DataPlane {
     res: ServerResponse,
     named: string | null,
     cls: RequestClass,
+    stored: StoredTarget | null,
     startedAt: number,
   ): void {
     if ((res as ContinueResponse)[kAwaitsContinue] === true) {
       (res as ContinueResponse)[kAwaitsContinue] = false;
       res.writeContinue();
     }
+    // A stored-state request's body may name no deployment, and a file upload's is not
+    // JSON at all (multipart passes as it is); so may any request when a deployment is
+    // given otherwise (the x-switchyard-deployment header, affinity.defaultDeployment).
     const scan =
-      named === null
+      named === null && stored === null && this.fallbackDeployment(req) === null
         ? new JsonModelScan()
         : isJsonBody(req.headers['content-type'], req.headers['content-encoding'])
-          ? new JsonModelScan(false)
+          ? new JsonModelScan(named === null)
           : null;
     readBody(req, this.opts.maxBodyBytes, scan, this.bodyDeadlines, startedAt, (result) => {
-      if (result.ok) {
-        const deployment = this.deploymentOf(res, named, result.body, scan, startedAt);
+      if (result.ok && stored !== null) {
+        routeStored(this.storedHost, req, res, named, stored, result.body, scan, startedAt);
+      } else if (result.ok) {
+        const deployment = this.deploymentOf(req, res, named, result.body, scan, startedAt);
         if (deployment !== null) this.forward(req, res, deployment, result.body, scan, cls, startedAt);
       } else if (result.reason === 'too-large') this.bodyRefused(res, 'PayloadTooLarge', named, startedAt);
       else if (result.reason === 'timeout') this.bodyRefused(res, 'RequestTimeout', named, startedAt);
@@ -243,6 +272,7 @@ export class DataPlane {
 
   /** The deployment the path or the body names, once the body is known good; null when the router has answered. */
   private deploymentOf(
+    req: IncomingMessage,
     res: ServerResponse,
     named: string | null,
     body: Buffer,
@@ -251,12 +281,14 @@ export class DataPlane {
   ): DeploymentRuntime | null {
     let name = named;
     if (named === null) {
-      const found = deploymentFromBody(body, scan as JsonModelScan, this.maxNameBytes);
-      if (!found.ok) {
+      // No scan: a body that is not JSON, on a request whose deployment is given otherwise.
+      const found = scan === null ? MISSING_DEPLOYMENT : deploymentFromBody(body, scan, this.maxNameBytes);
+      const fallback = found.ok || found.code !== 'MissingDeployment' ? null : this.fallbackDeployment(req);
+      if (!found.ok && fallback === null) {
         this.ownAnswer(res, { code: found.code, message: found.message, startedAt });
         return null;
       }
-      name = found.deployment;
+      name = found.ok ? found.deployment : fallback;
     } else if (scan !== null) {
       const problem = pathBodyProblem(body, scan);
       if (problem !== null) {
@@ -274,10 +306,32 @@ export class DataPlane {
     return deployment;
   }
 
+  /** What the stored-state routing needs of the data plane. */
+  private readonly storedHost = {
+    routing: (): StoredRouting => this.opts.affinity as StoredRouting,
+    maxNameBytes: (): number => this.maxNameBytes,
+    forward: (
+      req: IncomingMessage,
+      res: ServerResponse,
+      deployment: DeploymentRuntime,
+      body: Buffer,
+      scan: JsonModelScan | null,
+      startedAt: number,
+      stored: StoredForward,
+    ): void => {
+      // The headers were checked on arrival; read again off the common path.
+      const cls = requestClass(req.headers, this.opts.classes) as RequestClass;
+      this.forward(req, res, deployment, body, scan, cls, startedAt, stored);
+    },
+    ownAnswer: (res: ServerResponse, answer: OwnAnswer): void => this.ownAnswer(res, answer),
+    ended: (req: IncomingMessage, deployment: DeploymentRuntime | null, status: number, startedAt: number): void =>
+      this.ended(req, deployment, status, null, startedAt),
+  };
+
   /**
-   * Picks a region from the deployment's current route and sends the request there;
-   * with no region to send it to, it waits for room (admission) or gets the plan's
-   * rejection.
+   * Picks a region from the deployment's current route (or takes the home of the
+   * stored state the request is bound to) and sends the request there; with no region
+   * to send it to, it waits for room (admission) or gets the plan's rejection.
    */
   private forward(
     req: IncomingMessage,
@@ -287,15 +341,19 @@ export class DataPlane {
     scan: JsonModelScan | null,
     cls: RequestClass,
     startedAt: number,
+    stored: StoredForward | null = null,
   ): void {
     const route = deployment.route;
+    const home = stored === null ? null : stored.home;
     const settings = deployment.admission.settings;
     const gate = this.opts.gate;
-    // maxWaitMs 0: no admission; a request is sent as the route picks, or refused.
-    const admitting = settings.maxWaitMs > 0 && route !== null;
+    // maxWaitMs 0: no admission; a request is sent as the route picks, or refused. A
+    // request bound to stored state goes to its home at once: the queue sends where
+    // the route would, and the home alone is where it may go.
+    const admitting = settings.maxWaitMs > 0 && route !== null && home === null;
     const waitMs = cls.maxWaitMs === null ? settings.maxWaitMs : Math.min(settings.maxWaitMs, cls.maxWaitMs);
-    let region = null;
-    if (route !== null) {
+    let region = home;
+    if (home === null && route !== null) {
       // Nobody passes the requests already waiting: were there room, they would be gone.
       if (admitting && gate.hasWaiting(deployment)) region = null;
       else if (admitting && route.knowsRoom) region = route.pickWithRoom(this.env.random);
@@ -339,9 +397,18 @@ export class DataPlane {
       priority,
       fairnessKey: cls.fairnessKey,
       waitDeadlineMs: admitting ? this.env.now() + waitMs : 0,
+      home,
+      learner: stored === null ? null : stored.learner,
+      trial: stored === null ? false : stored.trial,
     });
     if (region !== null) call.start(region);
     else gate.enqueue(call);
+  }
+
+  /** The deployment of a request that names none: the x-switchyard-deployment header, else the configured default. */
+  private fallbackDeployment(req: IncomingMessage): string | null {
+    const header = req.headers[DEPLOYMENT_HEADER];
+    return typeof header === 'string' && header !== '' ? header : this.opts.defaultDeployment;
   }
 
   private deploymentNamed(name: string | null): DeploymentRuntime | null {

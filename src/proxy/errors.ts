@@ -23,6 +23,9 @@ export const ROUTER_ERRORS = {
   QueueTimeout: 429,
   Shed: 429,
   InvalidHeader: 400,
+  HomeRegionUnavailable: 503,
+  HomeOutsideBoundary: 400,
+  StoredObjectNotFound: 404,
 } as const;
 
 export type RouterErrorCode = keyof typeof ROUTER_ERRORS;
@@ -54,6 +57,9 @@ export const ROUTER_ERROR_TYPES: { readonly [K in RouterErrorCode]: OpenAiErrorT
   QueueTimeout: 'rate_limit_exceeded',
   Shed: 'rate_limit_exceeded',
   InvalidHeader: 'invalid_request_error',
+  HomeRegionUnavailable: 'server_error',
+  HomeOutsideBoundary: 'invalid_request_error',
+  StoredObjectNotFound: 'invalid_request_error',
 };
 
 export type OpenAiErrorType = 'invalid_request_error' | 'rate_limit_exceeded' | 'server_error';

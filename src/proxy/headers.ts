@@ -68,6 +68,8 @@ export function upstreamRequestHeaders(
     const name = raw[i] as string;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length' || lower === 'expect') continue;
+    // The router's own request header (which deployment a request naming none is for).
+    if (lower === 'x-switchyard-deployment') continue;
     if (extra?.has(lower)) continue;
     if (askLoadMetrics && lower === ORCA_FORMAT_HEADER) continue;
     if (isRouterHeader(lower)) continue;

@@ -14,6 +14,7 @@
 //   waiting      dispatch (a region has room)                 attempting
 //                deadline, eviction, shutdown                 done       the router's answer (429, 503)
 //   attempting   head, retryable status, retry allowed        holding    (answer held back)
+//                head 400, trial with a region left           holding    (maybe another region's content)
 //                head, 400 from a suspect region, retry allowed holding   (once per request)
 //                head, 429, may wait again                    holding    (answer held back)
 //                head, otherwise                              streaming  (head sent)
@@ -23,6 +24,7 @@
 //   holding      chunk that fits the hold limit               holding
 //                chunk over the hold limit                    streaming  (retry given up, answer relayed)
 //                end, a retry reserved                        backoff
+//                end of a trial's 400, foreign content        attempting (the next region, at once)
 //                end, a 429 that may wait again               waiting
 //                end, otherwise                               done       the held answer
 //                error                                        done       JSON error
@@ -36,6 +38,10 @@
 //
 // Events of an attempt the request has left (it answered the client itself meanwhile)
 // are ignored: the attempt closes its own books whatever the phase.
+//
+// A request bound to stored state (ClientRequest.home) never changes region: "another
+// region" is its home again (retries and budget as for any request), and where others
+// would get 503 NoRegionAvailable it gets 503 HomeRegionUnavailable.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -48,6 +54,7 @@ import {
   UNSOLICITED_CONTINUE,
 } from '../net/undici-errors.js';
 import type { DispatchSink, OutcomeSink } from '../resilience/outcome.js';
+import type { AnswerLearner } from './affinity/answer-learner.js';
 import { ClientWriter, type WriterOwner } from './client-writer.js';
 import type { DeadlineList } from './deadline-list.js';
 import type { WaitingCall, WaitingPlace } from './deployment-admission.js';
@@ -115,7 +122,22 @@ export interface ClientRequest {
   readonly fairnessKey: string;
   /** When it must have left the queue (ms, env.now()'s clock). */
   readonly waitDeadlineMs: number;
+  /**
+   * Bound to stored state: the home region, the only one it may go to (a retry goes
+   * there again; its failure is HomeRegionUnavailable). Null for every other request.
+   */
+  readonly home: RegionTarget | null;
+  /** Learns the homes of the objects a successful answer names; null unless the request creates some. */
+  readonly learner: AnswerLearner | null;
+  /** Encrypted reasoning of unknown home: a 400 invalid_encrypted_content sends it to the next region. */
+  readonly trial: boolean;
 }
+
+/** A pinned request's retry budget check: its one region is always "another" try. */
+const SAME_REGION = { hasOther: (): boolean => true };
+
+/** The error code of the service's answer to encrypted content made in another region. */
+const FOREIGN_SEALED = Buffer.from('invalid_encrypted_content');
 
 type State =
   | { readonly phase: 'idle' }
@@ -282,7 +304,14 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   attemptHead(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[]): void {
     const state = this.state;
     if (state.phase !== 'attempting' || state.attempt !== attempt) return;
-    if (status === 400 && this.retry400(attempt)) {
+    if (status === 400 && this.request.trial) {
+      // Most likely another region's encrypted reasoning: the region is not at fault.
+      attempt.unjudged400 = true;
+      if (this.untriedRegion(attempt.region) !== null) {
+        this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders), retry: false };
+        return;
+      }
+    } else if (status === 400 && this.retry400(attempt)) {
       this.state = { phase: 'holding', attempt, held: new HeldAnswer(status, rawHeaders), retry: true };
       return;
     }
@@ -317,7 +346,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     if (runningAttempt(state) !== attempt) return;
     switch (state.phase) {
       case 'holding':
-        if (state.retry) this.backOff(state.held, `status-${attempt.status}`);
+        if (attempt.status === 400 && this.request.trial) this.tryNextRegion(state.held, attempt.region);
+        else if (state.retry) this.backOff(state.held, `status-${attempt.status}`);
         else this.refused(state.held);
         return;
       case 'streaming':
@@ -453,7 +483,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
    */
   private retry400(attempt: UpstreamAttempt): boolean {
     const model = this.request.deployment.topology.model;
-    if (this.retried400 || !this.env.suspect400(model, attempt.region)) return false;
+    // A request bound to stored state has one region: its 400 is the answer.
+    if (this.retried400 || this.request.home !== null || !this.env.suspect400(model, attempt.region)) return false;
     // Not to another region whose 400s are suspect too: the same broken engine, likely.
     for (const region of this.request.deployment.route?.plan.routable ?? []) {
       if (region !== attempt.region && this.env.suspect400(model, region)) this.books.markTried(region);
@@ -466,7 +497,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   /** Takes a budget token for one more attempt, when one is allowed and useful. */
   private reserveRetry(attempt: UpstreamAttempt, answered: boolean): boolean {
     const deployment = this.request.deployment;
-    const decision = this.books.reserve(attempt.region, deployment.route, this.env.requestsInFlight(), answered);
+    const route = this.request.home === null ? deployment.route : SAME_REGION;
+    const decision = this.books.reserve(attempt.region, route, this.env.requestsInFlight(), answered);
     if (decision === 'budget-exhausted') this.env.metrics.retryBudgetExhausted.labels(deployment.name).inc();
     return decision === 'reserved';
   }
@@ -487,17 +519,20 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     state.timer = null;
     // The current route: a cooldown or ejection from the failed attempt counts already.
     const deployment = this.request.deployment;
+    const home = this.request.home;
     const route = deployment.route;
     // A request refused for room that may wait is sent on only where there is room now;
     // sent where the estimate says there is none, it would most likely be refused again.
     const forRoom =
       state.held !== null && state.held.status === 429 && route?.knowsRoom === true && this.mayWaitAgain();
     const other =
-      route === null
-        ? null
-        : forRoom
-          ? route.pickOtherWithRoom(this.books.tried, this.env.random)
-          : route.pickOther(this.books.tried, this.env.random);
+      home !== null
+        ? home
+        : route === null
+          ? null
+          : forRoom
+            ? route.pickOtherWithRoom(this.books.tried, this.env.random)
+            : route.pickOther(this.books.tried, this.env.random);
     if (other === null) {
       this.refused(state.held);
       return;
@@ -538,7 +573,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
 
   private shedAt(target: RegionTarget): void {
     const tried = this.books.markTried(target.region);
-    const other = this.request.deployment.route?.pickOther(tried, this.env.random) ?? null;
+    const other =
+      this.request.home === null ? (this.request.deployment.route?.pickOther(tried, this.env.random) ?? null) : null;
     if (other !== null) {
       this.start(other);
       return;
@@ -566,12 +602,14 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
       attempt.abort(failed);
       return false;
     }
+    this.request.learner?.head(attempt.region, status);
     this.state = { phase: 'streaming', attempt };
     return true;
   }
 
   private relay(attempt: UpstreamAttempt, chunk: Buffer): void {
     if (!this.writer.bodyStarted) this.observeFirstByte(attempt.region);
+    this.request.learner?.data(chunk);
     if (!this.writer.write(chunk)) attempt.pause();
   }
 
@@ -594,7 +632,38 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
    * Retry-After, not a gateway error.
    */
   private unreachable(message: string): void {
+    const home = this.request.home;
+    if (home !== null) {
+      this.env.metrics.affinityRequests.labels(this.request.deployment.name, 'home_unavailable').inc();
+      const why = `the request is bound to state stored in region ${home.region}, which could not be reached; it is not sent elsewhere`;
+      this.answer('HomeRegionUnavailable', `${why} (${message})`, UNREACHABLE_RETRY_AFTER_S);
+      return;
+    }
     this.answer('NoRegionAvailable', message, UNREACHABLE_RETRY_AFTER_S);
+  }
+
+  // ---- Encrypted reasoning of unknown home -------------------------------------------
+
+  /** A region of the boundary not tried yet (trial requests only), or null. */
+  private untriedRegion(region: string): RegionTarget | null {
+    const tried = this.books.markTried(region);
+    return this.request.deployment.route?.pickOther(tried, this.env.random) ?? null;
+  }
+
+  /**
+   * A 400 held back from a trial: another region's encrypted content moves on to the
+   * next region at once (no backoff, no budget: the region was not at fault); any other
+   * 400, or the last region's, is the answer.
+   */
+  private tryNextRegion(held: HeldAnswer, region: string): void {
+    const foreign = held.chunks.some((c) => c.includes(FOREIGN_SEALED));
+    const next = foreign ? this.untriedRegion(region) : null;
+    if (next === null) {
+      this.giveUp(held);
+      return;
+    }
+    this.env.metrics.retries.labels(this.request.deployment.name, 'sealed-elsewhere').inc();
+    this.start(next);
   }
 
   /** The router's own answer (a JSON error), which ends the request. */

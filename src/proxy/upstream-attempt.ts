@@ -49,6 +49,11 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler, RateLimitRea
   written = false;
   /** The backend began an answer (its first bytes arrived), final or not. */
   answering = false;
+  /**
+   * A 400 that says nothing of the backend's health: encrypted reasoning made in another
+   * region, tried here because its home was unknown. Not reported to resilience.
+   */
+  unjudged400 = false;
   private retryAfterMs: number | null = null;
   /** The answer's x-ratelimit-* headers (-1: not sent); rateLimited says whether it sent any. */
   limitRequests = -1;
@@ -161,6 +166,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler, RateLimitRea
     this.target.load.inFlight--;
     if (this.onToken) this.env.retry.budget.release();
     if (errorCode === UNSOLICITED_CONTINUE) return;
+    if (status === 400 && this.unjudged400) return;
     this.env.onOutcome?.(
       this.model,
       this.backend,

@@ -17,6 +17,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { AdmissionGate } from '../proxy/admission-gate.js';
 import type { DataPlaneOptions } from '../proxy/data-plane.js';
 import { admissionSettings } from '../proxy/deployment-admission.js';
+import type { HomeCache } from '../proxy/affinity/home-cache.js';
+import { StoredRouting } from '../proxy/affinity/stored-routing.js';
 import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import { ModelCatalog } from '../proxy/model-catalog.js';
 import { Backend, RegionUpstream } from '../proxy/upstream.js';
@@ -37,6 +39,8 @@ export interface RouterLifetime {
   readonly isDraining: () => boolean;
   /** Where requests wait for room: the queues live in the deployments' runtimes, kept across reloads. */
   readonly gate: AdmissionGate;
+  /** Where stored objects live, as learned so far: kept across reloads (an id never moves). */
+  readonly homes: HomeCache;
 }
 
 export interface Generation {
@@ -108,7 +112,7 @@ export function buildGeneration(
     upstreams,
     deployments,
     inBand,
-    dataPlane: dataPlaneOptions(config, deployments, lifetime),
+    dataPlane: dataPlaneOptions(config, deployments, upstreams, lifetime),
   };
   return { generation: Object.freeze(generation), removedBackends, removedDeployments };
 }
@@ -143,9 +147,11 @@ function buildUpstreams(
 function dataPlaneOptions(
   config: Config,
   deployments: ReadonlyMap<string, DeploymentRuntime>,
+  upstreams: ReadonlyMap<string, RegionUpstream>,
   lifetime: RouterLifetime,
 ): DataPlaneOptions {
   const { resilience } = lifetime;
+  lifetime.homes.resize(config.affinity.cacheSize);
   return {
     deployments,
     catalog: new ModelCatalog(
@@ -176,5 +182,13 @@ function dataPlaneOptions(
     maxInFlight: config.shedding.maxInFlight,
     isDraining: lifetime.isDraining,
     askLoadMetrics: config.telemetry.inBand,
+    defaultDeployment: config.affinity.defaultDeployment,
+    affinity: config.affinity.enabled
+      ? new StoredRouting(lifetime.homes, lifetime.metrics, lifetime.now, {
+          deployments,
+          upstreams,
+          config: config.affinity,
+        })
+      : null,
   };
 }

@@ -11,6 +11,7 @@ import { withAdminToken } from '../admin/admin-auth.js';
 import { adminHandler } from '../admin/admin-server.js';
 import { renderCapacity } from '../admin/capacity-view.js';
 import { AdmissionGate } from '../proxy/admission-gate.js';
+import { HomeCache } from '../proxy/affinity/home-cache.js';
 import { DataPlane } from '../proxy/data-plane.js';
 import type { Backend, RegionTarget, RegionUpstream } from '../proxy/upstream.js';
 import { redactUrl } from '../net/redact-url.js';
@@ -75,6 +76,8 @@ export class Router {
   readonly state: RouteState<RegionTarget>;
   readonly resilience: Resilience;
   readonly ownLoad: OwnLoad;
+  /** Where stored objects live, as this router has learned (see proxy/affinity). */
+  readonly homes: HomeCache;
   /** The last minutes of shares, modes and request rates, for the dashboard. */
   history: RoutingHistory;
   /** Everything the running config implies; a reload swaps it whole (see generation.ts). */
@@ -118,7 +121,10 @@ export class Router {
       requestReplan: () => this.replanSoon(),
       ownLoad: this.ownLoad,
     });
+    this.homes = new HomeCache(config.affinity.cacheSize);
+    this.metrics.affinityCacheSize = () => this.homes.size;
     this.lifetime = {
+      homes: this.homes,
       metrics: this.metrics,
       logger,
       ownLoad: this.ownLoad,
@@ -372,6 +378,7 @@ export class Router {
       store: this.store,
       deployments: this.deployments.values(),
       upstreams: this.upstreams,
+      homes: this.homes,
     });
   }
 

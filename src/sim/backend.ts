@@ -17,10 +17,13 @@ import {
 } from './load-report.js';
 import { nonNegative, type ResolvedRegionOptions } from './options.js';
 import { retryAfterHeaders, SimQuota } from './quota.js';
-import { sendError, sendJson } from './replies.js';
+import { completionText, sendError, sendJson } from './replies.js';
 import { CHAT_FORMAT, type ReplyFormat } from './reply-format.js';
-import { RESPONSES_FORMAT } from './responses-replies.js';
+import { RESPONSES_FORMAT, response } from './responses-replies.js';
 import { type ApiRoute, apiRouteOf } from './routes.js';
+import { storedPathOf } from './stored/paths.js';
+import { RegionStore, type ResponseTurn } from './stored/region-store.js';
+import { beginTurn, handleStored, isStoredError, recordTurn, storedErrorBody } from './stored/stored-api.js';
 import type { SimBehaviour, SimRegion, SimRegionStats, SimRequestRecord } from './types.js';
 
 export interface BackendShared {
@@ -70,6 +73,8 @@ export class SimBackend implements SimRegion, ServeConfig {
   private readonly server: Server;
   private readonly idPrefix: string;
   private readonly quota: SimQuota | null;
+  /** The responses, conversations, files and batches this region made. */
+  private readonly store = new RegionStore();
 
   constructor(
     opts: ResolvedRegionOptions,
@@ -189,6 +194,8 @@ export class SimBackend implements SimRegion, ServeConfig {
     const path = q === -1 ? url : url.slice(0, q);
     const route = apiRouteOf(path);
     if (route !== null) return this.accept(req, res, route);
+    const stored = storedPathOf(path);
+    if (stored !== null) return handleStored(this.store, req, res, stored, this.regionHeader, this.shared.now());
     if (path === '/metrics' && req.method === 'GET') return sendVllmMetrics(res, this.shared.models, this.load());
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, JSON.stringify({ status: 'ok', region: this.name }), this.regionHeader);
@@ -227,8 +234,18 @@ export class SimBackend implements SimRegion, ServeConfig {
     const byName = this.stats.receivedByDeployment;
     byName[model] = (byName[model] ?? 0) + 1;
     let format: ReplyFormat = CHAT_FORMAT;
-    if (route.api === 'responses') format = RESPONSES_FORMAT;
-    else if (route.api === 'embeddings') {
+    let turn: ResponseTurn | null = null;
+    if (route.api === 'responses') {
+      format = RESPONSES_FORMAT;
+      // The state a request refers to must be in this region, as on the real service.
+      const begun = beginTurn(this.store, fields);
+      if (isStoredError(begun)) {
+        if (begun.status === 400) this.stats.status400++;
+        sendJson(res, begun.status, storedErrorBody(begun), this.regionHeader);
+        return;
+      }
+      turn = begun;
+    } else if (route.api === 'embeddings') {
       const request = embeddingsRequestOf(fields);
       if (typeof request === 'string') return this.reject400(res, 'invalid_request', request);
       format = embeddingsFormat(request);
@@ -275,20 +292,18 @@ export class SimBackend implements SimRegion, ServeConfig {
 
     this.inFlightCount++;
     const now = this.shared.now();
-    const exchange = new Exchange(
-      this,
-      res,
-      {
-        id: this.idPrefix + String(++this.seq),
-        created: Math.floor(now / 1000),
-        model,
-        promptTokens,
-        // An embedding is computed in one pass: time to first token, no per-token time.
-        tokens,
-        orca,
-      },
-      format,
-    );
+    const completion = {
+      id: this.idPrefix + String(++this.seq),
+      created: Math.floor(now / 1000),
+      model,
+      promptTokens,
+      // An embedding is computed in one pass: time to first token, no per-token time.
+      tokens,
+      orca,
+      turn,
+    };
+    if (turn !== null) recordTurn(this.store, turn, () => response(completion, completionText(completion.tokens)));
+    const exchange = new Exchange(this, res, completion, format);
     if (fields.stream === true && !embeddings) exchange.stream();
     else exchange.complete();
   }

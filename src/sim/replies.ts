@@ -1,6 +1,7 @@
 // The bytes a simulated backend sends: OpenAI chat.completion / chat.completion.chunk
 // shapes and JSON errors. Kept apart from the timing logic so both stay short.
 import type { ServerResponse } from 'node:http';
+import type { ResponseTurn } from './stored/region-store.js';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 
@@ -25,6 +26,8 @@ export interface CompletionFields {
   readonly tokens: number;
   /** The ORCA form the request asked for; the answer's head then carries endpoint-load-metrics. */
   readonly orca?: 'text' | 'json' | null;
+  /** Responses API: the names the answer carries and the state it refers to (stored by the region). */
+  readonly turn?: ResponseTurn | null;
 }
 
 /** chat.completion JSON, padded with spaces in the content to about `minBytes`. */

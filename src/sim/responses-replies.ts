@@ -12,7 +12,7 @@ function event(type: string, sequence: number, fields: object): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence, ...fields })}\n\n`;
 }
 
-const itemId = (f: CompletionFields): string => `msg_${f.id}`;
+const itemId = (f: CompletionFields): string => f.turn?.messageId ?? `msg_${f.id}`;
 
 function message(f: CompletionFields, text: string | null): object {
   return {
@@ -24,14 +24,25 @@ function message(f: CompletionFields, text: string | null): object {
   };
 }
 
-function response(f: CompletionFields, text: string | null): object {
+function reasoning(f: CompletionFields): object[] {
+  const r = f.turn?.reasoning;
+  return r === undefined || r === null
+    ? []
+    : [{ id: r.id, type: 'reasoning', summary: [], encrypted_content: r.encrypted }];
+}
+
+/** The response object; exported for the region's store, which answers GET with it. */
+export function response(f: CompletionFields, text: string | null): Record<string, unknown> {
+  const turn = f.turn;
   return {
-    id: `resp_${f.id}`,
+    id: turn?.responseId ?? `resp_${f.id}`,
     object: 'response',
     created_at: f.created,
     status: text === null ? 'in_progress' : 'completed',
     model: f.model,
-    output: text === null ? [] : [message(f, text)],
+    previous_response_id: turn?.previousResponseId ?? null,
+    ...(turn?.conversationId == null ? {} : { conversation: { id: turn.conversationId } }),
+    output: text === null ? [] : [...reasoning(f), message(f, text)],
     usage:
       text === null
         ? null

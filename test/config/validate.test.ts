@@ -11,6 +11,7 @@ import {
   DEFAULT_SHEDDING,
   DEFAULT_SLOW_START,
   DEFAULT_ADMISSION,
+  DEFAULT_AFFINITY,
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_LOG,
@@ -98,6 +99,7 @@ describe('a valid config', () => {
       quota: DEFAULT_QUOTA,
       routing: DEFAULT_ROUTING,
       shedding: DEFAULT_SHEDDING,
+      affinity: DEFAULT_AFFINITY,
       slowStart: DEFAULT_SLOW_START,
       admission: DEFAULT_ADMISSION,
     });
@@ -186,7 +188,7 @@ describe('structure', () => {
 
   test('an unknown top-level key is named with the known keys', () => {
     assertErrors({ ...example(), zone: {} }, [
-      'zone: unknown key (known: admin, admission, backends, conservative, cooldown, deployments, limits, listen, log, outlier, quota, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
+      'zone: unknown key (known: admin, admission, affinity, backends, conservative, cooldown, deployments, limits, listen, log, outlier, quota, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
     ]);
   });
 

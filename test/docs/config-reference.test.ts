@@ -50,6 +50,7 @@ test('the defaults the JSON Schema shows are the ones the validator fills in', (
     cooldown: defaults.DEFAULT_COOLDOWN,
     routing: defaults.DEFAULT_ROUTING,
     shedding: defaults.DEFAULT_SHEDDING,
+    affinity: defaults.DEFAULT_AFFINITY,
     slowStart: defaults.DEFAULT_SLOW_START,
   };
   for (const [section, values] of Object.entries(sections)) {

@@ -1,9 +1,11 @@
 // Real-ish prompts for calibrating the token estimate: chat conversations, Responses
-// inputs and embeddings inputs cut from text that ships with the repository and its
-// pinned dependencies: English prose (the docs), TypeScript (the sources), JSON (the
-// lock file), and Chinese, Japanese and Russian prose (translated READMEs of a pinned
-// dev dependency). Lengths are log-uniform from ~100 bytes to ~40 KB; a fixed seed
-// makes the corpus the same on every run.
+// inputs and embeddings inputs cut from text that ships with the pinned dependencies,
+// so that the corpus (and the figures docs/telemetry.md states) change only when a
+// dependency's version does, never with the repository's own docs or sources: English
+// prose (undici's API docs), JavaScript (undici's sources), JSON (Biome's configuration
+// schema), and Chinese, Japanese and Russian prose (Biome's translated READMEs).
+// Lengths are log-uniform from ~100 bytes to ~40 KB; a fixed seed makes the corpus the
+// same on every run.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root.js';
@@ -49,10 +51,11 @@ export function corpusSources(): Record<string, string> {
   const root = repoRoot();
   const read = (files: string[]) => files.map((f) => readFileSync(f, 'utf8')).join('\n\n');
   const biome = join(root, 'node_modules/@biomejs/biome');
+  const undici = join(root, 'node_modules/undici');
   return {
-    prose: read([join(root, 'README.md'), ...filesUnder(join(root, 'docs'), '.md')]),
-    code: read(filesUnder(join(root, 'src'), '.ts')),
-    json: read([join(root, 'switchyard.schema.json'), ...filesUnder(join(root, 'deploy'), '.json')]),
+    prose: read(filesUnder(join(undici, 'docs/docs/api'), '.md')),
+    code: read(filesUnder(join(undici, 'lib'), '.js')),
+    json: read([join(biome, 'configuration_schema.json')]),
     chinese: read([join(biome, 'README.zh-CN.md')]),
     japanese: read([join(biome, 'README.ja.md')]),
     russian: read([join(biome, 'README.ru.md')]),

@@ -113,3 +113,18 @@ test('requests waiting for room are one line under the deployment, by priority; 
   );
   assert.doesNotMatch(renderCapacityTable(asCapacityDoc(doc(0))!, { colour: false, source: 'x' }), /waiting/);
 });
+
+test('the stored-state line: homes cached and the hit rate; absent from an older router', () => {
+  const withAffinity = {
+    ...DOC,
+    affinity: { enabled: true, cacheEntries: 1840, cacheLimit: 100000, hits: 943, misses: 57, hitRate: 0.943 },
+  };
+  const text = renderCapacityTable(asCapacityDoc(withAffinity)!, { colour: false, source: 'x' });
+  assert.match(text, /^stored state: 1840 homes cached \(limit 100000\), hit rate 94% of 1000 lookups$/m);
+  const off = { ...DOC, affinity: { enabled: false } };
+  assert.match(
+    renderCapacityTable(asCapacityDoc(off)!, { colour: false, source: 'x' }),
+    /^stored state: affinity off$/m,
+  );
+  assert.doesNotMatch(renderCapacityTable(asCapacityDoc(DOC)!, { colour: false, source: 'x' }), /stored state/);
+});

@@ -76,7 +76,16 @@ interface Outcome {
   written: boolean | undefined;
 }
 
-function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?: number; inBand?: InBandLoad } = {}) {
+function setup(
+  opts: {
+    regions?: string[];
+    maxAttempts?: number;
+    backoffBaseMs?: number;
+    inBand?: InBandLoad;
+    /** The request is bound to stored state in this region. */
+    home?: string;
+  } = {},
+) {
   const regions = opts.regions ?? ['a', 'b'];
   const agent = new MockAgent();
   agent.disableNetConnect();
@@ -174,6 +183,9 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
     priority: 0,
     fairnessKey: '',
     waitDeadlineMs: 0,
+    home: opts.home === undefined ? null : deployment.targetOf(opts.home),
+    learner: null,
+    trial: false,
     startedAt: performance.now(),
     modelStart: -1,
     modelEnd: -1,
@@ -359,6 +371,42 @@ test('unreachable region: retried elsewhere; every region unreachable: 503 with 
     [
       ['a', 'ECONNREFUSED'],
       ['b', 'ECONNREFUSED'],
+    ],
+  );
+  s.settled();
+});
+
+test('pinned, unreachable home: retried on the home, never elsewhere; then 503 HomeRegionUnavailable', async (t) => {
+  const s = setup({ home: 'a', maxAttempts: 3 });
+  t.after(s.close);
+  const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  s.intercept('a').replyWithError(refused).times(3);
+  s.start('a');
+  await waitFor('done', () => s.done() === 1, 2000, 1);
+  assert.equal(s.res.status, 503);
+  assert.equal(s.res.headers['retry-after'], '1');
+  assert.match(s.res.body, /"code":"HomeRegionUnavailable"/);
+  assert.match(s.res.body, /stored in region a/);
+  assert.deepEqual(
+    s.outcomes.map((o) => o.region),
+    ['a', 'a', 'a'],
+  );
+  s.settled();
+});
+
+test('pinned, a 429 from the home: retried there within the budget, then the answer relayed', async (t) => {
+  const s = setup({ home: 'a' });
+  t.after(s.close);
+  s.intercept('a').reply(429, '{"error":"busy"}').times(2);
+  s.start('a');
+  await waitFor('done', () => s.done() === 1, 2000, 1);
+  assert.equal(s.res.status, 429);
+  assert.equal(s.res.body, '{"error":"busy"}');
+  assert.deepEqual(
+    s.outcomes.map((o) => [o.region, o.status]),
+    [
+      ['a', 429],
+      ['a', 429],
     ],
   );
   s.settled();

