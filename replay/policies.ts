@@ -103,6 +103,17 @@ export const NO_PICK_BY_LOAD = ablation(
   { pickByLoad: false },
 );
 
+/** Switchyard's config, with clients that send priorities. */
+export function variant(name: string, description: string, clients: Pick<PolicySpec, 'backlogPriority'>): PolicySpec {
+  return { name, kind: 'variant', description, config: SWITCHYARD_CONFIG, ...clients };
+}
+
+export const CLIENT_PRIORITIES = variant(
+  'client priorities',
+  "switchyard's config; the backlog's requests send x-switchyard-priority -1 (sheddable), the others none (0)",
+  { backlogPriority: -1 },
+);
+
 /** Sections merged one level deep: b's keys win. */
 export function merge(a: Config, b: Config): Config {
   const out: Record<string, Record<string, unknown>> = {};

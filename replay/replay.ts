@@ -23,7 +23,7 @@ export interface ReplayOptions {
 }
 
 export function policiesOf(incident: Incident): PolicySpec[] {
-  return [SWITCHYARD, ROUND_ROBIN, TRUST_THE_TABLE, ...incident.ablations];
+  return [SWITCHYARD, ROUND_ROBIN, TRUST_THE_TABLE, ...incident.ablations, ...(incident.variants ?? [])];
 }
 
 /** About how long a replay takes, in seconds: the incidents plus start-up and drain per run. */
@@ -60,6 +60,7 @@ export async function runReplay(
       const r = await runOne({ incident, policy, schedule, seed, scale: opts.scale }, reg);
       log(
         `${incident.name} / ${policy.name}: failed ${r.failed} of ${r.sent} (${(100 * r.failedRate).toFixed(2)}%; 429 ${r.status429}, 400 ${r.status400}, 5xx ${r.status5xx}), ` +
+          `${r.sentBacklog ? `failed interactive ${r.failedInteractive}, backlog ${r.failedBacklog} of ${r.sentBacklog}; ` : ''}` +
           `amplification ${r.retryAmplification}, recovery ${r.recoverySeconds ?? 'none'} s, boundary violations ${r.boundaryViolations}`,
       );
       policies.push(r);

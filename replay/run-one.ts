@@ -81,7 +81,14 @@ export async function runOne(spec: RunSpec, reg: ChildRegistry): Promise<PolicyR
   await timeline.prepare();
 
   const agent = openLoopAgent();
-  const clients = new SdkClients(agent, router.url, incident.client, spec.seed, () => performance.now() - t0);
+  const clients = new SdkClients(
+    agent,
+    router.url,
+    incident.client,
+    spec.seed,
+    () => performance.now() - t0,
+    policy.backlogPriority ?? null,
+  );
   t0 = performance.now();
   timeline.start(t0);
   let next = 0;

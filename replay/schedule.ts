@@ -2,7 +2,9 @@
 // deployment. Open loop (requests go out on time whether or not earlier ones were
 // answered) and seeded, so every policy of an incident gets exactly the same requests.
 // Poisson arrivals; a surge is drawn by thinning (arrivals at the peak rate, each kept
-// with probability rate(t) / peak), so the schedule stays one seeded stream.
+// with probability rate(t) / peak), so the schedule stays one seeded stream. Which of a
+// surge's requests are its backlog (the extra load) is drawn from a second stream, so
+// marking them changes nothing of the first.
 import { exponential, type Random, seededRandom } from '../src/sim/loop-model/random.js';
 import { DEPLOYMENTS } from './fleet.js';
 import type { Incident } from './types.js';
@@ -11,10 +13,15 @@ export interface Arrival {
   /** Milliseconds after the load starts. */
   readonly tMs: number;
   readonly deployment: string;
+  /** One of a surge's extra requests (the backlog released), not the usual traffic. */
+  readonly backlog: boolean;
 }
 
 /** A guard against a mistyped rate: no run sends more than this. */
 export const MAX_ARRIVALS = 100_000;
+
+/** Mixed into the seed of the backlog's stream, to keep it apart from the schedule's. */
+const BACKLOG_STREAM = 0x6a09e667;
 
 /** Step for finding a surge's peak. */
 const PEAK_PROBE_S = 0.01;
@@ -42,6 +49,7 @@ function pickDeployment(random: Random, total: number): string {
  */
 export function buildSchedule(incident: Incident, ratePerSecond: number, seed: number, scale = 1): Arrival[] {
   const random = seededRandom(seed);
+  const backlogRandom = seededRandom(seed ^ BACKLOG_STREAM);
   const total = DEPLOYMENTS.reduce((s, d) => s + d.weight, 0);
   const peak = peakSurge(incident);
   const meanGapMs = 1000 / (ratePerSecond * peak);
@@ -49,10 +57,13 @@ export function buildSchedule(incident: Incident, ratePerSecond: number, seed: n
   const out: Arrival[] = [];
   for (let t = exponential(random, meanGapMs); t < endMs; t += exponential(random, meanGapMs)) {
     const tS = t / 1000 / scale;
-    const keep = random() < (incident.surge?.(tS) ?? 1) / peak;
+    const factor = incident.surge?.(tS) ?? 1;
+    const keep = random() < factor / peak;
     const deployment = pickDeployment(random, total);
     if (!keep) continue;
-    out.push({ tMs: t, deployment });
+    // During a surge of factor f, (f - 1) of every f requests are the backlog's.
+    const backlog = factor > 1 && backlogRandom() < (factor - 1) / factor;
+    out.push({ tMs: t, deployment, backlog });
     if (out.length > MAX_ARRIVALS) throw new Error(`${incident.name}: more than ${MAX_ARRIVALS} requests`);
   }
   return holdPentUp(incident, out, scale);
@@ -66,6 +77,6 @@ function holdPentUp(incident: Incident, arrivals: Arrival[], scale: number): Arr
   const release = p.releaseS * 1000 * scale;
   const held = arrivals.filter((a) => a.deployment === p.deployment && a.tMs >= from && a.tMs < release);
   const step = held.length === 0 ? 0 : (p.spreadS * 1000 * scale) / held.length;
-  const moved = new Map(held.map((a, i) => [a, { tMs: release + i * step, deployment: a.deployment }]));
+  const moved = new Map(held.map((a, i) => [a, { ...a, tMs: release + i * step }]));
   return arrivals.map((a) => moved.get(a) ?? a).sort((a, b) => a.tMs - b.tMs);
 }

@@ -3,8 +3,10 @@
 // are retried, at most maxRetries times, after the answer's retry-after-ms or
 // Retry-After when it has one, else after min(0.5 s x 2^retries, 8 s) less up to 25%
 // jitter. The jitter is seeded per request and retry, so a request waits the same in
-// every policy's run when it meets the same answers.
+// every policy's run when it meets the same answers. When the policy says so, the
+// backlog's requests send a priority (x-switchyard-priority); the others never do.
 import type { Agent } from 'undici';
+import { PRIORITY_HEADER } from '../src/admission/request-class.js';
 import { seededRandom } from '../src/sim/loop-model/random.js';
 import { TOKENS } from './fleet.js';
 import type { Arrival } from './schedule.js';
@@ -20,6 +22,8 @@ const MAX_RETRY_S = 8;
 export interface ClientRecord {
   readonly tMs: number;
   readonly deployment: string;
+  /** One of the backlog's requests (see Arrival). */
+  readonly backlog: boolean;
   attempts: number;
   /** Last answer's status; 0 for a lost connection, -1 while unanswered. */
   status: number;
@@ -64,6 +68,7 @@ export class SdkClients {
   readonly routerRejectionsMs: number[] = [];
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly backlogHeaders: Record<string, string>;
 
   constructor(
     private readonly agent: Agent,
@@ -72,12 +77,17 @@ export class SdkClients {
     private readonly seed: number,
     /** Milliseconds since the load started. */
     private readonly now: () => number,
-  ) {}
+    /** The priority the backlog's requests send; null: none. */
+    backlogPriority: number | null,
+  ) {
+    this.backlogHeaders = backlogPriority === null ? HEADERS : { ...HEADERS, [PRIORITY_HEADER]: `${backlogPriority}` };
+  }
 
   send(arrival: Arrival): void {
     const record: ClientRecord = {
       tMs: arrival.tMs,
       deployment: arrival.deployment,
+      backlog: arrival.backlog,
       attempts: 0,
       status: -1,
       routerAnswered: false,
@@ -107,23 +117,24 @@ export class SdkClients {
 
   private async call(record: ClientRecord, index: number): Promise<void> {
     const path = `/openai/deployments/${record.deployment}/chat/completions?api-version=2024-10-21`;
+    const headers = record.backlog ? this.backlogHeaders : HEADERS;
     const jitter = seededRandom((this.seed * 1_000_003 + index) >>> 0);
     for (let retries = 0; ; retries++) {
       record.attempts++;
-      let headers: Record<string, string | string[] | undefined> | null = null;
+      let answer: Record<string, string | string[] | undefined> | null = null;
       try {
         const res = await this.agent.request({
           origin: this.origin,
           path,
           method: 'POST',
-          headers: HEADERS,
+          headers,
           body: BODY,
           headersTimeout: ATTEMPT_TIMEOUT_MS,
           bodyTimeout: ATTEMPT_TIMEOUT_MS,
         });
         await res.body.dump();
         record.status = res.statusCode;
-        headers = res.headers;
+        answer = res.headers;
         record.routerAnswered = res.headers['x-switchyard-region'] === undefined;
         if (record.routerAnswered && (res.statusCode === 429 || res.statusCode === 503)) {
           this.routerRejectionsMs.push(this.now());
@@ -137,7 +148,7 @@ export class SdkClients {
         record.done = true;
         return;
       }
-      const wait = retryDelayMs(headers, retries, jitter(), Date.now());
+      const wait = retryDelayMs(answer, retries, jitter(), Date.now());
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           this.timers.delete(t);

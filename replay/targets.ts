@@ -1,6 +1,8 @@
 // The replay's targets, judged on the results: per incident, switchyard fails the fewest
 // requests of all policies, at most half as many as the best baseline, crosses no
 // boundary and amplifies retries at most 1.2x; every ablation fails more than switchyard.
+// A variant (switchyard with clients that send priorities) is judged on its own: no
+// interactive request fails; it takes no part in switchyard's comparisons.
 import type { IncidentResult, PolicyResult } from './types.js';
 
 export const MAX_AMPLIFICATION = 1.2;
@@ -16,8 +18,13 @@ const pct = (p: PolicyResult): string => `${p.failed} (${(100 * p.failedRate).to
 
 export function verdicts(inc: IncidentResult): Verdict[] {
   const mine = inc.policies.find((p) => p.kind === 'switchyard');
-  if (mine === undefined) return [];
-  const others = inc.policies.filter((p) => p !== mine);
+  const variants = inc.policies.filter((p) => p.kind === 'variant').map((p) => variantVerdict(inc, p));
+  return [...(mine === undefined ? [] : compared(inc, mine)), ...variants];
+}
+
+/** Switchyard against the baselines and its ablations. */
+function compared(inc: IncidentResult, mine: PolicyResult): Verdict[] {
+  const others = inc.policies.filter((p) => p.kind === 'baseline' || p.kind === 'ablation');
   const baselines = inc.policies.filter((p) => p.kind === 'baseline');
   const out: Verdict[] = [];
   const v = (target: string, measured: string, met: boolean): void => {
@@ -49,4 +56,20 @@ export function verdicts(inc: IncidentResult): Verdict[] {
     v(`${a.policy} fails more than switchyard`, `${pct(a)} vs ${pct(mine)}`, a.failed > mine.failed);
   }
   return out;
+}
+
+/** A variant's clients send priorities so that the interactive requests get through: none of them fails. */
+function variantVerdict(inc: IncidentResult, p: PolicyResult): Verdict {
+  const { sentBacklog, failedBacklog, failedInteractive } = p;
+  // Results written before the backlog was marked have no figures to judge.
+  const measured =
+    sentBacklog === undefined || failedBacklog === undefined || failedInteractive === undefined
+      ? 'not measured'
+      : `interactive ${failedInteractive} of ${p.sent - sentBacklog}; backlog ${failedBacklog} of ${sentBacklog}`;
+  return {
+    incident: inc.name,
+    target: `with ${p.policy}, interactive failures: 0`,
+    measured,
+    met: failedInteractive === 0,
+  };
 }

@@ -43,9 +43,15 @@ export interface Incident {
   };
   /** Switchyard with one mechanism off, for this incident. */
   readonly ablations: readonly PolicySpec[];
+  /** Switchyard with its clients changed (they send priorities), for this incident; none when absent. */
+  readonly variants?: readonly PolicySpec[];
 }
 
-export type PolicyKind = 'switchyard' | 'baseline' | 'ablation';
+/**
+ * THE switchyard policy (one per incident), the baselines and ablations it is compared
+ * with, and variants: switchyard's config with different clients, judged on their own.
+ */
+export type PolicyKind = 'switchyard' | 'baseline' | 'ablation' | 'variant';
 
 export interface PolicySpec {
   readonly name: string;
@@ -54,6 +60,8 @@ export interface PolicySpec {
   readonly description: string;
   /** Config keys set on top of the router's defaults (sections merged one level deep). */
   readonly config: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The x-switchyard-priority the backlog's requests send; the other requests never send one. None when absent. */
+  readonly backlogPriority?: number;
 }
 
 export interface RouterEvent {
@@ -87,6 +95,14 @@ export interface PolicyResult {
   /** Failed requests whose last answer the router gave itself (shed, no capacity, no region). */
   readonly routerAnswered: number;
   readonly failedByDeployment: Readonly<Record<string, number>>;
+  /**
+   * Requests of the backlog (a surge's extra load), and the failed ones of the backlog
+   * and of the rest (the interactive requests). Absent in results written before the
+   * schedule marked the backlog.
+   */
+  readonly sentBacklog?: number;
+  readonly failedBacklog?: number;
+  readonly failedInteractive?: number;
   readonly failedBeforeFault: number;
   readonly failedDuringFault: number;
   readonly failedAfterFault: number;

@@ -2,7 +2,7 @@
 // automatic retries amplified the surge and were moved from region to region. Here the
 // clients' load triples for 6 s, the workflows retry up to five times with the SDK's
 // backoff, and one region is already saturated by other tenants.
-import { NO_ADMISSION, NO_PICK_BY_LOAD, NO_RETRY_BUDGET, NO_SHEDDING } from '../policies.js';
+import { CLIENT_PRIORITIES, NO_ADMISSION, NO_PICK_BY_LOAD, NO_RETRY_BUDGET, NO_SHEDDING } from '../policies.js';
 import type { Incident } from '../types.js';
 import { WORKFLOW_CLIENTS } from './clients.js';
 
@@ -27,4 +27,6 @@ export const RETRY_STORM: Incident = {
   background: (region, tS, usual) =>
     region === SATURATED && tS >= SATURATION.fromS && tS < SATURATION.toS ? SATURATED_CAPACITY : usual,
   ablations: [NO_ADMISSION, NO_RETRY_BUDGET, NO_SHEDDING, NO_PICK_BY_LOAD],
+  // The backlog marked sheddable: it may wait behind, or be shed for, the interactive requests.
+  variants: [CLIENT_PRIORITIES],
 };

@@ -18,8 +18,16 @@ const INCIDENT: Incident = {
   ablations: [],
 };
 
-function record(tS: number, status: number, deployment = 'chat-global'): ClientRecord {
-  return { tMs: tS * 1000, deployment, attempts: status === 200 ? 1 : 3, status, routerAnswered: false, done: true };
+function record(tS: number, status: number, { deployment = 'chat-global', backlog = false } = {}): ClientRecord {
+  return {
+    tMs: tS * 1000,
+    deployment,
+    backlog,
+    attempts: status === 200 ? 1 : 3,
+    status,
+    routerAnswered: false,
+    done: true,
+  };
 }
 
 function region(name: string, received: Record<string, number>): ControlRegion {
@@ -90,6 +98,18 @@ test('failures, amplification, recovery and the chart series from a run', () => 
   assert.deepEqual((r.series.shares[1] as number[]).slice(0, 2), [0.25, 0.75]);
   assert.equal(r.series.failureRate[5], 1);
   assert.equal(r.series.failureRate[0], 0);
+});
+
+test("the backlog's failures are counted apart from the interactive requests'", () => {
+  const records = [
+    record(1, 200),
+    record(2, 429),
+    record(3, 200, { backlog: true }),
+    record(3.5, 429, { backlog: true }),
+    record(4, 429, { backlog: true }),
+  ];
+  const r = measure(observations(records, [], []));
+  assert.deepEqual([r.sentBacklog, r.failedBacklog, r.failedInteractive, r.failed], [3, 2, 1, 3]);
 });
 
 test('a run that never gets back under its own failure rate has no recovery time', () => {

@@ -17,6 +17,8 @@ const REQUIRED = [
   'sent',
   'failed',
   'failedRate',
+  'failedInteractive',
+  'failedBacklog',
   'status429',
   'status400',
   'status5xx',

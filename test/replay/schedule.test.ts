@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { DEPLOYMENTS } from '../../replay/fleet.js';
+import { capacityRate, DEPLOYMENTS } from '../../replay/fleet.js';
+import { INCIDENTS } from '../../replay/incidents/index.js';
 import { POWER_LOSS } from '../../replay/incidents/power-loss.js';
 import { RETRY_STORM } from '../../replay/incidents/retry-storm.js';
 import { buildSchedule } from '../../replay/schedule.js';
@@ -59,4 +61,34 @@ test('a shorter time scale keeps the pace and shortens the run', () => {
   const short = buildSchedule(STEADY, 50, 1, 0.1);
   assert.ok((short.at(-1)?.tMs ?? 0) < 10_000);
   assert.ok(Math.abs(short.length - full.length / 10) < 4 * Math.sqrt(full.length / 10));
+});
+
+test("a surge's extra requests are its backlog: (f - 1) of every f, and none outside it", () => {
+  const s = buildSchedule(RETRY_STORM, 100, 3);
+  const surge = (a: { tMs: number }): boolean => a.tMs >= 4000 && a.tMs < 10_000;
+  assert.equal(s.filter((a) => a.backlog && !surge(a)).length, 0, 'backlog only during the surge');
+  const during = s.filter(surge);
+  const share = during.filter((a) => a.backlog).length / during.length;
+  // x3: two of every three requests of the surge are the backlog's (binomial, n about 1800).
+  assert.ok(Math.abs(share - 2 / 3) < 4 * Math.sqrt(2 / 9 / during.length), `backlog share ${share.toFixed(3)}`);
+  assert.equal(buildSchedule(STEADY, 50, 1).filter((a) => a.backlog).length, 0, 'no surge, no backlog');
+});
+
+test("marking the backlog leaves every incident's requests (times, deployments) as the replay drew them before", () => {
+  // Digests of the replay's schedules (seed 1) from before arrivals were marked: every
+  // policy's earlier results stay comparable with runs made since.
+  const before: Record<string, [number, string]> = {
+    'engine-mismatch': [2769, 'e609f6d3cdbdfb5b'],
+    'incomplete-telemetry': [3248, 'd7eb65470306fc1a'],
+    'retry-storm': [2388, '2e954f61e88c0234'],
+    'power-loss': [3144, '5fa98b8320db8b16'],
+  };
+  INCIDENTS.forEach((incident, i) => {
+    const s = buildSchedule(incident, incident.load * capacityRate(), 1 + i);
+    const digest = createHash('sha256')
+      .update(s.map((a) => `${a.tMs} ${a.deployment}`).join('\n'))
+      .digest('hex')
+      .slice(0, 16);
+    assert.deepEqual([s.length, digest], before[incident.name], incident.name);
+  });
 });
