@@ -5,10 +5,14 @@ import path from 'node:path';
 import { markdownTable } from '../../tools/table.js';
 import { fleetChart } from './chart.js';
 import { FLEETS, type FleetName } from './fleets.js';
-import type { FleetResults, FleetRow } from './types.js';
+import { MAX_WAIT_MS, SCENARIO_NAMES, scenarioLabel } from './scenarios.js';
+import type { ClassRow, FleetResults, FleetRow, ScenarioName } from './types.js';
+import { shareWithin, type WaitFigures } from './wait-histogram.js';
 
 const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
-const rate = (r: FleetRow): number => r.failed / Math.max(1, r.sent);
+const rate = (r: { failed: number; sent: number }): number => r.failed / Math.max(1, r.sent);
+const ms = (x: number | null | undefined): string => (x == null ? '-' : `${Math.round(x)} ms`);
+const plural = (routers: number): string => `${routers} router${routers === 1 ? '' : 's'}`;
 
 function find(
   rows: readonly FleetRow[],
@@ -17,7 +21,78 @@ function find(
   routers: number,
   policy: string,
 ): FleetRow | null {
-  return rows.find((r) => r.fleet === fleet && r.load === load && r.routers === routers && r.policy === policy) ?? null;
+  return (
+    rows.find(
+      (r) =>
+        r.scenario === undefined &&
+        r.fleet === fleet &&
+        r.load === load &&
+        r.routers === routers &&
+        r.policy === policy,
+    ) ?? null
+  );
+}
+
+/**
+ * Whether 99% of the requests waited at most `boundMs`, judged on the histogram's bucket
+ * at that bound (exact), with the interpolated p99 and p50 to read.
+ */
+function p99Within(w: WaitFigures | null | undefined, boundMs: number): { measured: string; met: boolean | null } {
+  const share = shareWithin(w, boundMs);
+  if (w == null || share === null) return { measured: 'wait not measured', met: null };
+  return {
+    measured: `p99 wait ${ms(w.p99Ms)} (p50 ${ms(w.p50Ms)}; ${(100 * share).toFixed(2)}% within ${boundMs} ms)`,
+    met: share >= 0.99,
+  };
+}
+
+/** Requests, failures and router rejections of the classes that `pick` selects, together. */
+function classesTogether(classes: readonly ClassRow[], pick: (c: ClassRow) => boolean) {
+  const chosen = classes.filter(pick);
+  return {
+    sent: chosen.reduce((a, c) => a + c.sent, 0),
+    failed: chosen.reduce((a, c) => a + c.failed, 0),
+    clientWaitP99Ms: chosen.reduce<number | null>((a, c) => Math.max(a ?? 0, c.clientWaitP99Ms ?? 0), null),
+  };
+}
+
+function scenarioGoals(rows: readonly FleetRow[], name: ScenarioName): Goal[] {
+  const out: Goal[] = [];
+  for (const r of rows.filter((x) => x.scenario === name)) {
+    const classes = r.classes ?? [];
+    const head = `${scenarioLabel(name)}, ${plural(r.routers)}`;
+    if (name === 'burst') {
+      const kept = classesTogether(classes, (c) => c.priority >= 0);
+      const shed = classesTogether(classes, (c) => c.priority < 0);
+      out.push({
+        goal: `${head}: priority >= 0 failed <= 0.50%`,
+        measured: `${pct(rate(kept))} of ${kept.sent}`,
+        met: rate(kept) <= 0.005,
+      });
+      out.push({
+        goal: `${head}: the sheddable class takes the loss (its failure rate >= that of priority >= 0)`,
+        measured: `sheddable ${pct(rate(shed))} of ${shed.sent}, priority >= 0 ${pct(rate(kept))}`,
+        met: rate(shed) >= rate(kept),
+      });
+      const p99 = p99Within(r.wait, MAX_WAIT_MS);
+      out.push({
+        goal: `${head}: p99 wait <= maxWaitMs (${MAX_WAIT_MS} ms)`,
+        measured: p99.measured,
+        met: p99.met,
+      });
+    } else {
+      const light = classesTogether(classes, (c) => c.name !== 'heavy key');
+      const heavy = classesTogether(classes, (c) => c.name === 'heavy key');
+      out.push({
+        goal: `${head}: the other keys' failed <= 0.50%`,
+        measured:
+          `${pct(rate(light))} of ${light.sent}, their p99 wait ${ms(light.clientWaitP99Ms)} ` +
+          `(heavy key ${pct(rate(heavy))} of ${heavy.sent}, p99 wait ${ms(heavy.clientWaitP99Ms)})`,
+        met: rate(light) <= 0.005,
+      });
+    }
+  }
+  return out;
 }
 
 interface Goal {
@@ -41,6 +116,15 @@ function goals(rows: readonly FleetRow[]): Goal[] {
   failedAt(0.8, 1, 0.005, ' (static oracle by Erlang B: 3.22%, pooled 0.40%)');
   failedAt(0.8, 4, 0.02, '');
   failedAt(0.9, 1, 0.03, '');
+  {
+    const r = find(rows, 'a', 0.8, 4, 'switchyard');
+    const p99 = p99Within(r?.wait, 500);
+    out.push({
+      goal: 'fleet a (60/30/10) at load 0.8, 4 routers: failed <= 0.10%, p99 wait <= 500 ms',
+      measured: r === null ? 'not run' : `${pct(rate(r))} of ${r.sent}, ${p99.measured}`,
+      met: r === null || p99.met === null ? null : rate(r) <= 0.001 && p99.met,
+    });
+  }
   for (const routers of [1, 4]) {
     const r = find(rows, 'a', 1.2, routers, 'switchyard');
     out.push({
@@ -76,11 +160,12 @@ function goals(rows: readonly FleetRow[]): Goal[] {
       });
     }
   }
+  for (const name of SCENARIO_NAMES) out.push(...scenarioGoals(rows, name));
   return out;
 }
 
 function fleetTable(rows: readonly FleetRow[], fleet: FleetName): string {
-  const mine = rows.filter((r) => r.fleet === fleet);
+  const mine = rows.filter((r) => r.fleet === fleet && r.scenario === undefined);
   if (mine.length === 0) return '';
   const body = mine.map((r) => [
     r.load,
@@ -94,6 +179,8 @@ function fleetTable(rows: readonly FleetRow[], fleet: FleetName): string {
     r.goodput.toFixed(3),
     r.servedPerCapacity === undefined ? '-' : r.servedPerCapacity.toFixed(3),
     r.shareSwing.toFixed(3),
+    ms(r.wait?.p50Ms),
+    ms(r.wait?.p99Ms),
     r.utilisation.map((u) => `${u.mean.toFixed(2)}±${u.std.toFixed(2)}`).join(' '),
     pct(r.erlangPooled),
     pct(r.erlangStatic),
@@ -111,12 +198,83 @@ function fleetTable(rows: readonly FleetRow[], fleet: FleetName): string {
       'goodput',
       'served/s per capacity',
       'share swing',
+      'wait p50',
+      'wait p99',
       'utilisation per region (mean±sd)',
       'Erlang pooled',
       'Erlang static',
     ],
     body,
   )}\n`;
+}
+
+function scenarioTable(rows: readonly FleetRow[]): string {
+  const mine = rows.filter((r) => r.scenario !== undefined);
+  if (mine.length === 0) return '';
+  const body = mine.flatMap((r) =>
+    (r.classes ?? []).map((c, i, all) => {
+      // Classes of one priority (fairness keys) share the routers' figures: shown once.
+      const shared = all.findIndex((x) => x.priority === c.priority) < i;
+      const byPriority = r.waitByPriority?.[String(c.priority)];
+      return [
+        r.scenario ?? '',
+        r.routers,
+        c.name,
+        c.priority,
+        c.sent,
+        pct(rate(c)),
+        c.routerRejected,
+        Object.entries(c.byStatus)
+          .filter(([status]) => status !== '200')
+          .map(([status, n]) => `${status}: ${n}`)
+          .join(', ') || '-',
+        shared ? 'same' : ms(byPriority?.p50Ms),
+        shared ? 'same' : ms(byPriority?.p99Ms),
+        ms(c.latencyP50Ms),
+        ms(c.latencyP99Ms),
+        ms(c.clientWaitP99Ms),
+      ];
+    }),
+  );
+  return `## Admission scenarios
+
+Fleet a (60/30/10 slots), the telemetry loop, \`admission.maxWaitMs\` ${MAX_WAIT_MS}. **burst**:
+${scenarioLabel('burst').replace(/^burst: /, '')} (the burst in the middle of the measured window);
+the sheddable requests carry \`x-switchyard-priority: -1\`, the others none (priority 0).
+**fairness**: ${scenarioLabel('fairness').replace(/^fairness: /, '')} throughout (overload), each
+key in \`x-gateway-inference-fairness-id\`, all at priority 0. "router wait" is from the routers'
+\`switchyard_admission_wait_seconds\` histogram (scraped from every router's admin
+\`/metrics\` when the measured window opens and when every answer is in, summed, the
+difference taken), per priority, over every answered request of that priority (those
+that never waited count as 0), interpolated within the histogram's buckets (a bucket's
+upper end taken as at most maxWaitMs + 25 ms, the longest wait there can be: deadlines
+are swept every 25 ms, so a wait that ran out is a little above maxWaitMs); a wait goal
+is judged exactly on the share of requests in the buckets up to its bound (0.5 s and 3 s
+are bucket bounds), shown next to it. A request that every region refused after it was
+sent waits again and is observed again (from its first wait). The histogram cannot
+tell fairness keys apart ("same": the figure of the row above, the keys' common priority). "client wait p99" is the class's p99 latency of 2xx answers
+minus the fleet's service time (500 ms): the wait as the client sees it, retries after a
+region's 429 included.
+
+${markdownTable(
+  [
+    'scenario',
+    'routers',
+    'class',
+    'priority',
+    'sent',
+    'failed',
+    'router-rejected',
+    'non-2xx by status',
+    'router wait p50',
+    'router wait p99',
+    'latency p50',
+    'latency p99',
+    'client wait p99',
+  ],
+  body,
+)}
+`;
 }
 
 export function writeFleetReport(outDir: string, results: FleetResults, before: FleetResults | null): void {
@@ -138,17 +296,19 @@ ${before.startedAt.slice(0, 10)}.
 
 ${markdownTable(
   ['fleet', 'load', 'routers', 'sent', 'failed', 'router-rejected', 'backend 429', 'goodput', 'share swing'],
-  before.rows.map((r) => [
-    r.fleet,
-    r.load,
-    r.routers,
-    r.sent,
-    pct(rate(r)),
-    r.routerRejected,
-    r.backend429,
-    r.goodput.toFixed(3),
-    r.shareSwing.toFixed(3),
-  ]),
+  before.rows
+    .filter((r) => r.scenario === undefined)
+    .map((r) => [
+      r.fleet,
+      r.load,
+      r.routers,
+      r.sent,
+      pct(rate(r)),
+      r.routerRejected,
+      r.backend429,
+      r.goodput.toFixed(3),
+      r.shareSwing.toFixed(3),
+    ]),
 )}
 `;
   const series = [...results.series, ...(before?.series ?? [])];
@@ -169,7 +329,10 @@ router gave itself; "goodput" is the fraction served times the offered load (wha
 fleet served per second relative to its capacity, had the clients sent exactly the
 nominal rate; "served/s per capacity" is the raw figure, which also moves with the size
 of the Poisson sample, about ±1% in 30 s); "share swing" is the mean fraction of traffic
-the plan moved between two samples 250 ms apart. Every policy runs through the same router (same retries,
+the plan moved between two samples 250 ms apart. "wait p50" and "wait p99" are the
+admission wait (\`admission.maxWaitMs\` at its default, 3 s) over every answered request,
+from the routers' \`switchyard_admission_wait_seconds\` histograms (see "Admission
+scenarios" for how; "-" in results taken before it was measured). Every policy runs through the same router (same retries,
 budget and resilience): \`switchyard\` is the telemetry loop, \`round-robin\` and
 \`static\` (fixed weights equal to each region's true free slots) ignore telemetry. Erlang
 B gives the loss of the same traffic without retries, as one pooled region and as a
@@ -182,7 +345,7 @@ ${markdownTable(['goal', 'measured', ''], goalRows)}
 ## Results
 
 ${(['a', 'b', 'c'] as const).map((f) => fleetTable(results.rows, f)).join('\n')}
-${beforeSection}
+${scenarioTable(results.rows)}${beforeSection}
 ## Chart
 
 ![shares and utilisation](shares.svg)

@@ -3,41 +3,57 @@
 // process), that many router processes reading the same telemetry, and open-loop
 // Poisson clients split evenly between them. Writes results.json, RESULTS.md and
 // shares.svg into bench/fleet (see bench/README.md).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChildRegistry } from '../../tools/children.js';
 import { waitForQuiet } from '../../tools/contention.js';
 import { machineInfo } from '../../tools/machine.js';
 import { startRouter } from '../../tools/router-process.js';
 import { type SimInfo, startSim } from '../../tools/sim-process.js';
-import { type BenchFleet, capacityRate, FLEETS, oracleWeights, TOKENS, yardsticks } from './fleets.js';
-import { runOpenLoad } from './open-loop.js';
+import { DEFAULT_ADMISSION } from '../../src/config/defaults.js';
+import { ADMISSION_TICK_MS } from '../../src/proxy/admission-gate.js';
+import type { SimRegionOptions } from '../../src/sim/types.js';
+import { type BenchFleet, capacityRate, FLEETS, oracleWeights, serviceMsOf, TOKENS, yardsticks } from './fleets.js';
+import { type ClassCounts, runOpenLoad } from './open-loop.js';
 import { Observer, type Sample } from './observer.js';
 import { type FleetBenchOptions, parseFleetOptions, type PolicyName } from './options.js';
 import { writeFleetReport } from './report.js';
-import type { FleetRow, FleetResults, RunSeries } from './types.js';
+import { MAX_WAIT_MS, SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
+import type { ClassRow, FleetRow, FleetResults, RunSeries, ScenarioName } from './types.js';
+import { combine, merged, scrapeWaits, type WaitFigures, type WaitHistogram, waitFigures } from './wait-histogram.js';
 
 const SAMPLE_MS = 250;
+const DEPLOYMENT = 'chat';
 /** Runs whose shares and utilisation are kept for the chart. */
-const CHARTED = (fleet: string, load: number, policy: string): boolean =>
-  fleet === 'a' && load === 0.8 && policy === 'switchyard';
+const CHARTED = (spec: RunSpec): boolean =>
+  spec.scenario === null && spec.fleet.name === 'a' && spec.load === 0.8 && spec.policy === 'switchyard';
 
 interface RunSpec {
   readonly fleet: BenchFleet;
   readonly load: number;
   readonly routers: number;
   readonly policy: PolicyName;
+  /** null: a run of the matrix. */
+  readonly scenario: ScenarioName | null;
 }
 
 function plan(opts: FleetBenchOptions): RunSpec[] {
   const runs: RunSpec[] = [];
-  for (const name of opts.fleets) {
-    const fleet = FLEETS[name];
-    const loads = name === 'a' ? opts.loads : opts.otherFleetLoads;
-    for (const load of loads) {
-      for (const routers of opts.routers) {
-        for (const policy of opts.policies) runs.push({ fleet, load, routers, policy });
+  if (opts.scenarios.includes('matrix')) {
+    for (const name of opts.fleets) {
+      const fleet = FLEETS[name];
+      const loads = name === 'a' ? opts.loads : opts.otherFleetLoads;
+      for (const load of loads) {
+        for (const routers of opts.routers) {
+          for (const policy of opts.policies) runs.push({ fleet, load, routers, policy, scenario: null });
+        }
       }
+    }
+  }
+  for (const scenario of SCENARIO_NAMES) {
+    if (!opts.scenarios.includes(scenario)) continue;
+    for (const routers of opts.routers) {
+      runs.push({ fleet: FLEETS.a, load: SCENARIOS[scenario].load, routers, policy: 'switchyard', scenario });
     }
   }
   return runs;
@@ -53,12 +69,57 @@ function routerConfig(spec: RunSpec, sim: SimInfo, otherBuild: boolean): Record<
   return {
     zones: { all: spec.fleet.regions.map((r) => r.region) },
     backends: sim.backends,
-    deployments: [{ name: 'chat', model: 'm', type: 'global' }],
+    deployments: [{ name: DEPLOYMENT, model: 'm', type: 'global' }],
     telemetry: { url: sim.telemetryUrl, intervalMs: 500, staleAfterMs: 3000 },
     log: { level: 'warn' },
     // An earlier build knows no routing section; it only runs as "switchyard".
     ...(routing === null || otherBuild ? {} : { routing }),
+    // The scenarios' goals name the wait; say it rather than lean on the default.
+    ...(spec.scenario === null || otherBuild ? {} : { admission: { maxWaitMs: MAX_WAIT_MS } }),
   };
+}
+
+function percentile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+function classRow(name: string, priority: number, c: ClassCounts, serviceMs: number): ClassRow {
+  const sorted = [...c.okLatenciesMs].sort((a, b) => a - b);
+  const p99 = percentile(sorted, 0.99);
+  const round = (x: number | null): number | null => (x === null ? null : Math.round(x));
+  return {
+    name,
+    priority,
+    sent: c.sent,
+    failed: c.failed,
+    routerRejected: c.routerRejected,
+    byStatus: c.byStatus,
+    latencyP50Ms: round(percentile(sorted, 0.5)),
+    latencyP99Ms: round(p99),
+    clientWaitP99Ms: p99 === null ? null : Math.max(0, Math.round(p99 - serviceMs)),
+  };
+}
+
+/** The routers' waits over the measured window, over every request and per priority. */
+function waitsOf(
+  atStart: WaitHistogram | null,
+  atEnd: WaitHistogram | null,
+  answeredByPriority: ReadonlyMap<number, number>,
+  ceilingMs: number,
+): { wait: WaitFigures | null; waitByPriority: Record<string, WaitFigures> } {
+  if (atStart === null || atEnd === null) return { wait: null, waitByPriority: {} };
+  const delta = combine(atEnd, atStart, -1);
+  const total = [...answeredByPriority.values()].reduce((a, b) => a + b, 0);
+  const waitByPriority: Record<string, WaitFigures> = {};
+  for (const p of new Set([...answeredByPriority.keys(), ...delta.keys()])) {
+    waitByPriority[String(p)] = waitFigures(
+      merged(delta, (x) => x === p),
+      answeredByPriority.get(p) ?? 0,
+      ceilingMs,
+    );
+  }
+  return { wait: waitFigures(merged(delta, null), total, ceilingMs), waitByPriority };
 }
 
 function downsample(samples: readonly Sample[], fromMs: number, max: number): RunSeries['points'] {
@@ -97,18 +158,40 @@ async function oneRun(
   const warmupMs = opts.warmupSeconds * 1000;
   const measureMs = opts.seconds * 1000;
   const rate = spec.load * capacityRate(spec.fleet);
+  const scenario = spec.scenario === null ? null : SCENARIOS[spec.scenario];
+  const shaped = scenario?.shape(warmupMs, measureMs);
+  // The wait histogram when the measured window opens, and again once every answer is in.
+  const adminUrls = routers.map((r) => r.adminUrl);
+  let atStart: Promise<WaitHistogram | null> = Promise.resolve(null);
+  const startScrape = setTimeout(() => {
+    atStart = scrapeWaits(adminUrls, DEPLOYMENT);
+  }, warmupMs);
   const counts = await runOpenLoad({
     routers: routers.map((r) => r.url),
     ratePerSecond: rate,
     warmupMs,
     measureMs,
     seed: opts.seed + index,
+    ...(shaped === undefined ? {} : { shape: shaped.shape, peakFactor: shaped.peak }),
+    ...(scenario === null ? {} : { classes: scenario.classes }),
   });
+  clearTimeout(startScrape);
+  const atEnd = await scrapeWaits(adminUrls, DEPLOYMENT);
   observer.stop();
   reg.checkNoCrash();
   for (const r of routers) await reg.stop(r.child);
   await reg.stop(sim.child);
 
+  const serviceMs = serviceMsOf(spec.fleet.regions[0] as SimRegionOptions);
+  const priorityOf = (name: string): number => scenario?.priorities[name] ?? 0;
+  const answeredByPriority = new Map<number, number>();
+  for (const [name, c] of Object.entries(counts.classes)) {
+    const p = priorityOf(name);
+    answeredByPriority.set(p, (answeredByPriority.get(p) ?? 0) + c.sent - c.errors);
+  }
+  // The longest wait there can be: a request's deadline is checked every ADMISSION_TICK_MS.
+  const maxWaitMs = scenario === null ? DEFAULT_ADMISSION.maxWaitMs : MAX_WAIT_MS;
+  const waits = waitsOf(await atStart, atEnd, answeredByPriority, maxWaitMs + ADMISSION_TICK_MS);
   const stability = observer.stability(warmupMs);
   const yard = yardsticks(spec.fleet, spec.load);
   const row: FleetRow = {
@@ -131,8 +214,16 @@ async function oneRun(
     erlangPooled: yard.pooled,
     erlangStatic: yard.staticSplit,
     seconds: opts.seconds,
+    ...(spec.scenario === null ? {} : { scenario: spec.scenario }),
+    wait: waits.wait,
+    waitByPriority: waits.waitByPriority,
+    ...(scenario === null
+      ? {}
+      : {
+          classes: Object.entries(counts.classes).map(([name, c]) => classRow(name, priorityOf(name), c, serviceMs)),
+        }),
   };
-  const series = CHARTED(spec.fleet.name, spec.load, spec.policy)
+  const series = CHARTED(spec)
     ? {
         fleet: spec.fleet.name,
         load: spec.load,
@@ -155,6 +246,10 @@ function readBefore(dir: string): FleetResults | null {
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
+}
+
+function ms(x: number | null): string {
+  return x === null ? '-' : `${Math.round(x)} ms`;
 }
 
 async function main(): Promise<void> {
@@ -197,13 +292,21 @@ async function main(): Promise<void> {
     if (s !== null) series.push(s);
     const yard =
       row.erlangPooled === null ? '' : ` (pooled ${pct(row.erlangPooled)}, static ${pct(row.erlangStatic ?? 0)})`;
+    const wait = row.wait == null ? '' : `; wait p50 ${ms(row.wait.p50Ms)} p99 ${ms(row.wait.p99Ms)}`;
+    const classes = (row.classes ?? [])
+      .map(
+        (c) =>
+          `\n    ${c.name}: failed ${pct(c.failed / Math.max(1, c.sent))} of ${c.sent}, client wait p99 ${ms(c.clientWaitP99Ms)}`,
+      )
+      .join('');
     log(
-      `[${i + 1}/${runs.length}] fleet ${row.fleet} load ${row.load} routers ${row.routers} ${row.policy}: ` +
+      `[${i + 1}/${runs.length}] ${row.scenario === undefined ? '' : `${row.scenario}: `}fleet ${row.fleet} load ${row.load} routers ${row.routers} ${row.policy}: ` +
         `failed ${pct(row.failed / Math.max(1, row.sent))} of ${row.sent} (router ${row.routerRejected}, backend 429 ${row.backend429}, 5xx ${row.status5xx})` +
-        `${yard}; goodput ${row.goodput.toFixed(3)}; swing ${row.shareSwing.toFixed(3)}`,
+        `${yard}; goodput ${row.goodput.toFixed(3)}; swing ${row.shareSwing.toFixed(3)}${wait}${classes}`,
     );
   }
   clearTimeout(hardLimit);
+  mkdirSync(opts.out, { recursive: true });
   const results: FleetResults = {
     command: `npm run bench:fleet -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine: machineInfo(),

@@ -1,5 +1,30 @@
 // The shapes bench/fleet/results.json is written in.
 import type { MachineInfo } from '../../tools/machine.js';
+import type { WaitFigures } from './wait-histogram.js';
+
+/** The admission scenarios; a row without one is of the matrix (fleets x loads x routers x policies). */
+export type ScenarioName = 'burst' | 'fairness';
+
+/** One class of the clients' requests in a scenario (a priority, a fairness key). */
+export interface ClassRow {
+  readonly name: string;
+  /** The priority its requests carry (0 when they carry none). */
+  readonly priority: number;
+  readonly sent: number;
+  readonly failed: number;
+  /** Answers the router gave itself (Shed, QueueTimeout, ...). */
+  readonly routerRejected: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  /** Send to last byte of 2xx answers, ms. */
+  readonly latencyP50Ms: number | null;
+  readonly latencyP99Ms: number | null;
+  /**
+   * The wait as the client sees it: its p99 latency minus the fleet's service time
+   * (retries after a region's 429 included), for classes the router's histogram cannot
+   * tell apart (fairness keys share a priority).
+   */
+  readonly clientWaitP99Ms: number | null;
+}
 
 export interface FleetRow {
   readonly fleet: string;
@@ -32,6 +57,14 @@ export interface FleetRow {
   readonly erlangPooled: number | null;
   readonly erlangStatic: number | null;
   readonly seconds: number;
+  /** Absent: a row of the matrix. Rows written before the admission scenarios have none. */
+  readonly scenario?: ScenarioName;
+  /** Admission wait over every request from the routers' histogram (absent in older results). */
+  readonly wait?: WaitFigures | null;
+  /** Wait per priority, same source. */
+  readonly waitByPriority?: Readonly<Record<string, WaitFigures>>;
+  /** Per class of requests (scenarios only). */
+  readonly classes?: readonly ClassRow[];
 }
 
 export interface RunSeries {

@@ -1,7 +1,14 @@
 // Command-line options of `npm run bench:soak` (after `--`).
-import { commandLine, flag, number, text } from '../../tools/argv.js';
+import { commandLine, flag, number, oneOf, text } from '../../tools/argv.js';
+
+export type SoakPhase = 'steady' | 'queued';
+const PHASES: readonly SoakPhase[] = ['steady', 'queued'];
 
 const SPEC = {
+  phases: oneOf(
+    'phases to run: steady (the load with faults for --minutes), queued (5,000 requests waiting at once, then drained)',
+    PHASES,
+  ),
   minutes: number('minutes of load with faults on a schedule', 10, { min: 1, max: 240, integer: true }),
   rate: number('requests started per second', 160, { min: 1, max: 2000, arg: 'R' }),
   seed: number('seed of the request mix and of the sampled bad requests (default: random, printed)', undefined, {
@@ -17,6 +24,8 @@ const SPEC = {
 export function parseSoakOptions() {
   const o = commandLine(SPEC, { usage: 'usage: npm run bench:soak [-- options]' });
   return {
+    /** Which phases run: the steady load with faults, and the queued phase. */
+    phases: o.phases,
     /** How long the steady load runs; heap and leaks are judged from minute 1 on. */
     minutes: o.minutes,
     /** Requests started per second, every kind together. */

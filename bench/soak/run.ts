@@ -10,15 +10,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type SimFleet, startSimFleet } from '../../src/sim/index.js';
-import { type Child, ChildRegistry } from '../../tools/children.js';
-import { machineInfo } from '../../tools/machine.js';
-import { REPO_ROOT, script } from '../../tools/paths.js';
+import { ChildRegistry } from '../../tools/children.js';
+import { type MachineInfo, machineInfo } from '../../tools/machine.js';
+import { tidyMarkdown } from '../../tools/table.js';
+import { REPO_ROOT } from '../../tools/paths.js';
 import { pollUntil, sleep } from '../../tools/wait.js';
 import { FaultSchedule } from './faults.js';
 import { SteadyLoad } from './load.js';
 import { parseSoakOptions } from './options.js';
+import { runQueuedPhase } from './queued-phase.js';
+import { renderQueued } from './queued-report.js';
 import { type MinuteRow, renderSoakResults, type SoakResults } from './report.js';
 import type { RouterSample } from './router-child.js';
+import { startRouterChild } from './router-handle.js';
 
 const BOUNDARIES = { g: ['eu1', 'eu2', 'us1', 'us2'], eu: ['eu1', 'eu2'], us1: ['us1'] };
 
@@ -26,43 +30,8 @@ function log(msg: string): void {
   process.stdout.write(`${msg}\n`);
 }
 
-/** The router child (router-child.ts), sampled over IPC; what it logs at warn and above is kept. */
-class RouterChild {
-  private nextId = 0;
-  readonly warnings: string[] = [];
-  warnCount = 0;
-
-  constructor(readonly child: Child) {
-    child.onLine((line, stream) => {
-      if (stream === 'stderr') {
-        process.stderr.write(`router: ${line}\n`);
-        return;
-      }
-      this.warnCount++;
-      if (this.warnings.length < 30) this.warnings.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
-    });
-  }
-
-  private async ask<T extends { type: string; id: number }>(msg: object, timeoutMs: number): Promise<T> {
-    const id = this.nextId++;
-    const type = (msg as { type: string }).type;
-    const answer = this.child.waitForMessage<T>((m) => m.type === type && m.id === id, timeoutMs);
-    this.child.proc.send({ ...msg, id });
-    return answer;
-  }
-
-  /** Writes a heap snapshot of the router (for --snapshots); resolves once it is on disk. */
-  async snapshot(path: string): Promise<void> {
-    await this.ask({ type: 'snapshot', path }, 300_000);
-  }
-
-  async sample(): Promise<RouterSample> {
-    return (await this.ask<{ type: string; id: number; sample: RouterSample }>({ type: 'sample' }, 30_000)).sample;
-  }
-}
-
-async function startRouterChild(reg: ChildRegistry, fleet: SimFleet): Promise<{ router: RouterChild; port: number }> {
-  const config = {
+function steadyConfig(fleet: SimFleet): Record<string, unknown> {
+  return {
     listen: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
     zones: { eu: ['eu1', 'eu2'], us: ['us1', 'us2'] },
@@ -81,13 +50,6 @@ async function startRouterChild(reg: ChildRegistry, fleet: SimFleet): Promise<{ 
     limits: { requestBodyTimeoutMs: 2000, clientReadTimeoutMs: 5000 },
     log: { level: 'warn' },
   };
-  const child = reg.spawn('router', [script('bench/soak/router-child'), JSON.stringify(config)], {
-    nodeArgs: ['--expose-gc', '--enable-source-maps'],
-    ipc: true,
-  });
-  const router = new RouterChild(child);
-  const ready = await child.waitForMessage<{ type: string; dataPort: number }>((m) => m.type === 'ready', 15_000);
-  return { router, port: ready.dataPort };
 }
 
 function outDirOf(given: string | null): string {
@@ -96,17 +58,20 @@ function outDirOf(given: string | null): string {
   return dir;
 }
 
-async function main(): Promise<void> {
-  const opts = parseSoakOptions();
-  const reg = new ChildRegistry();
-  reg.killAllOnExit();
-  const machine = machineInfo();
+type SoakOptions = ReturnType<typeof parseSoakOptions>;
+
+/** The steady load with faults: its RESULTS.md, results.json and one-line verdict. */
+async function runSteady(
+  opts: SoakOptions,
+  reg: ChildRegistry,
+  machine: MachineInfo,
+): Promise<{ markdown: string; json: unknown; verdict: string }> {
   log(`soak: ${opts.minutes} min at ${opts.rate} req/s, seed ${opts.seed}`);
   const fleet = await startSimFleet({
     regions: ['eu1', 'eu2', 'us1', 'us2'].map((region) => ({ region, capacity: 80, ttftMs: 5, perTokenMs: 3 })),
     models: ['m'],
   });
-  const { router, port } = await startRouterChild(reg, fleet);
+  const { router, port } = await startRouterChild(reg, steadyConfig(fleet));
   let routerExited: string | null = null;
   void router.child.exited.then(({ code, signal }) => {
     routerExited = `exit ${code ?? signal}`;
@@ -163,17 +128,47 @@ async function main(): Promise<void> {
     warnCount: router.warnCount,
     faultTransitions: faults.transitions.slice(0, 12),
   };
-  const outDir = outDirOf(opts.outDir);
-  const { markdown, json, verdict } = renderSoakResults(results);
-  writeFileSync(join(outDir, 'RESULTS.md'), markdown);
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
-  log(verdict);
-  log(`wrote ${join(outDir, 'RESULTS.md')}`);
+  const rendered = renderSoakResults(results);
   // The router stops itself (its shutdown path), or is killed after 15 s.
   if (router.child.running) router.child.proc.send({ type: 'stop' });
   await pollUntil(async () => !router.child.running, { timeoutMs: 15_000, everyMs: 100 });
-  await reg.stopAll();
+  await reg.stop(router.child);
   await fleet.close();
+  return rendered;
+}
+
+async function main(): Promise<void> {
+  const opts = parseSoakOptions();
+  const reg = new ChildRegistry();
+  reg.killAllOnExit();
+  const machine = machineInfo();
+  const command =
+    process.argv.length > 2 ? `npm run bench:soak -- ${process.argv.slice(2).join(' ')}` : 'npm run bench:soak';
+  const steady = opts.phases.includes('steady') ? await runSteady(opts, reg, machine) : null;
+  const queued = opts.phases.includes('queued') ? renderQueued(await runQueuedPhase(reg, log)) : null;
+  const head =
+    steady === null
+      ? `# Soak results\n\nGenerated by \`${command}\` on ${new Date().toISOString()} (the queued phase only).\n\n` +
+        `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node} (V8 ${machine.v8}), ${machine.platform};\n` +
+        `load average ${machine.loadAvg1m} at the start (the machine is shared).\n`
+      : steady.markdown;
+  const markdown = tidyMarkdown(`${head}${queued === null ? '' : `\n${queued.markdown}`}`);
+  const json = {
+    ...(steady === null ? { command, machine } : (steady.json as Record<string, unknown>)),
+    ...(queued === null ? {} : { queued: queued.json }),
+  };
+  const outDir = outDirOf(opts.outDir);
+  writeFileSync(join(outDir, 'RESULTS.md'), markdown);
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
+  if (steady !== null) log(steady.verdict);
+  if (queued !== null) {
+    const failed = queued.checks.filter((c) => !c.pass);
+    log(
+      `queued phase ${failed.length === 0 ? 'met its target' : `did NOT meet its target: ${failed.map((c) => `${c.name} (${c.value})`).join('; ')}`}`,
+    );
+  }
+  log(`wrote ${join(outDir, 'RESULTS.md')}`);
+  await reg.stopAll();
 }
 
 main().catch((err: Error) => {
