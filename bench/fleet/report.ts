@@ -334,7 +334,8 @@ admission wait (\`admission.maxWaitMs\` at its default, 3 s) over every answered
 from the routers' \`switchyard_admission_wait_seconds\` histograms (see "Admission
 scenarios" for how; "-" in results taken before it was measured). Every policy runs through the same router (same retries,
 budget and resilience): \`switchyard\` is the telemetry loop, \`round-robin\` and
-\`static\` (fixed weights equal to each region's true free slots) ignore telemetry. Erlang
+\`static\` (fixed weights equal to each region's true free slots) ignore telemetry and,
+as the load balancers they stand for, have no admission queue (\`admission.maxWaitMs: 0\`). Erlang
 B gives the loss of the same traffic without retries, as one pooled region and as a
 static capacity-proportional split.
 

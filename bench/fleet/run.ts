@@ -74,8 +74,15 @@ function routerConfig(spec: RunSpec, sim: SimInfo, otherBuild: boolean): Record<
     log: { level: 'warn' },
     // An earlier build knows no routing section; it only runs as "switchyard".
     ...(routing === null || otherBuild ? {} : { routing }),
-    // The scenarios' goals name the wait; say it rather than lean on the default.
-    ...(spec.scenario === null || otherBuild ? {} : { admission: { maxWaitMs: MAX_WAIT_MS } }),
+    // The scenarios' goals name the wait; say it rather than lean on the default. The
+    // baselines stand for load balancers, which have no admission queue.
+    ...(otherBuild
+      ? {}
+      : spec.policy !== 'switchyard'
+        ? { admission: { maxWaitMs: 0 } }
+        : spec.scenario === null
+          ? {}
+          : { admission: { maxWaitMs: MAX_WAIT_MS } }),
   };
 }
 

@@ -78,7 +78,7 @@ export interface AdmissionDesk {
 }
 
 /** How many times a request may be sent from the queue (a request every region refuses comes back). */
-export const MAX_QUEUE_DISPATCHES = 3;
+export const MAX_QUEUE_DISPATCHES = 5;
 
 export interface ForwardEnv {
   readonly metrics: Metrics;
