@@ -40,6 +40,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Metrics } from '../metrics/metrics.js';
+import type { TokenCounts } from '../metrics/token-series.js';
 import { redactUrl } from '../net/redact-url.js';
 import {
   attemptFailureOf,
@@ -59,6 +60,7 @@ import { HeldAnswer } from './held-answer.js';
 import { RetryBooks, type RetryEnv } from './retry-books.js';
 import { isRetryableStatus } from './retry-policy.js';
 import { type AttemptOwner, UpstreamAttempt } from './upstream-attempt.js';
+import { carriesUsage, type Usage, UsageScan } from './usage-scan.js';
 import type { RegionTarget } from './upstream.js';
 
 /**
@@ -172,6 +174,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   private retried400 = false;
   /** When it first started waiting (ms, env.now()); -1 if it never did. */
   waitingSinceMs = -1;
+  /** The end of a relayed 2xx JSON or SSE answer, for the usage it reports; null for any other. */
+  private usage: UsageScan | null = null;
 
   constructor(
     private readonly env: ForwardEnv,
@@ -567,11 +571,13 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
       return false;
     }
     this.state = { phase: 'streaming', attempt };
+    if (status >= 200 && status < 300 && carriesUsage(rawHeaders)) this.usage = new UsageScan();
     return true;
   }
 
   private relay(attempt: UpstreamAttempt, chunk: Buffer): void {
     if (!this.writer.bodyStarted) this.observeFirstByte(attempt.region);
+    this.usage?.add(chunk);
     if (!this.writer.write(chunk)) attempt.pause();
   }
 
@@ -602,6 +608,16 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     this.finish(sendError(this.request.res, code, message, retryAfterS));
   }
 
+  /** The tokens an answer reported, on its route and its tenant's books. */
+  private countTokens(route: TokenCounts, usage: Usage): void {
+    route.add(usage.input, usage.output, usage.cached);
+    const key = this.request.fairnessKey;
+    if (key !== '')
+      this.env.metrics.requests.tenants
+        .counts(this.request.deployment.name, key)
+        .add(usage.input, usage.output, usage.cached);
+  }
+
   /** Ends the request once: counts it, logs it, and gives its slot back. */
   private finish(status: number): void {
     if (this.state.phase === 'done') return;
@@ -612,7 +628,10 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     const seconds = (performance.now() - request.startedAt) / 1000;
     const region = this.region;
     const deployment = request.deployment;
-    (region === null ? deployment.ownAnswers : deployment.statsFor(region.region)).record(status, seconds);
+    const stats = region === null ? deployment.ownAnswers : deployment.statsFor(region.region);
+    stats.record(status, seconds);
+    const usage = this.usage === null ? null : this.usage.result();
+    if (usage !== null) this.countTokens(stats.tokens, usage);
     if (this.env.accessLog) {
       this.env.logger.info(
         {
