@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { AdmissionGate } from '../proxy/admission-gate.js';
 import type { DataPlaneOptions } from '../proxy/data-plane.js';
 import { admissionSettings } from '../proxy/deployment-admission.js';
+import type { GenAiTelemetry } from '../otel/gen-ai-telemetry.js';
 import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import { ModelCatalog } from '../proxy/model-catalog.js';
 import { Backend, RegionUpstream } from '../proxy/upstream.js';
@@ -37,6 +38,8 @@ export interface RouterLifetime {
   readonly isDraining: () => boolean;
   /** Where requests wait for room: the queues live in the deployments' runtimes, kept across reloads. */
   readonly gate: AdmissionGate;
+  /** OpenTelemetry export, made from the environment at start-up; null when off. */
+  readonly otel: GenAiTelemetry | null;
 }
 
 export interface Generation {
@@ -167,6 +170,7 @@ function dataPlaneOptions(
       maxInFlightPerBackend: config.shedding.maxInFlightPerBackend,
       shedRetryAfterS: config.shedding.retryAfterS,
       accessLog: config.log.requests,
+      otel: lifetime.otel,
     },
     gate: lifetime.gate,
     classes: {

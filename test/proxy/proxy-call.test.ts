@@ -161,6 +161,7 @@ function setup(opts: { regions?: string[]; maxAttempts?: number; backoffBaseMs?:
     // Admission is off here (maxWaitMs 0): nothing waits, nothing comes back.
     admission: { requeue: () => false },
     suspect400: () => false,
+    otel: null,
   };
   const res = new FakeResponse();
   const req = { url: PATH, method: 'POST' } as IncomingMessage;

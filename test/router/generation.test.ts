@@ -29,7 +29,7 @@ function lifetime(c: Config): RouterLifetime {
   const now = () => NOW;
   const resilience = new Resilience({ config: c, metrics, logger, now, requestReplan: () => {}, ownLoad });
   const gate = new AdmissionGate({ metrics, logger, now, random: Math.random });
-  return { metrics, logger, ownLoad, resilience, now, random: Math.random, isDraining: () => false, gate };
+  return { metrics, logger, ownLoad, resilience, now, random: Math.random, isDraining: () => false, gate, otel: null };
 }
 
 test('a generation is built whole from a config and cannot be changed afterwards', (t) => {
