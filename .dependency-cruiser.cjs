@@ -1,7 +1,7 @@
 // The folders of src/ form layers; each may import only from the layers below it (the
 // data flow: config -> topology -> telemetry -> planner -> selector -> proxy, with
 // resilience and admission (the queues of requests waiting for room) beside the data
-// plane, admin reading everything below it, and the router as the one composition root of a process; net, what undici's errors mean and how a
+// plane, otel (OpenTelemetry export) beside metrics, admin reading everything below it, and the router as the one composition root of a process; net, what undici's errors mean and how a
 // URL is shown, imports nothing and is read from every layer). `npm run lint` checks it.
 /* eslint-disable */
 const LAYERS = [
@@ -9,6 +9,7 @@ const LAYERS = [
   ['config', '^src/config/'],
   ['logger', '^src/logger/'],
   ['metrics', '^src/metrics/'],
+  ['otel', '^src/otel/'],
   ['topology', '^src/topology/'],
   ['telemetry', '^src/telemetry/'],
   ['planner', '^src/planner/'],

@@ -26,6 +26,16 @@ export interface CapacityRegionSource {
   readonly utilisation: number | null;
 }
 
+/** Tokens the answers reported (usage) since the router started. */
+export interface CapacityTokens {
+  readonly input: number;
+  readonly output: number;
+  /** The part of input the service served from its prompt cache. */
+  readonly cached: number;
+  /** Answers that reported usage. */
+  readonly answers: number;
+}
+
 export interface CapacityRegion {
   readonly region: string;
   readonly share: number;
@@ -53,6 +63,8 @@ export interface CapacityRegion {
   readonly stateUntil: string | null;
   readonly weightFactor: number;
   readonly backends: readonly CapacityBackend[];
+  /** Tokens the answers relayed from this region reported. */
+  readonly tokens: CapacityTokens;
 }
 
 /** One priority's requests waiting for room. */
@@ -90,6 +102,8 @@ export interface CapacityDeployment {
   readonly pick: PickRule;
   readonly rejection: Rejection | null;
   readonly admission: CapacityAdmission;
+  /** The regions' tokens added up. */
+  readonly tokens: CapacityTokens;
   readonly regions: readonly CapacityRegion[];
 }
 

@@ -8,7 +8,14 @@ import type { PolledSourceName, SourceName, SourceReading } from '../telemetry/c
 import { sourceStatusOf, type SourceStatus, type TelemetryStore } from '../telemetry/store.js';
 import type { Resilience } from '../resilience/resilience.js';
 import type { Config } from '../config/types.js';
-import type { CapacityAdmission, CapacityDocument, CapacityRegionSource, CapacitySource } from './capacity-document.js';
+import type { TokenCounts } from '../metrics/token-series.js';
+import type {
+  CapacityAdmission,
+  CapacityDocument,
+  CapacityRegionSource,
+  CapacitySource,
+  CapacityTokens,
+} from './capacity-document.js';
 
 export interface CapacityViewInput {
   readonly nowMs: number;
@@ -144,6 +151,7 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
         pick: plan?.pick ?? 'weighted',
         rejection: plan?.rejection ?? null,
         admission: admissionOf(d, input.nowMs),
+        tokens: tokensOf(d.topology.servable.map((r) => d.statsFor(r).tokens)),
         regions: (plan?.regions ?? []).map((r) => ({
           region: r.region,
           share: r.share,
@@ -172,10 +180,26 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
             inFlight: b.inFlight,
             ejectedUntil: b.ejectedUntilMs > input.nowMs ? iso(b.ejectedUntilMs) : null,
           })),
+          tokens: tokensOf([d.statsFor(r.region).tokens]),
         })),
       };
     }),
   };
+}
+
+/** Token counts added up. */
+function tokensOf(counts: readonly TokenCounts[]): CapacityTokens {
+  let input = 0;
+  let output = 0;
+  let cached = 0;
+  let answers = 0;
+  for (const c of counts) {
+    input += c.input;
+    output += c.output;
+    cached += c.cached;
+    answers += c.answers;
+  }
+  return { input, output, cached, answers };
 }
 
 /** A deployment's admission settings and queue, as they stand. */

@@ -2,6 +2,7 @@
 // scrape time. prom-client's label children still validate and hash their labels on
 // every inc()/observe(); the hot path here only adds to a number in an array.
 import type { Registry } from 'prom-client';
+import { TenantTokens, TOKEN_KINDS, TokenCounts } from './token-series.js';
 
 // Inference latencies run from milliseconds (errors, cached) to minutes (long streams).
 export const DURATION_BUCKETS: readonly number[] = [
@@ -42,6 +43,8 @@ export class RouteCounters {
   readonly duration = new PlainHistogram(DURATION_BUCKETS);
   /** Request received to the first body byte relayed to the client. */
   readonly firstByte = new PlainHistogram(TTFB_BUCKETS);
+  /** Tokens the answers of this route reported. */
+  readonly tokens = new TokenCounts();
 
   constructor(
     readonly deployment: string,
@@ -125,6 +128,8 @@ function registerHistogram(
 /** The per-request families, as custom collectors on a prom-client registry. */
 export class RequestSeries {
   private readonly routes: RouteCounters[] = [];
+  /** Tokens per deployment and tenant (fairness key, bounded and hashed). */
+  readonly tenants = new TenantTokens();
 
   constructor(registry: Registry) {
     const routes = this.routes;
@@ -139,6 +144,36 @@ export class RequestSeries {
           r.codes.forEach((code, i) => {
             values.push({ value: r.counts[i] as number, labels: { deployment: r.deployment, region: r.region, code } });
           });
+        }
+        return values;
+      },
+    );
+    registerFamily(
+      registry,
+      'switchyard_tokens_total',
+      'Tokens the answers reported (usage), by deployment, serving region and kind (input, output, cached: the part of input served from the prompt cache).',
+      'counter',
+      () => {
+        const values: SeriesValue[] = [];
+        for (const r of routes) {
+          if (r.tokens.answers === 0) continue;
+          for (const kind of TOKEN_KINDS)
+            values.push({ value: r.tokens[kind], labels: { deployment: r.deployment, region: r.region, kind } });
+        }
+        return values;
+      },
+    );
+    const tenants = this.tenants;
+    registerFamily(
+      registry,
+      'switchyard_tenant_tokens_total',
+      'Tokens the answers reported, by deployment, tenant (t- and 12 hex digits of the SHA-256 of the fairness key, for the first 32 keys seen; "other" after them) and kind.',
+      'counter',
+      () => {
+        const values: SeriesValue[] = [];
+        for (const [deployment, byTenant] of tenants.byDeployment) {
+          for (const [tenant, counts] of byTenant)
+            for (const kind of TOKEN_KINDS) values.push({ value: counts[kind], labels: { deployment, tenant, kind } });
         }
         return values;
       },

@@ -46,6 +46,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Metrics } from '../metrics/metrics.js';
+import type { TokenCounts } from '../metrics/token-series.js';
+import type { GenAiTelemetry } from '../otel/gen-ai-telemetry.js';
+import { RequestTrace } from '../otel/request-trace.js';
 import { redactUrl } from '../net/redact-url.js';
 import {
   attemptFailureOf,
@@ -66,6 +69,7 @@ import { HeldAnswer } from './held-answer.js';
 import { RetryBooks, type RetryEnv } from './retry-books.js';
 import { isRetryableStatus } from './retry-policy.js';
 import { type AttemptOwner, UpstreamAttempt } from './upstream-attempt.js';
+import { carriesUsage, type Usage, UsageScan } from './usage-scan.js';
 import type { RegionTarget } from './upstream.js';
 
 /**
@@ -101,6 +105,8 @@ export interface ForwardEnv {
   readonly suspect400: (model: string, region: string) => boolean;
   /** Clients whose socket is full: cut when they drain nothing for limits.clientReadTimeoutMs. */
   readonly readStalls: DeadlineList;
+  /** OpenTelemetry export; null when it is off (the default). */
+  readonly otel: GenAiTelemetry | null;
 }
 
 /** The request as it arrived, and what every attempt sends. */
@@ -194,6 +200,10 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   private retried400 = false;
   /** When it first started waiting (ms, env.now()); -1 if it never did. */
   waitingSinceMs = -1;
+  /** The end of a relayed 2xx JSON or SSE answer, for the usage it reports; null for any other. */
+  private usage: UsageScan | null = null;
+  /** Its spans and GenAI metrics; null while OpenTelemetry is off. */
+  private readonly trace: RequestTrace | null;
 
   constructor(
     private readonly env: ForwardEnv,
@@ -201,6 +211,17 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   ) {
     this.books = new RetryBooks(env.retry);
     this.writer = new ClientWriter(this, request.res, env.readStalls);
+    const otel = env.otel;
+    this.trace =
+      otel === null
+        ? null
+        : new RequestTrace(
+            otel,
+            request.req.headers,
+            request.req.url ?? '/',
+            request.deployment.name,
+            request.startedAt,
+          );
   }
 
   /** For tests and logs: where the request is in its life. */
@@ -231,6 +252,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   /** Admission holds the request (phase waiting) until dispatch() or refuse(). */
   wait(place: WaitingPlace): void {
     if (this.waitingSinceMs < 0) this.waitingSinceMs = this.env.now();
+    this.trace?.waiting();
     // A retry token is not held while waiting: other requests' retries may use it.
     this.books.releaseReserved();
     this.state = { phase: 'waiting', place };
@@ -241,7 +263,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     if (this.state.phase !== 'waiting') return;
     this.queueDispatches++;
     this.books.forgetTried();
-    this.start(target);
+    this.start(target, this.queueDispatches > 1 ? 'requeued' : null);
   }
 
   /** Admission answers a waiting request itself (deadline, eviction, shutdown). */
@@ -256,8 +278,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     return request.canWait && this.queueDispatches < MAX_QUEUE_DISPATCHES && this.env.now() < request.waitDeadlineMs;
   }
 
-  /** Sends the request to a region (the first attempt, or a retry). */
-  start(target: RegionTarget): void {
+  /** Sends the request to a region (the first attempt, or a retry for `reason`). */
+  start(target: RegionTarget, reason: string | null = null): void {
     const env = this.env;
     const backend = target.upstream.pickBackend(env.now());
     const limit = env.maxInFlightPerBackend;
@@ -275,20 +297,16 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     const path = request.req.url ?? '/';
     const method = request.req.method as Dispatcher.HttpMethod;
     const settings = backend.settings;
+    const trace = this.trace;
+    const headers =
+      trace === null ? request.headers : trace.attemptStarted(target.region, backend.url, reason, request.headers);
     if (settings === null) {
-      backend.pool.dispatch({ path, method, headers: request.headers, body: request.body }, attempt);
+      backend.pool.dispatch({ path, method, headers, body: request.body }, attempt);
       return;
     }
     // Each attempt starts from the client's request: a retry to another backend gets
     // that backend's headers and names, never the previous one's.
-    const own = settings.apply(
-      deployment.name,
-      path,
-      request.headers,
-      request.body,
-      request.modelStart,
-      request.modelEnd,
-    );
+    const own = settings.apply(deployment.name, path, headers, request.body, request.modelStart, request.modelEnd);
     backend.pool.dispatch({ path: own.path, method, headers: own.headers, body: own.body }, attempt);
   }
 
@@ -304,6 +322,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   attemptHead(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[]): void {
     const state = this.state;
     if (state.phase !== 'attempting' || state.attempt !== attempt) return;
+    this.trace?.attemptHead(status);
     if (status === 400 && this.request.trial) {
       // Most likely another region's encrypted reasoning: the region is not at fault.
       attempt.unjudged400 = true;
@@ -344,6 +363,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   attemptEnded(attempt: UpstreamAttempt): void {
     const state = this.state;
     if (runningAttempt(state) !== attempt) return;
+    this.trace?.attemptEnded(null);
     switch (state.phase) {
       case 'holding':
         if (attempt.status === 400 && this.request.trial) this.tryNextRegion(state.held, attempt.region);
@@ -365,6 +385,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   attemptFailed(attempt: UpstreamAttempt, err: Error, code: string): void {
     const state = this.state;
     if (runningAttempt(state) !== attempt) return;
+    this.trace?.attemptEnded(code);
     const deployment = this.request.deployment.name;
     const region = attempt.region;
     if (state.phase === 'aborting') {
@@ -538,7 +559,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
       return;
     }
     this.env.metrics.retries.labels(deployment.name, reason).inc();
-    this.start(other);
+    this.start(other, reason);
   }
 
   /**
@@ -565,7 +586,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
       this.unrelayable(region, failed);
       return;
     }
-    this.observeFirstByte(region);
+    this.observeFirstByte(region, held.chunks[0]);
     for (const chunk of held.chunks) this.writer.write(chunk);
     this.writer.end();
     this.finish(held.status);
@@ -576,7 +597,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     const other =
       this.request.home === null ? (this.request.deployment.route?.pickOther(tried, this.env.random) ?? null) : null;
     if (other !== null) {
-      this.start(other);
+      this.start(other, 'backend-full');
       return;
     }
     if (this.mayWaitAgain() && this.env.admission.requeue(this)) return;
@@ -604,18 +625,21 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     }
     this.request.learner?.head(attempt.region, status);
     this.state = { phase: 'streaming', attempt };
+    if (status >= 200 && status < 300 && carriesUsage(rawHeaders)) this.usage = new UsageScan();
     return true;
   }
 
   private relay(attempt: UpstreamAttempt, chunk: Buffer): void {
-    if (!this.writer.bodyStarted) this.observeFirstByte(attempt.region);
+    if (!this.writer.bodyStarted) this.observeFirstByte(attempt.region, chunk);
     this.request.learner?.data(chunk);
+    this.usage?.add(chunk);
     if (!this.writer.write(chunk)) attempt.pause();
   }
 
-  private observeFirstByte(region: string): void {
+  private observeFirstByte(region: string, chunk: Buffer | undefined): void {
     const stats = this.request.deployment.statsFor(region);
     stats.firstByte.observe((performance.now() - this.request.startedAt) / 1000);
+    this.trace?.firstByte(chunk);
   }
 
   private unrelayable(region: string, err: Error): void {
@@ -668,7 +692,18 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
 
   /** The router's own answer (a JSON error), which ends the request. */
   private answer(code: RouterErrorCode, message: string, retryAfterS: number | null = null): void {
+    this.trace?.routerError(code);
     this.finish(sendError(this.request.res, code, message, retryAfterS));
+  }
+
+  /** The tokens an answer reported, on its route and its tenant's books. */
+  private countTokens(route: TokenCounts, usage: Usage): void {
+    route.add(usage.input, usage.output, usage.cached);
+    const key = this.request.fairnessKey;
+    if (key !== '')
+      this.env.metrics.requests.tenants
+        .counts(this.request.deployment.name, key)
+        .add(usage.input, usage.output, usage.cached);
   }
 
   /** Ends the request once: counts it, logs it, and gives its slot back. */
@@ -681,7 +716,11 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     const seconds = (performance.now() - request.startedAt) / 1000;
     const region = this.region;
     const deployment = request.deployment;
-    (region === null ? deployment.ownAnswers : deployment.statsFor(region.region)).record(status, seconds);
+    const stats = region === null ? deployment.ownAnswers : deployment.statsFor(region.region);
+    stats.record(status, seconds);
+    const usage = this.usage === null ? null : this.usage.result();
+    if (usage !== null) this.countTokens(stats.tokens, usage);
+    this.trace?.finish(status, usage);
     if (this.env.accessLog) {
       this.env.logger.info(
         {

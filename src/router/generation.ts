@@ -19,6 +19,7 @@ import type { DataPlaneOptions } from '../proxy/data-plane.js';
 import { admissionSettings } from '../proxy/deployment-admission.js';
 import type { HomeCache } from '../proxy/affinity/home-cache.js';
 import { StoredRouting } from '../proxy/affinity/stored-routing.js';
+import type { GenAiTelemetry } from '../otel/gen-ai-telemetry.js';
 import { DeploymentRuntime } from '../proxy/deployment-runtime.js';
 import { ModelCatalog } from '../proxy/model-catalog.js';
 import { Backend, RegionUpstream } from '../proxy/upstream.js';
@@ -41,6 +42,8 @@ export interface RouterLifetime {
   readonly gate: AdmissionGate;
   /** Where stored objects live, as learned so far: kept across reloads (an id never moves). */
   readonly homes: HomeCache;
+  /** OpenTelemetry export, made from the environment at start-up; null when off. */
+  readonly otel: GenAiTelemetry | null;
 }
 
 export interface Generation {
@@ -173,6 +176,7 @@ function dataPlaneOptions(
       maxInFlightPerBackend: config.shedding.maxInFlightPerBackend,
       shedRetryAfterS: config.shedding.retryAfterS,
       accessLog: config.log.requests,
+      otel: lifetime.otel,
     },
     gate: lifetime.gate,
     classes: {

@@ -25,6 +25,8 @@ import { PrometheusPoller } from '../telemetry/prometheus/poller.js';
 import { TelemetryStore } from '../telemetry/store.js';
 import type { Topology } from '../topology/topology.js';
 import type { DeploymentRuntime } from '../proxy/deployment-runtime.js';
+import { GenAiTelemetry } from '../otel/gen-ai-telemetry.js';
+import type { Environment } from '../otel/otel-settings.js';
 import { buildGeneration, type Generation, type GenerationChange, type RouterLifetime } from './generation.js';
 import { REGION_STATES, RouteState, type RouteStateOptions } from './route-state.js';
 import { RoutingHistory } from './routing-history.js';
@@ -38,6 +40,8 @@ export interface RouterOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Where the OTEL_* variables are read (OpenTelemetry export, off unless they ask for it); process.env by default. */
+  readonly environment?: Environment;
 }
 
 export interface RouterAddresses {
@@ -133,6 +137,7 @@ export class Router {
       random: opts.random ?? Math.random,
       isDraining: () => this.draining,
       gate: new AdmissionGate({ metrics: this.metrics, logger, now: this.now, random: opts.random ?? Math.random }),
+      otel: GenAiTelemetry.fromEnvironment(opts.environment ?? process.env, logger),
     };
     this.gen = buildGeneration(config, this.lifetime, null).generation;
     const telemetry = config.telemetry;
@@ -452,6 +457,8 @@ export class Router {
       this.adminServer.close(() => resolve());
       this.adminServer.closeAllConnections();
     });
+    // The last spans and a final metrics export go out before the process may exit.
+    await this.lifetime.otel?.shutdown();
     this.logger.info('stopped');
   }
 

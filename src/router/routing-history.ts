@@ -4,6 +4,12 @@
 // current plans and the per-route counters the data plane keeps anyway. The ring is
 // preallocated, so memory is bounded by samples x regions whatever the traffic.
 
+/** A route's answers, and the tokens they reported (input plus output). */
+export interface RouteCount {
+  readonly count: number;
+  readonly tokens: { readonly total: number };
+}
+
 /** What a sample reads of a deployment; DeploymentRuntime has this shape. */
 export interface SampledDeployment {
   readonly name: string;
@@ -14,7 +20,7 @@ export interface SampledDeployment {
       readonly regions: ReadonlyArray<{ readonly region: string; readonly share: number }>;
     };
   } | null;
-  statsFor(region: string): { readonly count: number };
+  statsFor(region: string): RouteCount;
   readonly ownAnswers: { readonly count: number };
 }
 
@@ -32,6 +38,8 @@ export interface HistoryDoc {
     readonly shares: ReadonlyArray<readonly number[]>;
     /** Per deployment, per region: requests answered per second since the previous sample. */
     readonly rates: ReadonlyArray<readonly number[]>;
+    /** Per deployment, per region: tokens (input plus output, as the answers reported them) per second. */
+    readonly tokenRates: ReadonlyArray<readonly number[]>;
     /** Per deployment: answers the router gave itself (rejections) per second. */
     readonly ownRates: readonly number[];
   }>;
@@ -46,7 +54,7 @@ interface Column {
   /** Offset of its first region in the per-sample region arrays. */
   readonly offset: number;
   /** Counter per boundary region; null where the region has no backend (never counted). */
-  readonly counters: ReadonlyArray<{ readonly count: number } | null>;
+  readonly counters: ReadonlyArray<RouteCount | null>;
 }
 
 const round = (x: number, places: number): number => {
@@ -63,8 +71,10 @@ export class RoutingHistory {
   private readonly modes: Uint8Array;
   private readonly shares: Float32Array;
   private readonly rates: Float32Array;
+  private readonly tokenRates: Float32Array;
   private readonly ownRates: Float32Array;
   private readonly lastCounts: Float64Array;
+  private readonly lastTokens: Float64Array;
   private readonly lastOwnCounts: Float64Array;
   private lastAtMs: number;
   private next = 0;
@@ -96,11 +106,13 @@ export class RoutingHistory {
     this.modes = new Uint8Array(capacity * columns.length);
     this.shares = new Float32Array(capacity * offset);
     this.rates = new Float32Array(capacity * offset);
+    this.tokenRates = new Float32Array(capacity * offset);
     this.ownRates = new Float32Array(capacity * columns.length);
     this.lastCounts = new Float64Array(offset);
+    this.lastTokens = new Float64Array(offset);
     this.lastOwnCounts = new Float64Array(columns.length);
     this.lastAtMs = startMs;
-    this.readCounts(this.lastCounts, this.lastOwnCounts);
+    this.readCounts(this.lastCounts, this.lastTokens, this.lastOwnCounts);
   }
 
   /** Samples every intervalMs until stop(); the timer never keeps the process alive. */
@@ -133,9 +145,13 @@ export class RoutingHistory {
             ? (planned?.share ?? 0)
             : (plan?.regions.find((r) => r.region === boundary[i])?.share ?? 0);
         this.shares[base + at] = share;
-        const count = col.counters[i]?.count ?? 0;
+        const counter = col.counters[i] ?? null;
+        const count = counter?.count ?? 0;
         this.rates[base + at] = Math.max(0, count - (this.lastCounts[at] as number)) / seconds;
         this.lastCounts[at] = count;
+        const tokens = counter?.tokens.total ?? 0;
+        this.tokenRates[base + at] = Math.max(0, tokens - (this.lastTokens[at] as number)) / seconds;
+        this.lastTokens[at] = tokens;
       }
       const own = col.deployment.ownAnswers.count;
       this.ownRates[slot * this.columns.length + d] = Math.max(0, own - (this.lastOwnCounts[d] as number)) / seconds;
@@ -160,6 +176,9 @@ export class RoutingHistory {
         modes: Array.from(this.modes.subarray(slot * n, slot * n + n)),
         shares: this.columns.map((c) => c.counters.map((_, i) => round(this.shares[base + c.offset + i] as number, 4))),
         rates: this.columns.map((c) => c.counters.map((_, i) => round(this.rates[base + c.offset + i] as number, 3))),
+        tokenRates: this.columns.map((c) =>
+          c.counters.map((_, i) => round(this.tokenRates[base + c.offset + i] as number, 1)),
+        ),
         ownRates: Array.from(this.ownRates.subarray(slot * n, slot * n + n), (x) => round(x, 3)),
       });
     }
@@ -171,10 +190,11 @@ export class RoutingHistory {
     };
   }
 
-  private readCounts(counts: Float64Array, own: Float64Array): void {
+  private readCounts(counts: Float64Array, tokens: Float64Array, own: Float64Array): void {
     this.columns.forEach((col, d) => {
       col.counters.forEach((c, i) => {
         counts[col.offset + i] = c?.count ?? 0;
+        tokens[col.offset + i] = c?.tokens.total ?? 0;
       });
       own[d] = col.deployment.ownAnswers.count;
     });

@@ -297,6 +297,9 @@ export class SimBackend implements SimRegion, ServeConfig {
       created: Math.floor(now / 1000),
       model,
       promptTokens,
+      // A request naming a prompt cache key finds half its prompt there (enough to see it counted).
+      cachedTokens: typeof fields.prompt_cache_key === 'string' ? Math.floor(promptTokens / 2) : 0,
+      includeUsage: (fields.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
       // An embedding is computed in one pass: time to first token, no per-token time.
       tokens,
       orca,

@@ -24,6 +24,10 @@ export interface CompletionFields {
   readonly model: string;
   readonly promptTokens: number;
   readonly tokens: number;
+  /** Prompt tokens served from the prompt cache (reported in the usage details). */
+  readonly cachedTokens?: number;
+  /** A chat stream asked for usage (stream_options.include_usage): a last chunk carries it. */
+  readonly includeUsage?: boolean;
   /** The ORCA form the request asked for; the answer's head then carries endpoint-load-metrics. */
   readonly orca?: 'text' | 'json' | null;
   /** Responses API: the names the answer carries and the state it refers to (stored by the region). */
@@ -47,12 +51,31 @@ function renderCompletion(f: CompletionFields, content: string): string {
     created: f.created,
     model: f.model,
     choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-    usage: {
-      prompt_tokens: f.promptTokens,
-      completion_tokens: f.tokens,
-      total_tokens: f.promptTokens + f.tokens,
-    },
+    usage: chatUsage(f),
   });
+}
+
+/** The usage object of chat completions, as OpenAI's service sends it. */
+export function chatUsage(f: CompletionFields): object {
+  return {
+    prompt_tokens: f.promptTokens,
+    completion_tokens: f.tokens,
+    total_tokens: f.promptTokens + f.tokens,
+    prompt_tokens_details: { cached_tokens: f.cachedTokens ?? 0 },
+  };
+}
+
+/** The last chunk of a stream that asked for usage: no choices, the usage. */
+export function usageChunkEvent(f: CompletionFields): string {
+  const chunk = {
+    id: f.id,
+    object: 'chat.completion.chunk',
+    created: f.created,
+    model: f.model,
+    choices: [],
+    usage: chatUsage(f),
+  };
+  return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
 /** One SSE event for token `i`; the first carries the role, the last the finish reason. */

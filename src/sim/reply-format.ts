@@ -2,7 +2,7 @@
 // per token. The exchange owns the timing (time to first token, per-token delay) and
 // the capacity slot; a format only renders bytes, so every API shares one latency and
 // capacity model.
-import { type CompletionFields, SSE_DONE, chunkEvent, completionBody } from './replies.js';
+import { type CompletionFields, SSE_DONE, chunkEvent, completionBody, usageChunkEvent } from './replies.js';
 
 export interface ReplyFormat {
   /** A non-streaming answer, padded to about minBytes when that is set. */
@@ -20,5 +20,5 @@ export const CHAT_FORMAT: ReplyFormat = {
   body: completionBody,
   streamStart: () => '',
   token: (f, i, last) => chunkEvent(f.id, f.created, f.model, i, last),
-  streamEnd: () => SSE_DONE,
+  streamEnd: (f) => (f.includeUsage === true ? usageChunkEvent(f) + SSE_DONE : SSE_DONE),
 };

@@ -46,7 +46,12 @@ export function response(f: CompletionFields, text: string | null): Record<strin
     usage:
       text === null
         ? null
-        : { input_tokens: f.promptTokens, output_tokens: f.tokens, total_tokens: f.promptTokens + f.tokens },
+        : {
+            input_tokens: f.promptTokens,
+            input_tokens_details: { cached_tokens: f.cachedTokens ?? 0 },
+            output_tokens: f.tokens,
+            total_tokens: f.promptTokens + f.tokens,
+          },
   };
 }
 

@@ -20,6 +20,8 @@ export async function startFleetAndRouter(opts: {
   clock?: ManualClock;
   /** The router's random source (seeded: the same picks on every run). */
   random?: () => number;
+  /** The OTEL_* variables the router reads (none by default). */
+  environment?: Record<string, string>;
 }): Promise<FleetSetup> {
   const clock = opts.clock;
   const fleet = await startSimFleet({ regions: opts.regions, models: opts.models ?? ['m'], now: clock?.now });
@@ -33,7 +35,7 @@ export async function startFleetAndRouter(opts: {
         telemetry: { url: fleet.telemetryUrl, intervalMs: 100, staleAfterMs: 1000, timeoutMs: 500, ...opts.telemetry },
         ...opts.extra,
       }),
-      { now: clock?.now, random: opts.random },
+      { now: clock?.now, random: opts.random, environment: opts.environment },
     );
   } catch (err) {
     await fleet.close();

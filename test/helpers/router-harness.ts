@@ -49,6 +49,8 @@ export interface RouterHarnessOptions {
   readonly now?: () => number;
   /** The router's random source (RouterOptions.random), e.g. seeded so that picks repeat. */
   readonly random?: () => number;
+  /** The OTEL_* variables the router reads (none by default: the test's own environment never leaks in). */
+  readonly environment?: Record<string, string>;
 }
 
 export async function startRouter(
@@ -63,6 +65,7 @@ export async function startRouter(
     logger: createLogger(checked.config.log.level, sink),
     now: opts.now,
     random: opts.random,
+    environment: opts.environment ?? {},
   });
   const { data, admin } = await router.start();
   const url = `http://127.0.0.1:${data.port}`;

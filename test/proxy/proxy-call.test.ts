@@ -170,6 +170,7 @@ function setup(
     // Admission is off here (maxWaitMs 0): nothing waits, nothing comes back.
     admission: { requeue: () => false },
     suspect400: () => false,
+    otel: null,
   };
   const res = new FakeResponse();
   const req = { url: PATH, method: 'POST' } as IncomingMessage;

@@ -40,6 +40,7 @@ function lifetime(c: Config): RouterLifetime {
     random: Math.random,
     isDraining: () => false,
     homes: new HomeCache(100),
+    otel: null,
   };
 }
 

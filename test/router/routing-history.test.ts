@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { RoutingHistory, type SampledDeployment } from '../../src/router/routing-history.js';
 
 function deployment(name: string, boundary: string[], servable: string[]) {
-  const counters = new Map(servable.map((r) => [r, { count: 0 }]));
+  const counters = new Map(servable.map((r) => [r, { count: 0, tokens: { total: 0 } }]));
   const d = {
     name,
     topology: { boundary, servable },
     route: null as SampledDeployment['route'],
-    ownAnswers: { count: 0 },
+    ownAnswers: { count: 0, tokens: { total: 0 } },
     statsFor: (region: string) => counters.get(region) ?? d.ownAnswers,
     counters,
     plan(mode: 'normal' | 'conservative', shares: number[]) {
@@ -24,6 +24,7 @@ test('samples modes, shares and per-second request rates from the counters the d
   eu.plan('normal', [0.25, 0.75, 0]);
   eu.counters.get('norwayeast')!.count = 2;
   eu.counters.get('swedencentral')!.count = 6;
+  eu.counters.get('swedencentral')!.tokens.total = 900;
   eu.ownAnswers.count = 1;
   history.sample(3_000); // 2 s after the start
   eu.plan('conservative', [0.5, 0.5, 0]);
@@ -38,6 +39,7 @@ test('samples modes, shares and per-second request rates from the counters the d
     modes: [0],
     shares: [[0.25, 0.75, 0]],
     rates: [[1, 3, 0]],
+    tokenRates: [[0, 450, 0]],
     ownRates: [0.5],
   });
   assert.deepEqual(doc.samples[1], {
@@ -45,6 +47,7 @@ test('samples modes, shares and per-second request rates from the counters the d
     modes: [1],
     shares: [[0.5, 0.5, 0]],
     rates: [[0, 1, 0]],
+    tokenRates: [[0, 0, 0]],
     ownRates: [0],
   });
   assert.deepEqual(

@@ -233,11 +233,12 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
   function td(label, cls, content) { return h('td', { 'data-label': label, class: cls }, h('div', null, content)); }
 
-  function regionRow(r, rate) {
+  function regionRow(r, rate, tokenRate) {
     return h('tr', { 'data-region': r.region, class: 'state-' + r.state }, [
       td('region', '', [h('span', { class: 'region-name' }, [dot(r.region), r.region]), extras(r)]),
       td('share', 'num share', [pct(r.share), bar(r.share)]),
       td('req/s', 'num', perSecond(rate)),
+      td('tokens/s', 'num', perSecond(tokenRate)),
       td('headroom', '', headroomCell(r)),
       td('telemetry', 'num', telemetryCell(r)),
       td('sources', '', sourcesCell(r)),
@@ -261,7 +262,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     var mode = d.mode === 'normal' || d.mode === 'conservative' ? d.mode : 'unknown';
     var regions = Array.isArray(d.regions) ? d.regions : [];
     var series = historyOf(d.name);
-    var lastRates = series ? recentRates(series, 5) : null;
+    var lastRates = series ? recentRates(series, 5, 'rates') : null;
+    var lastTokens = series ? recentRates(series, 5, 'tokenRates') : null;
     var rej = d.rejection;
     return h('section', { class: 'card mode-' + mode, 'data-deployment': d.name }, [
       h('div', { class: 'card-head' }, [
@@ -276,12 +278,12 @@ export const DASHBOARD_SCRIPT = String.raw`
         (num(rej.retryAfterS) ? ' with Retry-After ' + rej.retryAfterS + ' s' : '') + (rej.message ? ': ' + rej.message : '')) : null,
       queueLine(d.admission),
       h('div', { class: 'table-wrap' }, h('table', null, [
-        h('thead', null, h('tr', null, ['region', 'share', 'req/s', 'headroom', 'telemetry', 'sources', 'state', 'in flight'].map(function (x) {
+        h('thead', null, h('tr', null, ['region', 'share', 'req/s', 'tokens/s', 'headroom', 'telemetry', 'sources', 'state', 'in flight'].map(function (x) {
           return h('th', null, x);
         }))),
         h('tbody', null, regions.map(function (r) {
           var i = series ? series.regions.indexOf(r.region) : -1;
-          return regionRow(r, lastRates && i >= 0 ? lastRates[i] : null);
+          return regionRow(r, lastRates && i >= 0 ? lastRates[i] : null, lastTokens && i >= 0 ? lastTokens[i] : null);
         })),
       ])),
       series ? charts(series) : h('p', { class: 'sub' }, 'charts appear once the history has two samples'),
@@ -297,15 +299,16 @@ export const DASHBOARD_SCRIPT = String.raw`
     return {
       regions: hst.deployments[d].regions,
       samples: hst.samples.map(function (s) {
-        return { at: s.at, mode: s.modes[d], shares: s.shares[d], rates: s.rates[d], own: s.ownRates[d] };
+        return { at: s.at, mode: s.modes[d], shares: s.shares[d], rates: s.rates[d],
+          tokenRates: s.tokenRates ? s.tokenRates[d] : [], own: s.ownRates[d] };
       }),
     };
   }
-  // Requests per second per region, averaged over the last n samples (one is too jumpy).
-  function recentRates(series, n) {
+  // Requests (or tokens) per second per region, averaged over the last n samples (one is too jumpy).
+  function recentRates(series, n, field) {
     var recent = series.samples.slice(-n);
     return series.regions.map(function (_, i) {
-      return recent.reduce(function (sum, p) { return sum + (num(p.rates[i]) ? p.rates[i] : 0); }, 0) / recent.length;
+      return recent.reduce(function (sum, p) { var x = p[field] && p[field][i]; return sum + (num(x) ? x : 0); }, 0) / recent.length;
     });
   }
   function niceMax(x) {
