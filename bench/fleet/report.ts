@@ -328,7 +328,10 @@ every non-2xx answer after the router's own retries; "router-rejected" are answe
 router gave itself; "goodput" is the fraction served times the offered load (what the
 fleet served per second relative to its capacity, had the clients sent exactly the
 nominal rate; "served/s per capacity" is the raw figure, which also moves with the size
-of the Poisson sample, about ±1% in 30 s); "share swing" is the mean fraction of traffic
+of the Poisson sample, about ±1% in 30 s; both count every request sent in the window
+that was served, and a request that waited for room is served up to 3 s after it, so
+above capacity they read up to 3 s / ${results.seconds} s more than the fleet can serve:
+switchyard's 1.05 at load 1.2 is capacity plus the queue that drained after the window); "share swing" is the mean fraction of traffic
 the plan moved between two samples 250 ms apart. "wait p50" and "wait p99" are the
 admission wait (\`admission.maxWaitMs\` at its default, 3 s) over every answered request,
 from the routers' \`switchyard_admission_wait_seconds\` histograms (see "Admission
