@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { type ClassPolicy, type RequestClass, requestClass } from '../admission/request-class.js';
 import type { AdmissionGate } from './admission-gate.js';
 import { NO_REGION, type DeploymentRuntime } from './deployment-runtime.js';
-import { routeStored, type StoredForward } from './affinity/stored-request.js';
+import { routeStored, type StoredForward, type StoredHost } from './affinity/stored-request.js';
 import { DEPLOYMENT_HEADER, type StoredRouting } from './affinity/stored-routing.js';
 import { storedTargetOf, type StoredTarget } from './affinity/stored-target.js';
 import type { RouteCounters } from '../metrics/request-series.js';
@@ -307,25 +307,16 @@ export class DataPlane {
   }
 
   /** What the stored-state routing needs of the data plane. */
-  private readonly storedHost = {
-    routing: (): StoredRouting => this.opts.affinity as StoredRouting,
-    maxNameBytes: (): number => this.maxNameBytes,
-    forward: (
-      req: IncomingMessage,
-      res: ServerResponse,
-      deployment: DeploymentRuntime,
-      body: Buffer,
-      scan: JsonModelScan | null,
-      startedAt: number,
-      stored: StoredForward,
-    ): void => {
+  private readonly storedHost: StoredHost = {
+    routing: () => this.opts.affinity as StoredRouting,
+    maxNameBytes: () => this.maxNameBytes,
+    forward: (req, res, deployment, body, scan, startedAt, stored) => {
       // The headers were checked on arrival; read again off the common path.
       const cls = requestClass(req.headers, this.opts.classes) as RequestClass;
       this.forward(req, res, deployment, body, scan, cls, startedAt, stored);
     },
-    ownAnswer: (res: ServerResponse, answer: OwnAnswer): void => this.ownAnswer(res, answer),
-    ended: (req: IncomingMessage, deployment: DeploymentRuntime | null, status: number, startedAt: number): void =>
-      this.ended(req, deployment, status, null, startedAt),
+    ownAnswer: (res, answer) => this.ownAnswer(res, answer),
+    ended: (req, deployment, status, startedAt) => this.ended(req, deployment, status, null, startedAt),
   };
 
   /**

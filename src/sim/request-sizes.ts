@@ -3,6 +3,7 @@
 // short, a few are whole documents), cut at a maximum, from a seeded generator so a
 // run is repeatable. And a chat body of about a given number of prompt tokens, for the
 // fleet's estimate (4 bytes of text per token).
+import { seededRandom } from './loop-model/random.js';
 
 export interface RequestSizeOptions {
   /** Median prompt length in tokens (default 400). */
@@ -22,20 +23,9 @@ export interface RequestSize {
   readonly maxTokens: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A generator of request sizes. */
 export function requestSizes(opts: RequestSizeOptions = {}): () => RequestSize {
-  const random = mulberry32(opts.seed ?? 1);
+  const random = seededRandom(opts.seed ?? 1);
   const normal = () => {
     // Box-Muller; 1 - u keeps the logarithm finite.
     const u = 1 - random();

@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root.js';
+import { seededRandom } from '../../src/sim/loop-model/random.js';
 
 export interface CorpusMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -23,17 +24,6 @@ export interface CorpusPrompt {
   /** The conversation (chat) or the text (responses, embeddings), for the reference tokenizer. */
   readonly messages: readonly CorpusMessage[] | null;
   readonly text: string | null;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function filesUnder(dir: string, ext: string): string[] {
@@ -70,7 +60,7 @@ function cut(text: string, rand: () => number, minChars: number, maxChars: numbe
 }
 
 export function promptCorpus(count = 300, seed = 42): CorpusPrompt[] {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const sources = corpusSources();
   const kinds = Object.keys(sources);
   const pickKind = () => kinds[Math.floor(rand() * kinds.length)] as string;
