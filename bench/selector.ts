@@ -180,7 +180,7 @@ async function rebuildBenchmarks(): Promise<RebuildRow[]> {
           c.label,
           () => {
             const plan = planDeployment(c.deployment, c.input, NOW);
-            sink += new DeploymentRoute(plan, c.upstreamOf, 1).plan.routable.length;
+            sink += new DeploymentRoute(plan, c.upstreamOf).plan.routable.length;
           },
         ] as const,
     ),

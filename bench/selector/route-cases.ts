@@ -22,6 +22,7 @@ export function routeCase(
     model: 'm',
     type: 'global',
     boundary: regions,
+    unit: 'requests',
     mode: pick === 'weighted' ? 'conservative' : 'normal',
     reason: 'benchmark',
     awaitingFirstTelemetry: false,
@@ -42,5 +43,5 @@ export function routeCase(
     cell.inFlight = full.has(i) ? Math.ceil(rooms[i] as number) + 1 : 0;
     return { region, load: cell };
   });
-  return new DeploymentRoute(plan, (region) => targets[Number(region.slice(1))] as RouteTarget, 1);
+  return new DeploymentRoute(plan, (region) => targets[Number(region.slice(1))] as RouteTarget);
 }

@@ -1,6 +1,7 @@
 // The shape of GET /capacity: what operators, the dashboard, `switchyard capacity` and
 // the tests read. One definition, so a field added here is a field the compiler makes
 // every producer fill.
+import type { CapacityUnit } from '../config/types.js';
 import type { EstimateSource, PickRule, RegionState, Rejection, RoutingMode } from '../planner/types.js';
 import type { SourceName } from '../telemetry/combine.js';
 import type { SourceStatus } from '../telemetry/store.js';
@@ -96,6 +97,8 @@ export interface CapacityDeployment {
   readonly model: string;
   readonly type: string;
   readonly boundary: readonly string[];
+  /** What its regions' capacity, inUse, room and headroom are counted in. */
+  readonly capacityUnit: CapacityUnit;
   readonly mode: RoutingMode;
   readonly reason: string;
   readonly coverage: number;

@@ -145,6 +145,7 @@ export function renderCapacity(input: CapacityViewInput): CapacityDocument {
         model: d.topology.model,
         type: d.topology.type,
         boundary: d.topology.boundary,
+        capacityUnit: d.topology.capacityUnit,
         mode: plan?.mode ?? 'conservative',
         reason: plan?.reason ?? 'no plan yet',
         coverage: plan?.coverage ?? 0,

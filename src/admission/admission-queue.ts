@@ -198,6 +198,15 @@ export class AdmissionQueue<T extends Waiting> {
     return null;
   }
 
+  /** The request next() would return, left in place; null when none waits. */
+  peek(): T | null {
+    for (const band of this.bands) {
+      if (band.live === 0) continue;
+      return (band.ring[band.turn] as Lane<T>).oldest();
+    }
+    return null;
+  }
+
   /** The priority of the request next() would return; null when none waits. */
   headPriority(): number | null {
     for (const band of this.bands) if (band.live > 0) return band.priority;

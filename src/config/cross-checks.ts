@@ -50,6 +50,7 @@ class CrossCheck {
     if (backends !== undefined) this.withBackend = this.readBackends(backends);
     for (let i = 0; i < (at<unknown[]>('deployments')?.length ?? 0); i++) this.deployment(i);
     this.renamedDeployments();
+    this.capacityUnits();
     this.defaultDeployment();
     if (isRecord(input('telemetry'))) this.telemetry();
     this.atMost('outlier', 'baseEjectionMs', 'maxEjectionMs');
@@ -178,6 +179,28 @@ class CrossCheck {
       const region = named('region', `the region of a regional deployment; ${withBackend}`);
       if (region !== undefined && this.withBackend !== undefined && !this.withBackend.has(region)) {
         say('region', `region ${quote(region)} has no backend`, withBackend);
+      }
+    }
+  }
+
+  /**
+   * Deployments of one model read the same telemetry (a report is per region and model)
+   * and share the router's count of its load there, so they count in one unit.
+   */
+  private capacityUnits(): void {
+    const { at } = this.parsed;
+    const fallback = at<string>('routing', 'capacityUnit');
+    const first = new Map<string, { unit: string; path: string }>();
+    for (let i = 0; i < (at<unknown[]>('deployments')?.length ?? 0); i++) {
+      const model = at<string>('deployments', i, 'model');
+      const unit = at<string | null>('deployments', i, 'capacityUnit') ?? fallback;
+      if (model === undefined || unit === undefined) continue;
+      const path = ['deployments', i, 'capacityUnit'];
+      const earlier = first.get(model);
+      if (earlier === undefined) first.set(model, { unit, path: pathText(['deployments', i]) });
+      else if (earlier.unit !== unit) {
+        const right = `${earlier.path} counts model ${quote(model)} in ${earlier.unit}; deployments of one model share a unit`;
+        this.add(path, `capacity unit ${unit}`, right);
       }
     }
   }

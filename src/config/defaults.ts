@@ -26,6 +26,7 @@ export const DEFAULT_OUTLIER = defaultsOf(shape.outlier);
 export const DEFAULT_RETRY = defaultsOf(shape.retry);
 export const DEFAULT_COOLDOWN = defaultsOf(shape.cooldown);
 export const DEFAULT_QUOTA = defaultsOf(shape.quota);
+export const DEFAULT_TOKENS = defaultsOf(shape.tokens);
 export const DEFAULT_ROUTING = defaultsOf(shape.routing);
 export const DEFAULT_SHEDDING = defaultsOf(shape.shedding);
 export const DEFAULT_SLOW_START = defaultsOf(shape.slowStart);

@@ -65,6 +65,13 @@ const deploymentAdmission = f
   })
   .nullable();
 
+// What a deployment's telemetry counts (capacity and inUse), and so what a request costs.
+export const CAPACITY_UNITS = ['requests', 'concurrent-tokens', 'tokens-per-minute'] as const;
+const CAPACITY_UNIT_WORDS =
+  'requests: requests in flight (each counts routing.loadPerRequest); concurrent-tokens: tokens in flight ' +
+  '(KV cache: each request holds its estimate, prompt + max output, until it ends); tokens-per-minute: tokens ' +
+  'charged over the last minute (each request its estimate on arrival, corrected by the usage its answer reports).';
+
 const placement = (expected: string) => f.defaulted(f.kind(expected, () => z.string().nullable().catch(null)));
 const deployment = f.section({
   name: f
@@ -80,6 +87,10 @@ const deployment = f.section({
   ),
   region: placement('a region with a backend')(null, 'Type regional only, and required there: its region.'),
   admission: f.defaulted(deploymentAdmission)(null, "This deployment's own admission settings, each one optional."),
+  capacityUnit: f.defaulted(f.oneOf(CAPACITY_UNITS, 'capacity unit').nullable())(
+    null,
+    `The unit of its regions' capacity and inUse; deployments of one model share it. Unset: routing.capacityUnit. ${CAPACITY_UNIT_WORDS}`,
+  ),
 });
 
 const query = f.text(
@@ -263,6 +274,27 @@ const sections = {
       "Per-minute limits known in advance, per model and region; without them they are learned from answers' x-ratelimit-limit-* headers.",
     ),
   }),
+  // Calibrated against o200k_base (GPT-4o, GPT-5) on real prompts: docs/telemetry.md gives
+  // the measured error. 4096 output tokens for a request without a maximum is what the
+  // service reserves for most current models short of their whole context; set it to
+  // your models' default maximum.
+  tokens: f.optionalSection(
+    "How a request's tokens are estimated on arrival, for token capacity units and tokens-per-minute quotas.",
+    {
+      defaultMaxOutputTokens: count(0)(
+        4096,
+        'Output tokens charged to a request that sets no max_tokens, max_completion_tokens or max_output_tokens.',
+      ),
+      asciiBytesPerToken: f.defaulted(f.number(0.5, 64, 'a number from 0.5 to 64'))(
+        3.8,
+        'ASCII bytes of prompt text per token.',
+      ),
+      otherBytesPerToken: f.defaulted(f.number(0.5, 64, 'a number from 0.5 to 64'))(
+        4,
+        'Other (non-ASCII) UTF-8 bytes of prompt text per token.',
+      ),
+    },
+  ),
   // One request in flight counts as one unit of inUse (concurrency, as vLLM's running
   // requests and the simulator report); the smoothing constant is two default telemetry
   // intervals, chosen on the fleet model (see docs/routing.md).
@@ -276,6 +308,10 @@ const sections = {
     loadPerRequest: f.defaulted(f.number(0, null, 'a number >= 0; 0 turns the own-load correction off'))(
       1,
       "Telemetry units one of the router's requests in flight adds to inUse.",
+    ),
+    capacityUnit: f.defaulted(f.oneOf(CAPACITY_UNITS, 'capacity unit'))(
+      'requests',
+      `The unit telemetry reports capacity and inUse in, for deployments that set none. ${CAPACITY_UNIT_WORDS}`,
     ),
     smoothingMs: msOrZero('; 0 means no smoothing')(1000, "Time constant for smoothing the other clients' load."),
     pickByLoad: flag(true, 'In normal mode, pick by in-flight counts: a second draw when a region is short of room.'),

@@ -84,7 +84,9 @@ function deployment(d: CapacityDeploymentView, nowMs: number, c: boolean): strin
   const mode = d.mode ?? 'unknown';
   const modeText = mode === 'normal' ? green(c)('NORMAL') : yellow(c)(bold(c)(mode.toUpperCase()));
   const kind = [d.type, d.model].filter((x): x is string => typeof x === 'string').join(' ');
-  const title = [bold(c)(d.name ?? '(unnamed)'), kind, modeText, `coverage ${formatPercent(d.coverage)}`];
+  // Requests is what a table means without saying; a token unit is named.
+  const unit = typeof d.capacityUnit === 'string' && d.capacityUnit !== 'requests' ? `in ${d.capacityUnit}` : '';
+  const title = [bold(c)(d.name ?? '(unnamed)'), kind, unit, modeText, `coverage ${formatPercent(d.coverage)}`];
   const lines = [title.filter((part) => part !== '').join('  ')];
   if (typeof d.reason === 'string') lines.push(`  ${mode === 'normal' ? d.reason : yellow(c)(d.reason)}`);
   const rej = d.rejection;

@@ -27,8 +27,6 @@ import type { LoadCell } from '../telemetry/own-load.js';
 export const MAX_LOAD_RATIO = 2;
 
 export interface LoadSettings {
-  /** Telemetry units one in-flight request of this router adds to inUse; 0 disables the correction. */
-  readonly loadPerRequest: number;
   /** Time constant of the smoothing of the other clients' load (0: none). */
   readonly smoothingMs: number;
 }
@@ -38,7 +36,7 @@ export interface RegionLoad {
   readonly report: CombinedReport | undefined;
   /** This router's requests in flight there now. */
   readonly ownInFlight: number;
-  /** The same in telemetry units (ownInFlight x loadPerRequest). */
+  /** This router's load there now in telemetry units (see LoadCell.units). */
   readonly ownLoad: number;
   /** This router's load when the report was measured, in telemetry units. */
   readonly ownAtReport: number | null;
@@ -66,7 +64,7 @@ export function estimateLoad(
   settings: LoadSettings,
   nowMs: number,
 ): RegionLoad {
-  const perRequest = settings.loadPerRequest;
+  const ownLoad = cell === null ? 0 : cell.units;
   const ownInFlight = cell === null ? 0 : cell.inFlight;
   const capped = cell !== null && cell.roomCap !== Number.POSITIVE_INFINITY;
   const roomCap = capped ? cell.roomCap : null;
@@ -75,7 +73,7 @@ export function estimateLoad(
     return {
       report,
       ownInFlight,
-      ownLoad: ownInFlight * perRequest,
+      ownLoad,
       ownAtReport: null,
       othersLoad: null,
       clamped: false,
@@ -84,7 +82,7 @@ export function estimateLoad(
       capUntilMs,
     };
   }
-  const ownAtReport = cell === null ? 0 : cell.inFlightAt(report.atMs) * perRequest;
+  const ownAtReport = cell === null ? 0 : cell.unitsAt(report.atMs);
   const measured = Math.max(0, report.inUse - ownAtReport);
   // A region without capacity has no room whatever its load: nothing to bound.
   const bound = report.capacity > 0 ? MAX_LOAD_RATIO * report.capacity : Number.POSITIVE_INFINITY;
@@ -94,7 +92,7 @@ export function estimateLoad(
   return {
     report,
     ownInFlight,
-    ownLoad: ownInFlight * perRequest,
+    ownLoad,
     ownAtReport,
     othersLoad,
     clamped,

@@ -348,6 +348,7 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
     model: dep.model,
     type: dep.type,
     boundary: dep.boundary,
+    unit: dep.capacityUnit,
     mode,
     reason: decided.reason + note,
     awaitingFirstTelemetry: decided.awaitingFirstTelemetry,

@@ -1,6 +1,6 @@
 // What the planner takes and what it produces. Plain data: the planner is a pure
 // function from these inputs (and `now`) to a plan.
-import type { DeploymentType, RoutingPolicy } from '../config/types.js';
+import type { CapacityUnit, DeploymentType, RoutingPolicy } from '../config/types.js';
 import type { SourceName, SourceReading } from '../telemetry/combine.js';
 import type { SourceStatus, TelemetryView } from '../telemetry/store.js';
 import type { RegionLoad } from './load-estimate.js';
@@ -128,6 +128,8 @@ export interface DeploymentPlan {
   readonly model: string;
   readonly type: DeploymentType;
   readonly boundary: readonly string[];
+  /** What capacity, inUse, rooms and this router's load are counted in. */
+  readonly unit: CapacityUnit;
   readonly mode: RoutingMode;
   readonly reason: string;
   /**

@@ -214,9 +214,11 @@ export class AdmissionGate implements AdmissionDesk {
     // A request that every backend sheds comes straight back: look at each at most once.
     for (let n = queue.size; n > 0 && queue.size > 0; n--) {
       let target = null;
-      if (route.knowsRoom) target = route.pickWithRoom(this.env.random);
+      // The next in line goes first, where it fits: a large request is not overtaken
+      // by smaller ones (in token units it waits for room for its whole estimate).
+      if (route.knowsRoom) target = route.pickWithRoom(this.env.random, (queue.peek() as Ticket).call.tokens);
       else if (admission.credits > 0) {
-        target = route.pick(this.env.random);
+        target = route.pick(this.env.random, (queue.peek() as Ticket).call.tokens);
         if (target !== null) admission.credits--;
       }
       if (target === null) break;

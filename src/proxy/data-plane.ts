@@ -22,6 +22,7 @@ import { ALLOW, isForwardedMethod } from './methods.js';
 import type { CatalogAnswer, ModelCatalog } from './model-catalog.js';
 import { normaliseTarget } from './normalise-target.js';
 import { readBody } from './read-body.js';
+import { estimateTokens, tokenApiOf, type TokenEstimateSettings } from './token-estimate.js';
 import {
   type BodyTarget,
   deploymentFromBody,
@@ -54,6 +55,8 @@ export interface DataPlaneOptions {
   readonly affinity: StoredRouting | null;
   /** affinity.defaultDeployment: for a request that names no deployment (the x-switchyard-deployment header wins). */
   readonly defaultDeployment: string | null;
+  /** The config's tokens section: how a request's tokens are estimated. */
+  readonly tokens: TokenEstimateSettings;
 }
 
 /** An answer the router gives itself. */
@@ -337,6 +340,11 @@ export class DataPlane {
     const route = deployment.route;
     const home = stored === null ? null : stored.home;
     const settings = deployment.admission.settings;
+    // Counted in tokens, or charged against a tokens-per-minute quota: its cost in tokens.
+    const tokens =
+      deployment.estimatesTokens && body.length > 0
+        ? estimateTokens(body, tokenApiOf(req.url ?? '/'), this.opts.tokens).total
+        : 0;
     const gate = this.opts.gate;
     // maxWaitMs 0: no admission; a request is sent as the route picks, or refused. A
     // request bound to stored state goes to its home at once: the queue sends where
@@ -347,8 +355,8 @@ export class DataPlane {
     if (home === null && route !== null) {
       // Nobody passes the requests already waiting: were there room, they would be gone.
       if (admitting && gate.hasWaiting(deployment)) region = null;
-      else if (admitting && route.knowsRoom) region = route.pickWithRoom(this.env.random);
-      else region = route.pick(this.env.random);
+      else if (admitting && route.knowsRoom) region = route.pickWithRoom(this.env.random, tokens);
+      else region = route.pick(this.env.random, tokens);
     }
     // A boundary with no routable region waits only for what ends within the wait (a cooldown).
     const waits =
@@ -391,6 +399,7 @@ export class DataPlane {
       home,
       learner: stored === null ? null : stored.learner,
       trial: stored === null ? false : stored.trial,
+      tokens,
     });
     if (region !== null) call.start(region);
     else gate.enqueue(call);

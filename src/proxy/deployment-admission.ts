@@ -19,6 +19,8 @@ export interface WaitingCall {
   readonly priority: number;
   readonly fairnessKey: string;
   readonly bodyBytes: number;
+  /** Its token estimate (0: none made): it is sent only where it fits. */
+  readonly tokens: number;
   readonly waitDeadlineMs: number;
   /** When it first started waiting (ms); set by wait(). */
   readonly waitingSinceMs: number;

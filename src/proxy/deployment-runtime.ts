@@ -20,6 +20,12 @@ export class DeploymentRuntime {
   /** Swapped by reference on every plan rebuild; read once per request. */
   route: DeploymentRoute<RegionTarget> | null = null;
   readonly ownAnswers: RouteCounters;
+  /**
+   * Whether a request's tokens are estimated on arrival: its capacity is counted in
+   * tokens, or a tokens-per-minute quota of its model is configured. Set with the
+   * topology (at start and on reload).
+   */
+  estimatesTokens = false;
   /** Requests waiting for room, and the settings they wait by (kept across reloads). */
   readonly admission: DeploymentAdmission;
   private readonly statsByRegion = new Map<string, RouteCounters>();

@@ -137,6 +137,11 @@ export interface ClientRequest {
   readonly learner: AnswerLearner | null;
   /** Encrypted reasoning of unknown home: a 400 invalid_encrypted_content sends it to the next region. */
   readonly trial: boolean;
+  /**
+   * Its cost in tokens as the service charges it on arrival (prompt + most it may
+   * answer, token-estimate.ts); 0 when the deployment needs no estimate.
+   */
+  readonly tokens: number;
 }
 
 /** A pinned request's retry budget check: its one region is always "another" try. */
@@ -202,6 +207,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   waitingSinceMs = -1;
   /** The end of a relayed 2xx JSON or SSE answer, for the usage it reports; null for any other. */
   private usage: UsageScan | null = null;
+  /** The newest attempt: the usage its answer reports corrects its region's token books. */
+  private lastAttempt: UpstreamAttempt | null = null;
   /** Its spans and GenAI metrics; null while OpenTelemetry is off. */
   private readonly trace: RequestTrace | null;
 
@@ -243,6 +250,11 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
 
   get waitDeadlineMs(): number {
     return this.request.waitDeadlineMs;
+  }
+
+  /** Its token estimate (0 when none was made): admission sends it only where it fits. */
+  get tokens(): number {
+    return this.request.tokens;
   }
 
   get bodyBytes(): number {
@@ -291,7 +303,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     const deployment = request.deployment;
     this.region = target;
     const token = this.books.startAttempt();
-    const attempt = new UpstreamAttempt(this, env, deployment.topology.model, target, backend, token);
+    const attempt = new UpstreamAttempt(this, env, deployment.topology.model, target, backend, token, request.tokens);
+    this.lastAttempt = attempt;
     // Set before dispatching: undici may report an error synchronously.
     this.state = { phase: 'attempting', attempt };
     const path = request.req.url ?? '/';
@@ -552,8 +565,8 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
         : route === null
           ? null
           : forRoom
-            ? route.pickOtherWithRoom(this.books.tried, this.env.random)
-            : route.pickOther(this.books.tried, this.env.random);
+            ? route.pickOtherWithRoom(this.books.tried, this.env.random, this.request.tokens)
+            : route.pickOther(this.books.tried, this.env.random, this.request.tokens);
     if (other === null) {
       this.refused(state.held);
       return;
@@ -595,7 +608,9 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   private shedAt(target: RegionTarget): void {
     const tried = this.books.markTried(target.region);
     const other =
-      this.request.home === null ? (this.request.deployment.route?.pickOther(tried, this.env.random) ?? null) : null;
+      this.request.home === null
+        ? (this.request.deployment.route?.pickOther(tried, this.env.random, this.request.tokens) ?? null)
+        : null;
     if (other !== null) {
       this.start(other, 'backend-full');
       return;
@@ -719,7 +734,10 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     const stats = region === null ? deployment.ownAnswers : deployment.statsFor(region.region);
     stats.record(status, seconds);
     const usage = this.usage === null ? null : this.usage.result();
-    if (usage !== null) this.countTokens(stats.tokens, usage);
+    if (usage !== null) {
+      this.countTokens(stats.tokens, usage);
+      this.lastAttempt?.usageReported(usage.input + usage.output);
+    }
     this.trace?.finish(status, usage);
     if (this.env.accessLog) {
       this.env.logger.info(

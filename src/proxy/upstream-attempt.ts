@@ -69,6 +69,9 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler, RateLimitRea
   private clientGone = false;
   private open = true;
   private readonly startedAt = performance.now();
+  /** When it left (env.now()), and what its region's load cell charged for it (see LoadCell.add). */
+  private readonly sentAtMs: number;
+  private readonly charged: number;
 
   constructor(
     private readonly owner: AttemptOwner,
@@ -78,10 +81,22 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler, RateLimitRea
     readonly backend: Backend,
     /** The attempt runs on a retry-budget token, returned when it ends. */
     private readonly onToken: boolean,
+    /** The request's token estimate (0: none made). */
+    tokens: number,
   ) {
     backend.acquire();
-    target.load.inFlight++;
-    env.onDispatch?.(model, target.region, 0);
+    const now = env.now();
+    this.sentAtMs = now;
+    this.charged = target.load.add(tokens, now);
+    env.onDispatch?.(model, target.region, tokens);
+  }
+
+  /**
+   * The answer reported its usage (prompt + output tokens): a per-minute charge
+   * becomes what the service counted rather than the estimate.
+   */
+  usageReported(tokens: number): void {
+    this.target.load.correct(this.charged, tokens, this.sentAtMs, this.env.now());
   }
 
   get region(): string {
@@ -163,7 +178,10 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler, RateLimitRea
     this.open = false;
     this.controller = null;
     this.backend.release();
-    this.target.load.inFlight--;
+    const load = this.target.load;
+    load.release(this.charged);
+    // The service charges a request it serves, not one it refuses or never got.
+    if (status < 200 || status >= 300) load.correct(this.charged, 0, this.sentAtMs, this.env.now());
     if (this.onToken) this.env.retry.budget.release();
     if (errorCode === UNSOLICITED_CONTINUE) return;
     if (status === 400 && this.unjudged400) return;

@@ -159,7 +159,7 @@ export class Resilience {
     if (cell === null) return;
     const { config } = this.opts;
     const holdMs = Math.min(retryAfterMs ?? config.telemetry.intervalMs, config.cooldown.minRetryAfterMs);
-    cell.capRoom(cell.inFlight * config.routing.loadPerRequest, now, now + holdMs);
+    cell.capRoom(cell.units, now, now + holdMs);
   }
 
   /**

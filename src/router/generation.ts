@@ -26,7 +26,7 @@ import { Backend, RegionUpstream } from '../proxy/upstream.js';
 import type { Resilience } from '../resilience/resilience.js';
 import { InBandLoad } from '../telemetry/in-band/in-band-load.js';
 import type { OwnLoad } from '../telemetry/own-load.js';
-import { buildTopology, type Topology } from '../topology/topology.js';
+import { buildTopology, type DeploymentTopology, type Topology, unitsByModel } from '../topology/topology.js';
 import { poolKey } from './reload-diff.js';
 
 /** What the router makes once, for its whole life; every generation uses it. */
@@ -83,6 +83,7 @@ export function buildGeneration(
       ? previous.inBand
       : new InBandLoad();
   const { upstreams, removedBackends } = buildUpstreams(config, topology, previous);
+  lifetime.ownLoad.configure(unitsByModel(topology), config.routing.loadPerRequest);
   const deployments = new Map<string, DeploymentRuntime>();
   const own = new Map(config.deployments.map((d) => [d.name, d.admission]));
   for (const d of topology.deployments) {
@@ -105,6 +106,7 @@ export function buildGeneration(
       runtime.reconfigure(d, upstreams, lifetime.ownLoad, inBand, admission);
       deployments.set(d.name, runtime);
     }
+    (deployments.get(d.name) as DeploymentRuntime).estimatesTokens = estimatesTokens(config, d);
   }
   const removedDeployments =
     previous === null ? [] : [...previous.deployments.values()].filter((d) => !deployments.has(d.name));
@@ -162,6 +164,7 @@ function dataPlaneOptions(
       Math.floor(lifetime.now() / 1000),
     ),
     maxBodyBytes: config.limits.maxBodyBytes,
+    tokens: config.tokens,
     requestBodyTimeoutMs: config.limits.requestBodyTimeoutMs,
     clientReadTimeoutMs: config.limits.clientReadTimeoutMs,
     env: {
@@ -195,4 +198,10 @@ function dataPlaneOptions(
         })
       : null,
   };
+}
+
+/** A deployment whose requests' tokens are estimated: counted in tokens, or under a configured tokens-per-minute quota. */
+function estimatesTokens(config: Config, d: DeploymentTopology): boolean {
+  if (d.capacityUnit !== 'requests') return true;
+  return config.quota.enabled && config.quota.limits.some((l) => l.model === d.model && l.tokensPerMinute > 0);
 }

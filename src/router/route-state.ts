@@ -113,11 +113,10 @@ export class RouteState<T extends RouteTarget> {
       nowMs,
       clamped,
     );
-    const perRequest = this.opts.config.routing.loadPerRequest;
     deployments.forEach((deployment, i) => {
       const plan = plans[i] as DeploymentPlan;
       const previous = deployment.route?.plan ?? null;
-      deployment.route = new DeploymentRoute<T>(plan, deployment.targetOf, perRequest);
+      deployment.route = new DeploymentRoute<T>(plan, deployment.targetOf);
       this.publish(plan, previous);
     });
     this.noteClamped(clamped, nowMs);

@@ -11,6 +11,11 @@
 // region rather than a static split, and a region that has just answered 429 is passed
 // over until its own requests drain. Conservative mode keeps plain weighted picks, so
 // its caps hold.
+//
+// In a token unit (concurrent-tokens, tokens-per-minute) a request needs room for its
+// token estimate, not just some room: a region whose free room is below it is passed
+// over like a full one, so a large request goes where it fits, and waits (admission)
+// when no region has room for it. In unit requests a request needs any room at all.
 import type { DeploymentPlan } from '../planner/types.js';
 import type { LoadCell } from '../telemetry/own-load.js';
 import { AliasTable } from './alias-table.js';
@@ -30,21 +35,19 @@ export class DeploymentRoute<T extends RouteTarget> {
   private readonly rooms: Float64Array;
   private readonly byLoad: boolean;
   private readonly rotate: boolean;
+  /** The plan's unit is tokens: a request needs room for its estimate. */
+  private readonly byTokens: boolean;
   /** Round robin's position: the only state a route changes. */
   private next = 0;
 
-  /** loadPerRequest: telemetry units one request in flight counts for. */
-  constructor(
-    plan: DeploymentPlan,
-    targetOf: (region: string) => T,
-    private readonly loadPerRequest: number,
-  ) {
+  constructor(plan: DeploymentPlan, targetOf: (region: string) => T) {
     this.plan = plan;
     this.targets = plan.routable.map(targetOf);
     this.table = plan.routable.length === 0 ? null : new AliasTable(plan.shares);
     this.rooms = Float64Array.from(plan.rooms);
     this.byLoad = plan.pick === 'by-load';
     this.rotate = plan.pick === 'rotate';
+    this.byTokens = plan.unit !== 'requests';
   }
 
   /** Room of routable region i for this router now (the plan's, capped after a 429), in telemetry units. */
@@ -54,9 +57,15 @@ export class DeploymentRoute<T extends RouteTarget> {
     return room < cap ? room : cap;
   }
 
-  /** Free room of routable region i now: its room less this router's load in flight there. */
+  /** Free room of routable region i now: its room less this router's load there. */
   private free(i: number): number {
-    return this.room(i) - (this.targets[i] as T).load.inFlight * this.loadPerRequest;
+    return this.room(i) - (this.targets[i] as T).load.units;
+  }
+
+  /** Whether region i has room for a request of `tokens` now (see the header). */
+  private fits(i: number, tokens: number): boolean {
+    const f = this.free(i);
+    return f > 0 && (!this.byTokens || f >= tokens);
   }
 
   /** Whether the plan's rooms are estimates to trust (see DeploymentPlan.roomKnown): admission can tell "no room" from them. */
@@ -71,19 +80,24 @@ export class DeploymentRoute<T extends RouteTarget> {
 
   /**
    * For admission, when knowsRoom: a region as pick() chooses one, but only one with
-   * free room now; null when no routable region has any (the request waits).
+   * room for it now; null when no routable region has (the request waits). `tokens`:
+   * the request's estimate (token units only).
    */
-  pickWithRoom(random: () => number): T | null {
+  pickWithRoom(random: () => number, tokens = 0): T | null {
     const table = this.table;
     if (table === null) return null;
-    const i = table.pick(random());
-    if (this.free(i) > 0) return this.targets[i] as T;
-    const j = this.mostRoom(i, null, this.scanStart(random()));
-    return this.room(j) > 0 && this.free(j) > 0 ? (this.targets[j] as T) : null;
+    return this.withRoom(table.pick(random()), null, random, tokens);
   }
 
-  /** Null when the plan routes nowhere (see plan.rejection). */
-  pick(random: () => number): T | null {
+  /** The drawn region i if it has room, else the one with the most free room if that has; else null. */
+  private withRoom(i: number, exclude: ReadonlySet<string> | null, random: () => number, tokens: number): T | null {
+    if (this.fits(i, tokens)) return this.targets[i] as T;
+    const j = this.mostRoom(i, exclude, this.scanStart(random()));
+    return this.room(j) > 0 && this.fits(j, tokens) ? (this.targets[j] as T) : null;
+  }
+
+  /** Null when the plan routes nowhere (see plan.rejection). `tokens`: the request's estimate (token units only). */
+  pick(random: () => number, tokens = 0): T | null {
     const table = this.table;
     if (table === null) return null;
     if (this.rotate) {
@@ -92,7 +106,7 @@ export class DeploymentRoute<T extends RouteTarget> {
       return this.targets[k] as T;
     }
     const i = table.pick(random());
-    if (!this.byLoad || this.free(i) > 0) return this.targets[i] as T;
+    if (!this.byLoad || this.fits(i, tokens)) return this.targets[i] as T;
     return this.targets[this.mostRoom(i, null, this.scanStart(random()))] as T;
   }
 
@@ -145,10 +159,10 @@ export class DeploymentRoute<T extends RouteTarget> {
    * normal mode, as for a pick, the region with the most free room when the drawn one
    * has none. Retries only: a linear scan is fine off the common path.
    */
-  pickOther(exclude: ReadonlySet<string>, random: () => number): T | null {
+  pickOther(exclude: ReadonlySet<string>, random: () => number, tokens = 0): T | null {
     const i = this.drawOther(exclude, random());
     if (i < 0) return null;
-    if (!this.byLoad || this.free(i) > 0) return this.targets[i] as T;
+    if (!this.byLoad || this.fits(i, tokens)) return this.targets[i] as T;
     return this.targets[this.mostRoom(i, exclude, this.scanStart(random()))] as T;
   }
 
@@ -157,12 +171,9 @@ export class DeploymentRoute<T extends RouteTarget> {
    * now; null when none outside `exclude` has any (the request waits rather than
    * being sent where it would be refused).
    */
-  pickOtherWithRoom(exclude: ReadonlySet<string>, random: () => number): T | null {
+  pickOtherWithRoom(exclude: ReadonlySet<string>, random: () => number, tokens = 0): T | null {
     const i = this.drawOther(exclude, random());
-    if (i < 0) return null;
-    if (this.free(i) > 0) return this.targets[i] as T;
-    const j = this.mostRoom(i, exclude, this.scanStart(random()));
-    return this.room(j) > 0 && this.free(j) > 0 ? (this.targets[j] as T) : null;
+    return i < 0 ? null : this.withRoom(i, exclude, random, tokens);
   }
 
   private drawOther(exclude: ReadonlySet<string>, u: number): number {

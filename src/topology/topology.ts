@@ -1,6 +1,6 @@
 // Boundaries, resolved once from the config. A deployment's boundary is the set of
 // regions its traffic may ever reach; nothing downstream widens it.
-import type { BackendConfig, Config, DeploymentConfig, DeploymentType } from '../config/types.js';
+import type { BackendConfig, CapacityUnit, Config, DeploymentConfig, DeploymentType } from '../config/types.js';
 
 export interface DeploymentTopology {
   readonly name: string;
@@ -10,6 +10,8 @@ export interface DeploymentTopology {
   readonly boundary: readonly string[];
   /** The boundary's regions that have at least one backend (the ones that can serve). */
   readonly servable: readonly string[];
+  /** What its telemetry counts: its own capacityUnit, else routing.capacityUnit. */
+  readonly capacityUnit: CapacityUnit;
 }
 
 /** A backend as the topology sees it: where it is (its other settings ride along). */
@@ -45,7 +47,10 @@ export function boundaryOf(
 }
 
 export function buildTopology<B extends BackendPlace = BackendConfig>(
-  config: Pick<Config, 'zones' | 'deployments'> & { readonly backends: readonly B[] },
+  config: Pick<Config, 'zones' | 'deployments'> & {
+    readonly backends: readonly B[];
+    readonly routing?: { readonly capacityUnit: CapacityUnit };
+  },
 ): Topology<B> {
   const zoneOf = new Map<string, string>();
   for (const [zone, regions] of Object.entries(config.zones)) {
@@ -66,6 +71,7 @@ export function buildTopology<B extends BackendPlace = BackendConfig>(
       type: d.type,
       boundary: Object.freeze(boundary),
       servable: Object.freeze(boundary.filter((r) => backendsByRegion.has(r))),
+      capacityUnit: d.capacityUnit ?? config.routing?.capacityUnit ?? 'requests',
     });
   });
   return {
@@ -75,4 +81,9 @@ export function buildTopology<B extends BackendPlace = BackendConfig>(
     deployments,
     deploymentsByName: new Map(deployments.map((d) => [d.name, d])),
   };
+}
+
+/** Each model's capacity unit (deployments of one model share it: the config checks that). */
+export function unitsByModel(topology: Pick<Topology<BackendPlace>, 'deployments'>): Map<string, CapacityUnit> {
+  return new Map(topology.deployments.map((d) => [d.model, d.capacityUnit]));
 }

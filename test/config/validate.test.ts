@@ -6,6 +6,7 @@ import {
   DEFAULT_COOLDOWN,
   DEFAULT_QUOTA,
   DEFAULT_ROUTING,
+  DEFAULT_TOKENS,
   DEFAULT_OUTLIER,
   DEFAULT_RETRY,
   DEFAULT_SHEDDING,
@@ -67,9 +68,33 @@ describe('a valid config', () => {
         { region: 'swedencentral', url: 'http://127.0.0.1:9002', headers: {}, deploymentNames: {}, tls: null },
       ],
       deployments: [
-        { name: 'chat-global', model: 'gpt-5.2', type: 'global', zone: null, region: null, admission: null },
-        { name: 'chat-eu', model: 'gpt-5.2', type: 'datazone', zone: 'eu', region: null, admission: null },
-        { name: 'chat-east', model: 'gpt-5.2', type: 'regional', zone: null, region: 'eastus2', admission: null },
+        {
+          name: 'chat-global',
+          model: 'gpt-5.2',
+          type: 'global',
+          zone: null,
+          region: null,
+          admission: null,
+          capacityUnit: null,
+        },
+        {
+          name: 'chat-eu',
+          model: 'gpt-5.2',
+          type: 'datazone',
+          zone: 'eu',
+          region: null,
+          admission: null,
+          capacityUnit: null,
+        },
+        {
+          name: 'chat-east',
+          model: 'gpt-5.2',
+          type: 'regional',
+          zone: null,
+          region: 'eastus2',
+          admission: null,
+          capacityUnit: null,
+        },
       ],
       telemetry: {
         url: 'http://127.0.0.1:9100/telemetry',
@@ -97,6 +122,7 @@ describe('a valid config', () => {
       retry: DEFAULT_RETRY,
       cooldown: DEFAULT_COOLDOWN,
       quota: DEFAULT_QUOTA,
+      tokens: DEFAULT_TOKENS,
       routing: DEFAULT_ROUTING,
       shedding: DEFAULT_SHEDDING,
       affinity: DEFAULT_AFFINITY,
@@ -188,7 +214,7 @@ describe('structure', () => {
 
   test('an unknown top-level key is named with the known keys', () => {
     assertErrors({ ...example(), zone: {} }, [
-      'zone: unknown key (known: admin, admission, affinity, backends, conservative, cooldown, deployments, limits, listen, log, outlier, quota, retry, routing, shedding, shutdown, slowStart, telemetry, upstream, zones)',
+      'zone: unknown key (known: admin, admission, affinity, backends, conservative, cooldown, deployments, limits, listen, log, outlier, quota, retry, routing, shedding, shutdown, slowStart, telemetry, tokens, upstream, zones)',
     ]);
   });
 
@@ -603,6 +629,21 @@ describe('deployments', () => {
     ]);
   });
 
+  test('deployments of one model count in one capacity unit; an unknown unit lists the known ones', () => {
+    const deployments = [
+      { name: 'a', model: 'm', type: 'global', capacityUnit: 'concurrent-tokens' },
+      { name: 'b', model: 'm', type: 'global' },
+      { name: 'c', model: 'other', type: 'global', capacityUnit: 'tokens' },
+    ];
+    assertErrors({ ...example(), deployments }, [
+      'deployments[1].capacityUnit: capacity unit requests (deployments[0] counts model "m" in concurrent-tokens; deployments of one model share a unit)',
+      'deployments[2].capacityUnit: unknown capacity unit "tokens" (known: concurrent-tokens, requests, tokens-per-minute)',
+    ]);
+    const agreed = deployments.slice(0, 2).map((d) => ({ ...d, capacityUnit: undefined }));
+    const ok = validateConfig({ ...example(), deployments: agreed, routing: { capacityUnit: 'tokens-per-minute' } });
+    assert.ok(ok.ok, 'routing.capacityUnit is the default of every deployment');
+  });
+
   test('name, model and type are required and model must be non-empty', () => {
     assertErrors({ ...example(), deployments: [{ model: '' }] }, [
       'deployments[0].name: missing (required: letters, digits, ".", "_" or "-", e.g. "chat-eu"; it is used in URL paths)',
@@ -678,7 +719,7 @@ describe('deployments', () => {
       deployments: [{ name: 'a', model: 'm', type: 'global', zone: null, region: null }],
     });
     assert.deepEqual(config.deployments, [
-      { name: 'a', model: 'm', type: 'global', zone: null, region: null, admission: null },
+      { name: 'a', model: 'm', type: 'global', zone: null, region: null, admission: null, capacityUnit: null },
     ]);
   });
 });

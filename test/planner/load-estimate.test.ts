@@ -5,10 +5,11 @@ import { planDeployment } from '../../src/planner/plan-deployment.js';
 import { LoadCell } from '../../src/telemetry/own-load.js';
 import { NOW, input, report, view } from '../helpers/planner-fixtures.js';
 
-const SETTINGS = { loadPerRequest: 1, smoothingMs: 0 };
+const SETTINGS = { smoothingMs: 0 };
 
-function cellWith(atReport: number, now: number, reportAtMs: number): LoadCell {
+function cellWith(atReport: number, now: number, reportAtMs: number, perRequest = 1): LoadCell {
   const cell = new LoadCell(100);
+  cell.configure('requests', perRequest);
   cell.inFlight = atReport;
   // One sample at the report's `at`; later samples would only add history.
   cell.record(reportAtMs);
@@ -35,9 +36,9 @@ test('requests started since the report count against the room now, not in the s
 
 test('loadPerRequest converts requests to telemetry units; 0 turns the correction off', () => {
   const r = report('r1', 1000, 400, 200);
-  const tokens = estimateLoad(r, cellWith(10, 10, r.atMs), undefined, { ...SETTINGS, loadPerRequest: 20 }, NOW);
+  const tokens = estimateLoad(r, cellWith(10, 10, r.atMs, 20), undefined, SETTINGS, NOW);
   assert.equal(tokens.othersLoad, 200);
-  const off = estimateLoad(r, cellWith(10, 10, r.atMs), undefined, { ...SETTINGS, loadPerRequest: 0 }, NOW);
+  const off = estimateLoad(r, cellWith(10, 10, r.atMs, 0), undefined, SETTINGS, NOW);
   assert.equal(off.othersLoad, 400);
   assert.equal(off.room, 600, 'the reported headroom');
 });
@@ -58,7 +59,7 @@ test('smoothing weighs a new measurement by elapsed time, not by how often it is
 });
 
 test('a reading enters the smoothing as at most MAX_LOAD_RATIO x capacity, and so does what was smoothed before', () => {
-  const smoothing = { loadPerRequest: 1, smoothingMs: 1000 };
+  const smoothing = { smoothingMs: 1000 };
   for (const absurd of [1e308, Number.MAX_VALUE, 1e9]) {
     const first = estimateLoad(report('r1', 100, absurd, 0), null, undefined, smoothing, NOW);
     assert.equal(first.othersLoad, MAX_LOAD_RATIO * 100);
@@ -91,7 +92,7 @@ test('a 429 caps the room for the pick, not the shares', () => {
   assert.equal(load.capUntilMs, NOW + 990);
   const t = view([r, report('r2', 100, 0, 200)]);
   const plan = planDeployment(
-    { name: 'd', model: 'm', type: 'global', boundary: ['r1', 'r2'], servable: ['r1', 'r2'] },
+    { name: 'd', model: 'm', type: 'global', boundary: ['r1', 'r2'], servable: ['r1', 'r2'], capacityUnit: 'requests' },
     input(t, {
       load: (_m, region) =>
         region === 'r1' ? load : estimateLoad(t.report('m', 'r2'), null, undefined, SETTINGS, NOW),

@@ -10,6 +10,7 @@ const eu: DeploymentTopology = {
   type: 'datazone',
   boundary: ['norwayeast', 'swedencentral', 'uksouth', 'westeurope'],
   servable: ['norwayeast', 'swedencentral', 'uksouth', 'westeurope'],
+  capacityUnit: 'requests',
 };
 const shareOf = (plan: ReturnType<typeof planDeployment>, region: string): number =>
   plan.regions.find((r) => r.region === region)!.share;

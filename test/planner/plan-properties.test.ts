@@ -76,7 +76,7 @@ const scenario = fc
     const zoneNames = Object.keys(zones).filter((z) => zones[z]!.some((r) => withBackend.includes(r)));
     const deployment: DeploymentConfig =
       s.depType === 'global'
-        ? { name: 'd', model: 'm', type: 'global', zone: null, region: null, admission: null }
+        ? { name: 'd', model: 'm', type: 'global', zone: null, region: null, admission: null, capacityUnit: null }
         : s.depType === 'datazone'
           ? {
               name: 'd',
@@ -85,6 +85,7 @@ const scenario = fc
               zone: zoneNames[s.depPick % zoneNames.length]!,
               region: null,
               admission: null,
+              capacityUnit: null,
             }
           : {
               name: 'd',
@@ -93,6 +94,7 @@ const scenario = fc
               zone: null,
               region: withBackend[s.depPick % withBackend.length]!,
               admission: null,
+              capacityUnit: null,
             };
     const topology = buildTopology({ zones, backends, deployments: [deployment] });
     const reports = all.flatMap((region, i) => {
@@ -115,12 +117,13 @@ const scenario = fc
       }
       passive[region] = s.passive[i]!;
     });
-    const loadSettings = { loadPerRequest: s.loadPerRequest, smoothingMs: s.smoothingMs };
+    const loadSettings = { smoothingMs: s.smoothingMs };
     const loads = new Map<string, RegionLoad>();
     all.forEach((region, i) => {
       const o = s.own[i]!;
       const r = reports.find((x) => x.region === region);
       const cell = new LoadCell(10);
+      cell.configure('requests', s.loadPerRequest);
       cell.inFlight = o.atReport;
       cell.record(r?.atMs ?? NOW);
       cell.inFlight = o.now;
@@ -245,7 +248,7 @@ test('planner invariants hold over random topologies, telemetry and health', () 
       plan.routable.forEach((region, i) => {
         (cells.get(region) as LoadCell).inFlight = i % 2 === 0 ? 0 : 1000;
       });
-      const route = new DeploymentRoute(plan, (region) => ({ region, load: cells.get(region) as LoadCell }), 1);
+      const route = new DeploymentRoute(plan, (region) => ({ region, load: cells.get(region) as LoadCell }));
       for (let k = 0; k < 200; k++) {
         const u = (k + 0.5) / 200;
         const picked = route.pick(() => u);

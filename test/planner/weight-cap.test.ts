@@ -12,7 +12,14 @@ const EPS = 1e-9;
 const ABSURD = [1e9, 1e17, 1e300, Number.MAX_VALUE];
 
 function global(regions: string[]) {
-  return { name: 'd', model: 'm', type: 'global' as const, boundary: regions, servable: regions };
+  return {
+    name: 'd',
+    model: 'm',
+    type: 'global' as const,
+    boundary: regions,
+    servable: regions,
+    capacityUnit: 'requests' as const,
+  };
 }
 
 test('a report of capacity 1e300 gets at most 10x its peers, not every request, whatever the magnitude', () => {

@@ -110,7 +110,14 @@ function setup(
     backends.set(region, backend);
     upstreams.set(region, new RegionUpstream(region, [backend]));
   }
-  const topology = { name: 'chat', model: 'm', type: 'global' as const, boundary: regions, servable: regions };
+  const topology = {
+    name: 'chat',
+    model: 'm',
+    type: 'global' as const,
+    boundary: regions,
+    servable: regions,
+    capacityUnit: 'requests' as const,
+  };
   const metrics = new Metrics();
   const ownLoad = new OwnLoad(1000);
   const admission = { maxWaitMs: 0, maxQueued: 0, maxQueuedBytes: 1, defaultPriority: 0 };
@@ -139,7 +146,7 @@ function setup(
       input(view(regions.map((r) => report(r, 100, 0))), { availability, settings: { maxEjectionPercent: 100 } }),
       NOW,
     );
-    return new DeploymentRoute(plan, deployment.targetOf, 1);
+    return new DeploymentRoute(plan, deployment.targetOf);
   };
   deployment.route = routeWith(regions);
   const outcomes: Outcome[] = [];
@@ -187,6 +194,7 @@ function setup(
     home: opts.home === undefined ? null : deployment.targetOf(opts.home),
     learner: null,
     trial: false,
+    tokens: 0,
     startedAt: performance.now(),
     modelStart: -1,
     modelEnd: -1,

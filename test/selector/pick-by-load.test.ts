@@ -8,7 +8,14 @@ import { LoadCell } from '../../src/telemetry/own-load.js';
 import { NOW, input, report, view } from '../helpers/planner-fixtures.js';
 
 const REGIONS = ['r1', 'r2', 'r3'];
-const DEP = { name: 'd', model: 'm', type: 'global' as const, boundary: REGIONS, servable: REGIONS };
+const DEP = {
+  name: 'd',
+  model: 'm',
+  type: 'global' as const,
+  boundary: REGIONS,
+  servable: REGIONS,
+  capacityUnit: 'requests' as const,
+};
 
 /** Rooms 60 / 30 / 10 for this router. */
 function planOf(opts: Parameters<typeof input>[1] = {}): DeploymentPlan {
@@ -18,7 +25,7 @@ function planOf(opts: Parameters<typeof input>[1] = {}): DeploymentPlan {
 
 function routeOf(plan: DeploymentPlan): { route: DeploymentRoute<RouteTarget>; cells: Map<string, LoadCell> } {
   const cells = new Map(REGIONS.map((r) => [r, new LoadCell(1)]));
-  const route = new DeploymentRoute(plan, (region) => ({ region, load: cells.get(region) as LoadCell }), 1);
+  const route = new DeploymentRoute(plan, (region) => ({ region, load: cells.get(region) as LoadCell }));
   return { route, cells };
 }
 

@@ -9,7 +9,14 @@ import { LoadCell } from '../../src/telemetry/own-load.js';
 import { TelemetryStore, sourceStatusOf } from '../../src/telemetry/store.js';
 import { NO_OWN_LOAD, NOW, input } from '../helpers/planner-fixtures.js';
 
-const DEP = { name: 'd', model: 'm', type: 'global' as const, boundary: ['a', 'b'], servable: ['a', 'b'] };
+const DEP = {
+  name: 'd',
+  model: 'm',
+  type: 'global' as const,
+  boundary: ['a', 'b'],
+  servable: ['a', 'b'],
+  capacityUnit: 'requests' as const,
+};
 
 function store(): TelemetryStore {
   return new TelemetryStore(new Set(['a', 'b']), new Set(['m']), ['json', 'prometheus'], true);

@@ -11,9 +11,17 @@ test('global, data zone and regional deployments resolve to their boundaries', (
       { region: 'swedencentral', url: 'http://127.0.0.1:3' },
     ],
     deployments: [
-      { name: 'g', model: 'm', type: 'global', zone: null, region: null, admission: null },
-      { name: 'eu', model: 'm', type: 'datazone', zone: 'eu', region: null, admission: null },
-      { name: 'east', model: 'm', type: 'regional', zone: null, region: 'eastus2', admission: null },
+      { name: 'g', model: 'm', type: 'global', zone: null, region: null, admission: null, capacityUnit: null },
+      { name: 'eu', model: 'm', type: 'datazone', zone: 'eu', region: null, admission: null, capacityUnit: null },
+      {
+        name: 'east',
+        model: 'm',
+        type: 'regional',
+        zone: null,
+        region: 'eastus2',
+        admission: null,
+        capacityUnit: null,
+      },
     ],
   });
   const by = (n: string) => t.deploymentsByName.get(n)!;

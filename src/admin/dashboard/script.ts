@@ -268,7 +268,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     return h('section', { class: 'card mode-' + mode, 'data-deployment': d.name }, [
       h('div', { class: 'card-head' }, [
         h('h2', null, d.name),
-        h('span', { class: 'meta' }, [d.type, d.model].filter(Boolean).join(' \u00b7 ') +
+        h('span', { class: 'meta' }, [d.type, d.model, d.capacityUnit && d.capacityUnit !== 'requests' ? 'in ' + d.capacityUnit : ''].filter(Boolean).join(' \u00b7 ') +
           (Array.isArray(d.boundary) ? ' \u00b7 boundary: ' + d.boundary.join(', ') : '')),
         badge(mode, 'mode ' + mode, { 'data-mode': mode }),
       ]),

@@ -14,7 +14,7 @@ import type { DeploymentRoute, RouteTarget } from '../../selector/deployment-rou
 import { OwnLoad } from '../../telemetry/own-load.js';
 import type { CapacityReport } from '../../telemetry/report.js';
 import { TelemetryStore } from '../../telemetry/store.js';
-import { buildTopology, type DeploymentTopology } from '../../topology/topology.js';
+import { buildTopology, type DeploymentTopology, unitsByModel } from '../../topology/topology.js';
 
 class ModelDeployment implements PlannedDeployment<RouteTarget> {
   route: DeploymentRoute<RouteTarget> | null = null;
@@ -63,6 +63,7 @@ export class ModelRouter {
     if (dep === undefined) throw new Error('the fleet model routes one deployment');
     const telemetry = this.config.telemetry;
     this.ownLoad = new OwnLoad(Math.max(telemetry.staleAfterMs, telemetry.estimateMaxAgeMs));
+    this.ownLoad.configure(unitsByModel(topology), this.config.routing.loadPerRequest);
     this.store = new TelemetryStore(new Set(topology.regions), new Set([dep.model]));
     this.deployment = new ModelDeployment(dep, this.ownLoad);
     const metrics = new Metrics();
