@@ -1,9 +1,11 @@
 // One regional inference backend: its own node:http server speaking chat completions,
 // the Responses API and embeddings on OpenAI's and Azure OpenAI's paths (routes.ts),
-// with a capacity shared by all models and APIs, injectable failures, and an outage
-// switch (stop/start on the same port).
+// with a capacity shared by all models and APIs (counted in its capacity unit,
+// capacity-unit.ts), injectable failures, and an outage switch (stop/start on the same
+// port).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { backgroundLoad, type LoadFn } from './background.js';
+import type { SimCapacityUnit } from './capacity-unit.js';
 import { embeddingsFormat, embeddingsRequestOf } from './embeddings-replies.js';
 import { Exchange, type Outcome, type ServeConfig } from './exchange.js';
 import { FailSharesPicker, type FailSharesRule, failSharesRule } from './fail-shares.js';
@@ -13,6 +15,7 @@ import {
   type OrcaFormat,
   orcaFormatOf,
   orcaHeaderValue,
+  type RegionLoad,
   sendVllmMetrics,
 } from './load-report.js';
 import { nonNegative, type ResolvedRegionOptions } from './options.js';
@@ -21,6 +24,7 @@ import { completionText, sendError, sendJson } from './replies.js';
 import { CHAT_FORMAT, type ReplyFormat } from './reply-format.js';
 import { RESPONSES_FORMAT, response } from './responses-replies.js';
 import { type ApiRoute, apiRouteOf } from './routes.js';
+import { TrailingMinute } from './trailing-minute.js';
 import { storedPathOf } from './stored/paths.js';
 import { RegionStore, type ResponseTurn } from './stored/region-store.js';
 import { beginTurn, handleStored, isStoredError, recordTurn, storedErrorBody } from './stored/stored-api.js';
@@ -38,6 +42,7 @@ export interface BackendShared {
 
 export class SimBackend implements SimRegion, ServeConfig {
   readonly name: string;
+  readonly capacityUnit: SimCapacityUnit;
   readonly stats: SimRegionStats = {
     received: 0,
     served: 0,
@@ -57,6 +62,8 @@ export class SimBackend implements SimRegion, ServeConfig {
 
   private capacityValue: number;
   private inFlightCount = 0;
+  /** Capacity the exchanges in flight hold: requests, or their tokens (0 for tokens per minute). */
+  private heldUnits = 0;
   private failStatus: number | null = null;
   private failModel: string | null = null;
   private retryAfterSeconds = 1;
@@ -73,6 +80,9 @@ export class SimBackend implements SimRegion, ServeConfig {
   private readonly server: Server;
   private readonly idPrefix: string;
   private readonly quota: SimQuota | null;
+  private readonly quotaFollowsCapacity: boolean;
+  /** Tokens charged over the trailing minute: the load of a tokens-per-minute region, else null. */
+  private readonly charged: TrailingMinute | null;
   /** The responses, conversations, files and batches this region made. */
   private readonly store = new RegionStore();
 
@@ -81,6 +91,7 @@ export class SimBackend implements SimRegion, ServeConfig {
     private readonly shared: BackendShared,
   ) {
     this.name = opts.region;
+    this.capacityUnit = opts.capacityUnit;
     this.capacityValue = opts.capacity;
     this.ttftMs = opts.ttftMs;
     this.perTokenMs = opts.perTokenMs;
@@ -93,7 +104,12 @@ export class SimBackend implements SimRegion, ServeConfig {
     };
     this.loadFn = backgroundLoad(opts.backgroundLoad, opts.backgroundWavePeriodMs, opts.region, shared.now);
     this.idPrefix = `chatcmpl-sim-${opts.region}-`;
-    this.quota = opts.quota === null ? null : new SimQuota(opts.quota, shared.now);
+    const perMinute = opts.capacityUnit === 'tokens-per-minute';
+    // Other tenants' tokens per minute spend the same quota windows as the fleet's clients.
+    const others = perMinute ? () => this.loadFn() : undefined;
+    this.quota = opts.quota === null ? null : new SimQuota(opts.quota, shared.now, others);
+    this.quotaFollowsCapacity = opts.quotaFollowsCapacity;
+    this.charged = perMinute ? new TrailingMinute(shared.now) : null;
     this.server = createServer((req, res) => this.onRequest(req, res));
   }
 
@@ -103,6 +119,10 @@ export class SimBackend implements SimRegion, ServeConfig {
 
   inFlight(): number {
     return this.inFlightCount;
+  }
+
+  inUse(): number {
+    return (this.charged === null ? this.heldUnits : this.charged.sum()) + this.loadFn();
   }
 
   capacity(): number {
@@ -128,6 +148,7 @@ export class SimBackend implements SimRegion, ServeConfig {
 
   setCapacity(n: number): void {
     this.capacityValue = nonNegative(n, `capacity of region ${this.name}`);
+    if (this.quotaFollowsCapacity) this.quota?.setTokensPerMinute(n);
   }
 
   setBackground(load: number): void {
@@ -175,8 +196,9 @@ export class SimBackend implements SimRegion, ServeConfig {
     return this.stop();
   }
 
-  release(outcome: Outcome): void {
+  release(outcome: Outcome, held: number): void {
     this.inFlightCount--;
+    this.heldUnits -= held;
     if (outcome === 'served') this.stats.served++;
     else this.stats.aborted++;
   }
@@ -257,6 +279,7 @@ export class SimBackend implements SimRegion, ServeConfig {
     if (this.quota !== null) {
       // Charged on arrival by its estimate, as the service does; every answer says what is left.
       const refused = this.quota.admit(promptTokens + tokens);
+      if (refused === null) this.charged?.add(promptTokens + tokens);
       this.quota.setHeaders(res);
       if (refused !== null) {
         this.stats.rejected429++;
@@ -279,18 +302,17 @@ export class SimBackend implements SimRegion, ServeConfig {
       }
     }
     const orca = orcaFormatOf(req);
-    if (this.inFlightCount + this.loadFn() >= this.capacityValue) {
+    const held = this.holdOf(promptTokens + tokens);
+    if (!this.fits(held)) {
       if (orca !== null) res.setHeader(ORCA_RESPONSE_HEADER, this.orcaValue(orca));
       this.stats.rejected429++;
       this.stats.rejectedFull++;
-      sendError(res, 429, 'rate_limited', `region ${this.name} is at capacity (${this.capacityValue})`, {
-        ...this.regionHeader,
-        'retry-after': '1',
-      });
+      sendError(res, 429, 'rate_limited', this.fullMessage(held), { ...this.regionHeader, 'retry-after': '1' });
       return;
     }
 
     this.inFlightCount++;
+    this.heldUnits += held;
     const now = this.shared.now();
     const completion = {
       id: this.idPrefix + String(++this.seq),
@@ -306,14 +328,48 @@ export class SimBackend implements SimRegion, ServeConfig {
       turn,
     };
     if (turn !== null) recordTurn(this.store, turn, () => response(completion, completionText(completion.tokens)));
-    const exchange = new Exchange(this, res, completion, format);
+    const exchange = new Exchange(this, res, completion, format, held);
     if (fields.stream === true && !embeddings) exchange.stream();
     else exchange.complete();
   }
 
-  /** What vLLM reports about its load: running requests (other tenants' included) against capacity. */
-  private load(): { running: number; capacity: number } {
-    return { running: this.inFlightCount + this.loadFn(), capacity: this.capacityValue };
+  /** The capacity a request of `tokens` (prompt plus requested output) holds while it runs. */
+  private holdOf(tokens: number): number {
+    switch (this.capacityUnit) {
+      case 'requests':
+        return 1;
+      case 'concurrent-tokens':
+        return tokens;
+      case 'tokens-per-minute':
+        // Charged on arrival by the quota; nothing is held while it runs.
+        return 0;
+    }
+  }
+
+  /** Whether a request holding `held` may start now. */
+  private fits(held: number): boolean {
+    switch (this.capacityUnit) {
+      case 'requests':
+        // Room for one more while anything is left (background may be fractional).
+        return this.heldUnits + this.loadFn() < this.capacityValue;
+      case 'concurrent-tokens':
+        return this.heldUnits + this.loadFn() + held <= this.capacityValue;
+      case 'tokens-per-minute':
+        return true;
+    }
+  }
+
+  private fullMessage(held: number): string {
+    if (this.capacityUnit === 'requests') return `region ${this.name} is at capacity (${this.capacityValue})`;
+    const taken = Math.round(this.heldUnits + this.loadFn());
+    return `region ${this.name} has no room for ${held} tokens (${taken} of ${this.capacityValue} tokens in flight)`;
+  }
+
+  /** What vLLM reports about its load, in the region's unit, other tenants' included. */
+  private load(): RegionLoad {
+    const inUse = this.inUse();
+    const running = this.capacityUnit === 'requests' ? inUse : this.inFlightCount;
+    return { unit: this.capacityUnit, running, inUse, capacity: this.capacityValue };
   }
 
   /** ORCA endpoint-load-metrics as of now (exchanges ask when they write their head). */

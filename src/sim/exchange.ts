@@ -17,8 +17,8 @@ export interface ServeConfig {
   readonly responseBytes: number | null;
   readonly regionHeader: Readonly<Record<string, string>>;
   readonly streamHeaders: Readonly<Record<string, string>>;
-  /** Called exactly once per exchange. */
-  release(outcome: Outcome): void;
+  /** Called exactly once per exchange, with the capacity it held (exchange's `held`). */
+  release(outcome: Outcome, held: number): void;
 }
 
 export class Exchange {
@@ -31,6 +31,8 @@ export class Exchange {
     private readonly res: ServerResponse,
     private readonly f: CompletionFields,
     private readonly format: ReplyFormat,
+    /** The part of the region's capacity this exchange holds until it settles, in the region's unit. */
+    private readonly held: number,
   ) {}
 
   complete(): void {
@@ -101,7 +103,7 @@ export class Exchange {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.cfg.release(outcome);
+    this.cfg.release(outcome, this.held);
   }
 }
 

@@ -1,3 +1,4 @@
+export { CAPACITY_UNITS, type SimCapacityUnit } from './capacity-unit.js';
 export { startSimFleet } from './fleet.js';
 export { DEFAULT_TOKENS } from './options.js';
 export { DEFAULT_QUOTA_WINDOW_MS, type SimQuotaOptions } from './quota.js';

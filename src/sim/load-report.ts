@@ -4,18 +4,30 @@
 // serving every model of the fleet on shared capacity, so every model reports the
 // region's figures, labelled model_name as vLLM labels them. vLLM's metrics carry no
 // region: a scrape config adds it per target (docs/telemetry.md shows one).
+//
+// A region whose capacity is not counted in requests (capacity-unit.ts) reports
+// kv_cache_usage_perc as the part of its capacity in use in its unit, and two more
+// gauges, sim_capacity and sim_in_use, in that unit: vLLM has no gauge of tokens in
+// flight or tokens per minute a query could read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimCapacityUnit } from './capacity-unit.js';
 
 export interface RegionLoad {
-  /** Requests running now, other tenants' included (the simulator never queues: it answers 429). */
+  readonly unit: SimCapacityUnit;
+  /**
+   * Requests running now (the simulator never queues: it answers 429); in the requests
+   * unit other tenants' load is included, as it is counted in requests.
+   */
   readonly running: number;
+  /** Capacity taken, in the unit, other tenants' included. */
+  readonly inUse: number;
   readonly capacity: number;
 }
 
-/** Fraction of the KV cache in use, as vLLM's kv_cache_usage_perc: running over capacity, at most 1. */
+/** Fraction of the capacity in use, as vLLM's kv_cache_usage_perc: inUse over capacity, at most 1. */
 export function kvCacheUsage(load: RegionLoad): number {
   if (load.capacity <= 0) return 1;
-  return Math.min(1, load.running / load.capacity);
+  return Math.min(1, load.inUse / load.capacity);
 }
 
 const round = (x: number): number => Math.round(x * 10_000) / 10_000;
@@ -32,9 +44,21 @@ export function vllmMetricsText(models: readonly string[], load: RegionLoad): st
     ['vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', round(kvCacheUsage(load))],
   ];
   const lines: string[] = [];
-  for (const [name, help, value] of gauges) {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-    for (const model of models) lines.push(`${name}{model_name="${labelValue(model)}"} ${value}`);
+  const push = (rows: typeof gauges, labels: string) => {
+    for (const [name, help, value] of rows) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const model of models) lines.push(`${name}{model_name="${labelValue(model)}"${labels}} ${value}`);
+    }
+  };
+  push(gauges, '');
+  if (load.unit !== 'requests') {
+    push(
+      [
+        ['sim_capacity', 'Capacity in the unit label.', load.capacity],
+        ['sim_in_use', "Capacity in use in the unit label, other tenants' included.", Math.round(load.inUse)],
+      ],
+      `,unit="${load.unit}"`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

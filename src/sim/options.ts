@@ -1,5 +1,6 @@
 // Validates fleet options once, at start-up, and fills the defaults, so the request path
 // never has to re-check a number. Messages name the key path and what would be right.
+import { DEFAULT_CAPACITY_UNIT, isCapacityUnit, type SimCapacityUnit } from './capacity-unit.js';
 import { checkQuotaOptions, type SimQuotaOptions } from './quota.js';
 import type { SimFleetOptions, SimRegionOptions } from './types.js';
 
@@ -7,12 +8,15 @@ export const DEFAULT_TOKENS = 16;
 
 export interface ResolvedRegionOptions {
   readonly region: string;
+  readonly capacityUnit: SimCapacityUnit;
   readonly capacity: number;
   readonly ttftMs: number;
   readonly perTokenMs: number;
   readonly backgroundLoad: number;
   readonly backgroundWavePeriodMs: number | null;
   readonly quota: SimQuotaOptions | null;
+  /** A tokens-per-minute region whose quota took its token limit from the capacity: setCapacity moves both. */
+  readonly quotaFollowsCapacity: boolean;
 }
 
 export interface ResolvedFleetOptions {
@@ -28,7 +32,9 @@ export function resolveFleetOptions(opts: SimFleetOptions): ResolvedFleetOptions
   if (!Array.isArray(opts.regions) || opts.regions.length === 0) {
     throw new TypeError('regions: must be a non-empty array of region options');
   }
-  const regions = opts.regions.map((r, i) => resolveRegion(r, `regions[${i}]`));
+  const fleetUnit = opts.capacityUnit ?? DEFAULT_CAPACITY_UNIT;
+  if (!isCapacityUnit(fleetUnit)) throw unitError('capacityUnit', fleetUnit);
+  const regions = opts.regions.map((r, i) => resolveRegion(r, fleetUnit, `regions[${i}]`));
   assertUnique(
     regions.map((r) => r.region),
     'regions[].region',
@@ -72,7 +78,7 @@ function resolveDeployments(map: SimFleetOptions['deployments']): ReadonlyMap<st
 // Region names travel in a response header and in control URLs: keep them plain.
 const REGION_NAME = /^[A-Za-z0-9._-]+$/;
 
-function resolveRegion(r: SimRegionOptions, path: string): ResolvedRegionOptions {
+function resolveRegion(r: SimRegionOptions, fleetUnit: SimCapacityUnit, path: string): ResolvedRegionOptions {
   assertName(r.region, `${path}.region`);
   if (!REGION_NAME.test(r.region)) {
     throw new TypeError(`${path}.region: use letters, digits, '.', '_' or '-', got ${JSON.stringify(r.region)}`);
@@ -81,15 +87,28 @@ function resolveRegion(r: SimRegionOptions, path: string): ResolvedRegionOptions
   if (period !== null && !(Number.isFinite(period) && period > 0)) {
     throw new RangeError(`${path}.backgroundWavePeriodMs: must be a finite number > 0, got ${String(period)}`);
   }
+  const capacityUnit = r.capacityUnit ?? fleetUnit;
+  if (!isCapacityUnit(capacityUnit)) throw unitError(`${path}.capacityUnit`, capacityUnit);
+  const capacity = nonNegative(r.capacity, `${path}.capacity`);
+  let quota = r.quota === undefined ? null : checkQuotaOptions(r.quota, `${path}.quota`);
+  // A tokens-per-minute region admits by its quota: capacity is the token limit unless the quota names its own.
+  const quotaFollowsCapacity = capacityUnit === 'tokens-per-minute' && quota?.tokensPerMinute === undefined;
+  if (quotaFollowsCapacity) quota = { ...quota, tokensPerMinute: capacity };
   return {
     region: r.region,
-    capacity: nonNegative(r.capacity, `${path}.capacity`),
+    capacityUnit,
+    capacity,
     ttftMs: nonNegative(r.ttftMs ?? 0, `${path}.ttftMs`),
     perTokenMs: nonNegative(r.perTokenMs ?? 0, `${path}.perTokenMs`),
     backgroundLoad: nonNegative(r.backgroundLoad ?? 0, `${path}.backgroundLoad`),
     backgroundWavePeriodMs: period,
-    quota: r.quota === undefined ? null : checkQuotaOptions(r.quota, `${path}.quota`),
+    quota,
+    quotaFollowsCapacity,
   };
+}
+
+function unitError(path: string, got: unknown): TypeError {
+  return new TypeError(`${path}: must be requests, concurrent-tokens or tokens-per-minute, got ${JSON.stringify(got)}`);
 }
 
 export function nonNegative(n: unknown, path: string): number {

@@ -7,7 +7,8 @@
 // seconds, rounded up) and retry-after-ms until the window turns, and is not charged.
 // Every answer of a region with a quota carries x-ratelimit-limit-requests / -tokens
 // (per minute) and x-ratelimit-remaining-requests / -tokens (what is left in the window,
-// scaled to a minute as the limits are).
+// scaled to a minute as the limits are). A tokens-per-minute region (capacity-unit.ts)
+// also counts other tenants' tokens per minute against each window, as it reports them.
 import type { ServerResponse } from 'node:http';
 
 export interface SimQuotaOptions {
@@ -37,22 +38,41 @@ export function checkQuotaOptions(q: SimQuotaOptions, path: string): SimQuotaOpt
   return { ...q };
 }
 
+const NO_OTHER_TENANTS = (): number => 0;
+
 export class SimQuota {
   private readonly windowMs: number;
+  /** The part of a minute one window is. */
+  private readonly share: number;
   private readonly requestLimit: number;
-  private readonly tokenLimit: number;
+  private tokensPerMinute: number | undefined;
+  private tokenLimit: number;
   private window = -1;
   private requests = 0;
   private tokens = 0;
 
+  /** `otherTokensPerMinute`: other tenants' tokens per minute, which take their share of every window. */
   constructor(
     private readonly opts: SimQuotaOptions,
     private readonly now: () => number,
+    private readonly otherTokensPerMinute: () => number = NO_OTHER_TENANTS,
   ) {
     this.windowMs = opts.windowMs ?? DEFAULT_QUOTA_WINDOW_MS;
-    const share = this.windowMs / 60_000;
-    this.requestLimit = opts.requestsPerMinute === undefined ? Infinity : opts.requestsPerMinute * share;
-    this.tokenLimit = opts.tokensPerMinute === undefined ? Infinity : opts.tokensPerMinute * share;
+    this.share = this.windowMs / 60_000;
+    this.requestLimit = opts.requestsPerMinute === undefined ? Infinity : opts.requestsPerMinute * this.share;
+    this.tokensPerMinute = opts.tokensPerMinute;
+    this.tokenLimit = opts.tokensPerMinute === undefined ? Infinity : opts.tokensPerMinute * this.share;
+  }
+
+  /** A new token limit from now on (a tokens-per-minute region whose capacity changed). */
+  setTokensPerMinute(n: number): void {
+    this.tokensPerMinute = n;
+    this.tokenLimit = n * this.share;
+  }
+
+  /** Tokens the window has charged, other tenants' share included. */
+  private tokensTaken(): number {
+    return this.tokens + this.otherTokensPerMinute() * this.share;
   }
 
   private roll(now: number): void {
@@ -68,7 +88,11 @@ export class SimQuota {
     const now = this.now();
     this.roll(now);
     const dimension =
-      this.requests + 1 > this.requestLimit ? 'requests' : this.tokens + tokens > this.tokenLimit ? 'tokens' : null;
+      this.requests + 1 > this.requestLimit
+        ? 'requests'
+        : this.tokensTaken() + tokens > this.tokenLimit
+          ? 'tokens'
+          : null;
     if (dimension !== null) return { dimension, retryAfterMs: (this.window + 1) * this.windowMs - now };
     this.requests++;
     this.tokens += tokens;
@@ -84,9 +108,9 @@ export class SimQuota {
       const left = Math.max(0, this.requestLimit - this.requests);
       res.setHeader('x-ratelimit-remaining-requests', String(Math.floor(left * perMinute)));
     }
-    if (this.opts.tokensPerMinute !== undefined) {
-      res.setHeader('x-ratelimit-limit-tokens', String(this.opts.tokensPerMinute));
-      const left = Math.max(0, this.tokenLimit - this.tokens);
+    if (this.tokensPerMinute !== undefined) {
+      res.setHeader('x-ratelimit-limit-tokens', String(this.tokensPerMinute));
+      const left = Math.max(0, this.tokenLimit - this.tokensTaken());
       res.setHeader('x-ratelimit-remaining-tokens', String(Math.floor(left * perMinute)));
     }
   }

@@ -100,11 +100,12 @@ export class TelemetryService implements SimTelemetryControls {
     return out;
   }
 
-  // Capacity is shared by all models, so every model of a region reports the same figures.
+  // Capacity is shared by all models, so every model of a region reports the same
+  // figures, in the region's capacity unit.
   private measure(region: SimRegion): Figures {
     return {
       capacity: region.capacity(),
-      inUse: Math.round(region.inFlight() + region.background()),
+      inUse: Math.round(region.inUse()),
       at: new Date(this.now()).toISOString(),
     };
   }

@@ -1,3 +1,4 @@
+import type { SimCapacityUnit } from './capacity-unit.js';
 import type { SimQuotaOptions } from './quota.js';
 
 // The public shape of the simulated fleet. The demo, the end-to-end tests and the
@@ -5,13 +6,26 @@ import type { SimQuotaOptions } from './quota.js';
 
 export interface SimRegionOptions {
   region: string;
-  /** Max concurrent requests this region admits; all models share it. */
+  /**
+   * What capacity, background load and telemetry count (capacity-unit.ts); default the
+   * fleet's capacityUnit.
+   */
+  capacityUnit?: SimCapacityUnit;
+  /**
+   * What this region admits, all models sharing it, in its capacity unit: concurrent
+   * requests, tokens in flight (prompt plus requested output), or tokens per minute (the
+   * quota's token limit unless `quota.tokensPerMinute` is set).
+   */
   capacity: number;
   /** Time to first token (default 0). */
   ttftMs?: number;
   /** Delay between tokens (default 0). */
   perTokenMs?: number;
-  /** Other tenants' concurrent load: counts against capacity and in telemetry inUse (default 0). */
+  /**
+   * Other tenants' load in the capacity unit (requests, tokens in flight, or tokens per
+   * minute): counts against capacity (a tokens-per-minute region: against every quota
+   * window, pro rata) and in telemetry inUse (default 0).
+   */
   backgroundLoad?: number;
   /**
    * When set, background load follows base*(1+0.5*sin(2*pi*t/period + phase)), with a
@@ -27,6 +41,8 @@ export interface SimRegionOptions {
 
 export interface SimFleetOptions {
   regions: SimRegionOptions[];
+  /** Every region's capacity unit unless it sets its own (default requests). */
+  capacityUnit?: SimCapacityUnit;
   /** Telemetry reports one entry per region per model. */
   models: string[];
   /** Tokens per completion when the request sets no max_tokens (default 16). */
@@ -64,7 +80,10 @@ export interface SimRegionStats {
   status400: number;
   /** Answers produced by setBehaviour's failStatus or failShares, whatever the status. */
   failed: number;
-  /** 429s sent because the region was full (in flight + background >= capacity); injected ones excluded. */
+  /**
+   * 429s sent because the region was full (requests: in flight + background >= capacity;
+   * concurrent tokens: held + background + the request's tokens > capacity); injected ones excluded.
+   */
   rejectedFull: number;
   /** 429s sent because the region's quota window was spent (quota.ts). */
   rejectedQuota: number;
@@ -100,21 +119,31 @@ export interface SimBehaviour {
  * answer carries ORCA endpoint-load-metrics (TEXT or JSON, named_metrics
  * kv_cache_usage_perc and num_requests_waiting) when its request asks with
  * endpoint-load-metrics-format: text (or json). Both count other tenants' load.
+ * kv_cache_usage_perc is inUse / capacity in the region's unit; a region whose unit is
+ * not requests adds the gauges sim_capacity and sim_in_use (labelled model_name and
+ * unit) so a Prometheus query can read its figures in that unit.
  */
 export interface SimRegion {
   readonly name: string;
   /** "http://127.0.0.1:PORT"; the port survives stop()/start(). */
   readonly url: string;
+  readonly capacityUnit: SimCapacityUnit;
   /** Requests currently being served, background load excluded. */
   inFlight(): number;
+  /**
+   * Capacity taken now, in the capacity unit, background included: what telemetry
+   * reports as inUse (before rounding). Requests in flight, tokens they hold, or tokens
+   * charged over the trailing minute.
+   */
+  inUse(): number;
   capacity(): number;
-  /** Current background load (fractional while a wave is set). */
+  /** Current background load in the capacity unit (fractional while a wave is set). */
   background(): number;
   isListening(): boolean;
   behaviour(): Required<SimBehaviour>;
   readonly stats: Readonly<SimRegionStats>;
   setCapacity(n: number): void;
-  /** Other tenants' load from now on, a constant (a wave set at start-up stops). */
+  /** Other tenants' load from now on, in the capacity unit, a constant (a wave set at start-up stops). */
   setBackground(load: number): void;
   /** Only the keys given change; failStatus and failShares null restore normal serving. */
   setBehaviour(b: SimBehaviour): void;
