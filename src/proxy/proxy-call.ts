@@ -91,6 +91,8 @@ export interface ForwardEnv {
   readonly now: () => number;
   readonly onOutcome: OutcomeSink | null;
   readonly onDispatch?: DispatchSink | null;
+  /** Whether a request's tokens fit in the region's quota window (null: no tokens-per-minute limit configured). */
+  readonly quotaFits?: ((model: string, region: string, tokens: number) => boolean) | null;
   readonly retry: RetryEnv;
   readonly maxInFlightPerBackend: number;
   readonly shedRetryAfterS: number;
@@ -293,13 +295,20 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
   /** Sends the request to a region (the first attempt, or a retry for `reason`). */
   start(target: RegionTarget, reason: string | null = null): void {
     const env = this.env;
+    const request = this.request;
+    const fits = env.quotaFits;
+    if (fits != null && request.tokens > 0 && request.home === null && reason !== 'quota-short') {
+      if (!fits(request.deployment.topology.model, target.region, request.tokens)) {
+        this.quotaShort(target);
+        return;
+      }
+    }
     const backend = target.upstream.pickBackend(env.now());
     const limit = env.maxInFlightPerBackend;
     if (limit > 0 && backend.inFlight >= limit) {
       this.shedAt(target);
       return;
     }
-    const request = this.request;
     const deployment = request.deployment;
     this.region = target;
     const token = this.books.startAttempt();
@@ -603,6 +612,28 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     for (const chunk of held.chunks) this.writer.write(chunk);
     this.writer.end();
     this.finish(held.status);
+  }
+
+  /**
+   * The region's quota window has no room for the request's tokens by the router's own
+   * books (quota.limits): another region with room takes it; with none, it goes there
+   * all the same (the estimate may be high, and the service decides), rather than
+   * waiting on a window the router cannot see turn.
+   */
+  private quotaShort(target: RegionTarget): void {
+    const tried = this.books.markTried(target.region);
+    const route = this.request.deployment.route;
+    const tokens = this.request.tokens;
+    const other =
+      route === null
+        ? null
+        : route.knowsRoom
+          ? route.pickOtherWithRoom(tried, this.env.random, tokens)
+          : route.pickOther(tried, this.env.random, tokens);
+    const fits = this.env.quotaFits;
+    const model = this.request.deployment.topology.model;
+    if (other !== null && fits != null && fits(model, other.region, tokens)) this.start(other, 'quota-short');
+    else this.start(target, 'quota-short');
   }
 
   private shedAt(target: RegionTarget): void {

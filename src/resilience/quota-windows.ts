@@ -242,6 +242,18 @@ export class QuotaWindows {
     return this.rest(e, reason, this.windowEndMs(nowMs), `quota window spent: ${detail}`);
   }
 
+  /**
+   * Whether a request of `tokens` fits in the region's current window by the router's
+   * own books against a configured tokens-per-minute limit. A request larger than a
+   * whole window's share fits an empty window (the service decides then).
+   */
+  fits(model: string, region: string, tokens: number, nowMs: number): boolean {
+    const e = this.byModel.get(model)?.get(region);
+    if (e === undefined || e.configTpm <= 0 || tokens <= 0) return true;
+    e.roll(this.windowOf(nowMs));
+    return e.tokens === 0 || e.tokens + tokens <= (e.configTpm * this.settings.subWindowMs) / 60_000;
+  }
+
   /** A 429 that says the quota is spent: the region rests for the model until `untilMs`. */
   spent(model: string, region: string, reason: QuotaRestReason, untilMs: number, detail: string): QuotaRest {
     return this.rest(this.entry(model, region), reason, untilMs, detail);

@@ -96,6 +96,10 @@ export class Resilience {
     if (rest !== null) this.quotaRest(model, region, 0, rest, now);
   };
 
+  /** Whether a request of `tokens` fits in the region's quota window now (see QuotaWindows.fits). */
+  readonly quotaFits = (model: string, region: string, tokens: number): boolean =>
+    this.quota.fits(model, region, tokens, this.opts.now());
+
   readonly onOutcome: OutcomeSink = (
     model,
     backend,

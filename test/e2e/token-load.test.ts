@@ -106,3 +106,31 @@ test('tokens per minute: a charge is corrected by the reported usage, and refund
   await waitFor('the refused request refunded', async () => (await ownLoad()) === used, 5000);
   setup.fleet.region('m1').setBehaviour({ failStatus: null });
 });
+
+test('quota windows: a request goes where its configured window still has room for its estimate', async (t) => {
+  // 60,000 tokens per minute each: a 10 s window admits 10,000, one large request's worth.
+  const regions: SimRegionOptions[] = ['q1', 'q2'].map((region) => ({
+    region,
+    capacity: 60_000,
+    capacityUnit: 'tokens-per-minute',
+  }));
+  const setup = await startFleetAndRouter({
+    regions,
+    zones: { q: ['q1', 'q2'] },
+    deployments: [{ name: 'chat', model: 'm', type: 'datazone', zone: 'q' }],
+    telemetry: { staleAfterMs: 10_000, timeoutMs: 2000 },
+    extra: {
+      quota: {
+        limits: ['q1', 'q2'].map((region) => ({ model: 'm', region, requestsPerMinute: 0, tokensPerMinute: 60_000 })),
+      },
+    },
+  });
+  t.after(() => setup.close());
+  await normal(() => setup.router.capacity());
+  const first = await chat(setup.router.url, 'chat', 'azure', LARGE);
+  const second = await chat(setup.router.url, 'chat', 'azure', LARGE);
+  assert.deepEqual([first.status, second.status], [200, 200]);
+  // Within one window the second goes to the other region; across a window's turn
+  // either region has room. Neither is refused.
+  for (const r of ['q1', 'q2']) assert.equal(setup.fleet.region(r).stats.rejectedQuota, 0, `${r} refused nothing`);
+});

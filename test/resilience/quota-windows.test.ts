@@ -85,6 +85,22 @@ test('tokens per minute: the window rests the region once the charged estimates 
   assert.equal(q.charge('m', 'r1', 1, t + 20)?.reason, 'window-tokens', '1000 tokens: the 1 s share of 60,000/min');
 });
 
+test('a request fits a window only with room for its estimate; an empty window takes any request', () => {
+  const q = new QuotaWindows(
+    settings({
+      subWindowMs: 1000,
+      limits: [{ model: 'm', region: 'r1', requestsPerMinute: 0, tokensPerMinute: 60_000 }],
+    }),
+  );
+  const t = CLOCK_START_MS;
+  assert.equal(q.fits('m', 'r1', 5000, t), true, 'an empty window, whatever the size');
+  q.charge('m', 'r1', 700, t);
+  assert.equal(q.fits('m', 'r1', 300, t + 1), true, '700 + 300: exactly the share');
+  assert.equal(q.fits('m', 'r1', 301, t + 1), false);
+  assert.equal(q.fits('m', 'r1', 301, t + 1000), true, 'the next window');
+  assert.equal(q.fits('m', 'r2', 1e9, t), true, 'no configured limit: the service decides');
+});
+
 test('limits and remaining counts are learned from answers and shown; the remainder holds for its window only', () => {
   const q = new QuotaWindows(settings());
   const t = CLOCK_START_MS + 1000;
