@@ -7,7 +7,7 @@ export interface Sample {
   readonly t: number;
   /** Per router, shares in the fleet's region order. */
   readonly shares: ReadonlyArray<readonly number[]>;
-  /** (in flight + background) / capacity per region. */
+  /** Capacity in use (the router's clients' and other tenants', in the region's unit) / capacity, per region. */
   readonly utilisation: readonly number[];
 }
 
@@ -24,7 +24,7 @@ interface CapacityDoc {
 }
 
 interface ControlDoc {
-  regions: Array<{ region: string; capacity: number; inFlight: number; background: number }>;
+  regions: Array<{ region: string; capacity: number; inUse: number }>;
 }
 
 async function getJson<T>(url: string): Promise<T | null> {
@@ -74,7 +74,7 @@ export class Observer {
     if (control === null || docs.some((d) => d === null)) return;
     const utilisation = this.regions.map((name) => {
       const r = control.regions.find((x) => x.region === name);
-      return r === undefined || r.capacity === 0 ? 0 : (r.inFlight + r.background) / r.capacity;
+      return r === undefined || r.capacity === 0 ? 0 : r.inUse / r.capacity;
     });
     const shares = (docs as CapacityDoc[]).map((doc) => {
       const dep = doc.deployments.find((d) => d.name === 'chat');

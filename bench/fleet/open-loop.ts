@@ -6,9 +6,12 @@
 // rate, each kept with probability rate(t) / highest, which is an exact Poisson process
 // of the varying rate. Each request belongs to a class drawn by its share (a priority, a
 // fairness key: the headers it sends), and is counted in its class as well as in total.
+// Requests are all alike unless a run gives each router's clients a stream of sized
+// requests (the token fleet): then every request's tokens are counted too.
 import { exponential, seededRandom } from '../../src/sim/loop-model/random.js';
 import { openLoopAgent, tickUntil } from '../../tools/open-loop.js';
 import { TOKENS } from './fleets.js';
+import type { SizedRequest } from './token-fleet.js';
 
 export interface LoadCounts {
   sent: number;
@@ -20,6 +23,9 @@ export interface LoadCounts {
   /** Transport failures (connection refused or reset): should stay 0. */
   errors: number;
   byStatus: Record<string, number>;
+  /** Tokens of the requests sent, and of those served (as the fleet counts them; see SizedRequest). */
+  sentTokens: number;
+  okTokens: number;
 }
 
 /** A class of the clients' requests: its share of them and the headers they carry. */
@@ -57,15 +63,29 @@ export interface OpenLoadOptions {
   readonly classes?: readonly LoadClass[];
   /** A run never holds more requests than this in flight (a guard, not a limit the load should reach). */
   readonly maxInFlight?: number;
+  /** Per router, its clients' requests in order (default: every request the same small chat). */
+  readonly requests?: (router: number) => () => SizedRequest;
 }
 
 const PATH = '/openai/deployments/chat/chat/completions?api-version=2024-10-21';
 const BODY = JSON.stringify({ messages: [{ role: 'user', content: 'hello' }], max_tokens: TOKENS });
+const PLAIN_REQUEST: SizedRequest = { body: BODY, tokens: Math.ceil(BODY.length / 4) + TOKENS };
 const HEADERS = { 'content-type': 'application/json' };
 const PLAIN: readonly LoadClass[] = [{ name: 'all', share: 1, headers: {} }];
 
 function emptyCounts(): LoadCounts {
-  return { sent: 0, ok: 0, failed: 0, routerRejected: 0, backend429: 0, status5xx: 0, errors: 0, byStatus: {} };
+  return {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    routerRejected: 0,
+    backend429: 0,
+    status5xx: 0,
+    errors: 0,
+    byStatus: {},
+    sentTokens: 0,
+    okTokens: 0,
+  };
 }
 
 export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
@@ -82,6 +102,8 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
   const perRouterMs = (1000 * opts.routers.length) / (opts.ratePerSecond * peak);
   const endMs = opts.warmupMs + opts.measureMs;
   const next = opts.routers.map(() => exponential(random, perRouterMs));
+  const requestsOf = opts.requests ?? (() => () => PLAIN_REQUEST);
+  const streams = opts.routers.map((_, i) => requestsOf(i));
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
 
@@ -101,22 +123,29 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
     f(perClass[k] as ClassCounts);
   };
 
-  const send = (origin: string, counted: boolean): void => {
+  const send = (router: number, counted: boolean): void => {
     const k = pickClass();
+    const { body, tokens } = (streams[router] as () => SizedRequest)();
     if (inFlight >= maxInFlight) {
       if (counted)
         tally(k, (c) => {
           c.sent++;
+          c.sentTokens += tokens;
           c.failed++;
           c.errors++;
         });
       return;
     }
     inFlight++;
-    if (counted) tally(k, (c) => c.sent++);
+    if (counted)
+      tally(k, (c) => {
+        c.sent++;
+        c.sentTokens += tokens;
+      });
     const t0 = performance.now();
+    const origin = opts.routers[router] as string;
     const p = agent
-      .request({ origin, path: PATH, method: 'POST', headers: headersOf[k], body: BODY })
+      .request({ origin, path: PATH, method: 'POST', headers: headersOf[k], body })
       .then(async (res) => {
         await res.body.dump();
         if (!counted) return;
@@ -125,7 +154,10 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
           c.byStatus[status] = (c.byStatus[status] ?? 0) + 1;
         });
         if (status >= 200 && status < 300) {
-          tally(k, (c) => c.ok++);
+          tally(k, (c) => {
+            c.ok++;
+            c.okTokens += tokens;
+          });
           (perClass[k] as ClassCounts).okLatenciesMs.push(performance.now() - t0);
           return;
         }
@@ -156,7 +188,7 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
       while ((next[i] as number) <= now && (next[i] as number) < endMs) {
         const at = next[i] as number;
         // Thinning: keep an arrival at the peak rate with probability shape / peak.
-        if (peak === 1 || random() * peak < shape(at)) send(opts.routers[i] as string, at >= opts.warmupMs);
+        if (peak === 1 || random() * peak < shape(at)) send(i, at >= opts.warmupMs);
         next[i] = at + exponential(random, perRouterMs);
       }
     }

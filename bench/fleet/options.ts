@@ -5,10 +5,16 @@ import type { ScenarioName } from './types.js';
 
 export type PolicyName = 'switchyard' | 'round-robin' | 'static';
 export const POLICIES: readonly PolicyName[] = ['switchyard', 'round-robin', 'static'];
+/** The token fleet's policies: request-count is switchyard counting requests (the ablation). */
+export type TokenPolicyName = PolicyName | 'request-count';
+const TOKEN_POLICIES: readonly TokenPolicyName[] = ['switchyard', 'request-count', 'static', 'round-robin'];
 const FLEET_NAMES: readonly FleetName[] = ['a', 'b', 'c'];
-/** "matrix" is every fleet x load x routers x policy; the others are the admission scenarios (scenarios.ts). */
-export type RunGroup = 'matrix' | ScenarioName;
-const RUN_GROUPS: readonly RunGroup[] = ['matrix', 'burst', 'fairness'];
+/**
+ * "matrix" is every fleet x load x routers x policy; burst and fairness are the
+ * admission scenarios (scenarios.ts); tokens is the token fleet (token-fleet.ts).
+ */
+export type RunGroup = 'matrix' | ScenarioName | 'tokens';
+export const RUN_GROUPS: readonly RunGroup[] = ['matrix', 'burst', 'fairness', 'tokens'];
 
 const positive = { min: Number.MIN_VALUE };
 const SPEC = {
@@ -20,9 +26,12 @@ const SPEC = {
   routers: numbers('router processes', [1, 4], { min: 1, integer: true }),
   policies: oneOf('policies to run (the matrix)', POLICIES),
   scenarios: oneOf(
-    'what to run: matrix (fleets x loads x routers x policies), burst and fairness (admission on fleet a, once per router count)',
+    'what to run: matrix (fleets x loads x routers x policies), burst and fairness (admission on fleet a, once per router count), tokens (the token fleet)',
     RUN_GROUPS,
   ),
+  'token-loads': numbers('offered loads on the token fleet (of its tokens)', [0.5, 0.8, 1, 1.2], positive),
+  'token-policies': oneOf('policies on the token fleet', TOKEN_POLICIES, ['switchyard', 'request-count', 'static']),
+  'token-routers': numbers('router processes on the token fleet', [1], { min: 1, integer: true }),
   'switchyard-dir': text('measure the build in D (a checkout with dist/) instead of this one', undefined, 'D'),
   label: text("name of that build's results (written to bench/fleet/NAME.json)", 'before', 'NAME'),
   out: text('where results go', 'bench/fleet', 'DIR'),
@@ -43,8 +52,11 @@ export function parseFleetOptions() {
     otherFleetLoads: o['other-loads'],
     routers: o.routers,
     policies: o.policies,
-    /** Which groups of runs: the matrix and/or the admission scenarios. */
+    /** Which groups of runs: the matrix, the admission scenarios, the token fleet. */
     scenarios: o.scenarios,
+    tokenLoads: o['token-loads'],
+    tokenPolicies: o['token-policies'],
+    tokenRouters: o['token-routers'],
     out: o.out,
     /** Another build of switchyard to measure (its dist/src/cli.js), e.g. an earlier commit. */
     switchyardDir: o['switchyard-dir'] ?? null,

@@ -6,7 +6,15 @@ import { markdownTable } from '../../tools/table.js';
 import { fleetChart } from './chart.js';
 import { FLEETS, type FleetName } from './fleets.js';
 import { MAX_WAIT_MS, SCENARIO_NAMES, scenarioLabel } from './scenarios.js';
-import type { ClassRow, FleetResults, FleetRow, ScenarioName } from './types.js';
+import {
+  TOKEN_CAPACITY,
+  TOKEN_FLEET_LABEL,
+  TOKEN_FLEET_NAME,
+  TOKEN_MEANS,
+  TOKEN_SIZES,
+  tokenRate,
+} from './token-fleet.js';
+import type { ClassRow, FleetResults, FleetRow, OtherRun, ScenarioName } from './types.js';
 import { shareWithin, type WaitFigures } from './wait-histogram.js';
 
 const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
@@ -161,7 +169,105 @@ function goals(rows: readonly FleetRow[]): Goal[] {
     }
   }
   for (const name of SCENARIO_NAMES) out.push(...scenarioGoals(rows, name));
+  out.push(...tokenGoals(rows));
   return out;
+}
+
+const tokenRows = (rows: readonly FleetRow[]): FleetRow[] => rows.filter((r) => r.fleet === TOKEN_FLEET_NAME);
+const failedTokens = (r: FleetRow): number => (r.tokens?.failed ?? 0) / Math.max(1, r.tokens?.offered ?? 0);
+
+/** Per load and router count of the token fleet: switchyard fails no larger share of the offered tokens than any other policy. */
+function tokenGoals(rows: readonly FleetRow[]): Goal[] {
+  const mine = tokenRows(rows).filter((r) => r.policy === 'switchyard');
+  return mine.flatMap((r) => {
+    const others = tokenRows(rows).filter((o) => o.load === r.load && o.routers === r.routers && o !== r);
+    if (others.length === 0) return [];
+    return [
+      {
+        goal: `token fleet, load ${r.load}, ${plural(r.routers)}: switchyard fails no larger share of the offered tokens than ${others.map((o) => o.policy).join(', ')}`,
+        measured: `${pct(failedTokens(r))} vs ${others.map((o) => `${o.policy} ${pct(failedTokens(o))}`).join(', ')}`,
+        met: others.every((o) => failedTokens(r) <= failedTokens(o)),
+      },
+    ];
+  });
+}
+
+function tokenSection(rows: readonly FleetRow[]): string {
+  const mine = tokenRows(rows);
+  if (mine.length === 0) return '';
+  const body = mine.map((r) => [
+    r.load,
+    r.routers,
+    r.policy,
+    r.sent,
+    pct(rate(r)),
+    pct(failedTokens(r)),
+    r.routerRejected,
+    r.backend429,
+    r.status5xx,
+    Math.round(r.tokens?.servedPerSecond ?? 0),
+    (r.tokens?.goodput ?? 0).toFixed(3),
+    ms(r.wait?.p50Ms),
+    ms(r.wait?.p99Ms),
+    r.utilisation.map((u) => `${u.mean.toFixed(2)}±${u.std.toFixed(2)}`).join(' '),
+  ]);
+  const sz = TOKEN_SIZES;
+  const seconds = [...new Set(mine.map((r) => r.seconds))].join(', ');
+  return `## Token fleet: ${TOKEN_FLEET_LABEL}
+
+Three regions whose capacity is a KV cache counted in concurrent tokens (big 96,000,
+mid 48,000, small 16,000; ${TOKEN_CAPACITY.toLocaleString('en-US')} in all): a request holds its prompt plus its
+max_tokens while it runs (the simulator counts the body's bytes / 4 + max_tokens), and
+one that does not fit gets 429. Request sizes are log-normal (\`src/sim/request-sizes.ts\`):
+prompts of median ${sz.medianPromptTokens} tokens (sigma ${sz.promptSigma}, at most ${sz.maxPromptTokens}),
+max_tokens of median ${sz.medianCompletionTokens} (sigma ${sz.completionSigma}, at most ${sz.maxCompletionTokens}); a request
+holds ${Math.round(TOKEN_MEANS.tokens)} tokens on average and up to about 9,000, and is served in 100 ms + 2.5 ms
+per output token (0.6 s at the median, up to 2.6 s). Load is offered token-seconds
+per second over the fleet's tokens: load 1 is ${tokenRate(1).toFixed(1)} requests/s (the fleet's tokens over
+a request's mean tokens x seconds, ${Math.round(TOKEN_MEANS.tokenSeconds)}). Every policy at a load gets the
+same requests (sizes and arrival times). ${seconds} s measured per run.
+
+Policies: \`switchyard\` (\`capacityUnit: concurrent-tokens\`: each request's tokens estimated
+from its body and max_tokens, its region charged the estimate while it runs, a request
+sent only where its estimate fits, else it waits; admission at its defaults),
+\`request-count\` (the ablation: \`capacityUnit: requests\` with \`routing.loadPerRequest\`
+${Math.round(TOKEN_MEANS.tokens)}, the mean request's tokens, so the router's own load is in telemetry's unit on average;
+it does not know a request's size, and a region with any free room takes the next
+request), \`static\` (the oracle: weights 96/48/16, no admission queue) and, when run,
+\`round-robin\` (no admission queue). "failed tokens" is the share of the offered tokens
+(of the requests sent in the measured window) whose requests failed; "served tokens/s"
+the tokens of the served ones per measured second; "token goodput" the tokens served
+over those offered, times the load; utilisation is tokens held / tokens per region.
+
+${markdownTable(
+  [
+    'load',
+    'routers',
+    'policy',
+    'sent',
+    'failed',
+    'failed tokens',
+    'router-rejected',
+    'backend 429',
+    '5xx',
+    'served tokens/s',
+    'token goodput',
+    'wait p50',
+    'wait p99',
+    'utilisation per region (mean±sd)',
+  ],
+  body,
+)}
+`;
+}
+
+function otherRunsNote(runs: readonly OtherRun[] | undefined): string {
+  if (runs === undefined || runs.length === 0) return '';
+  const lines = runs.map(
+    (o) =>
+      `- ${o.groups.join(', ')}: \`${o.command}\` (${o.startedAt} to ${o.finishedAt}; ${o.warmupSeconds} s of warm-up, ${o.seconds} s measured; Node ${o.machine.node}, load average ${o.machine.loadAvg1m} at the start${o.quiet ? '' : ', a test suite was running'})`,
+  );
+  return `\nRows measured by other runs and kept in \`results.json\`:\n\n${lines.join('\n')}\n`;
 }
 
 function fleetTable(rows: readonly FleetRow[], fleet: FleetName): string {
@@ -318,7 +424,7 @@ ${markdownTable(
 Generated by \`npm run bench:fleet\` (${results.startedAt} to ${results.finishedAt}).
 Command: \`${results.command}\`. Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGB} GB,
 Node ${m.node}, ${m.platform}; load average ${m.loadAvg1m} at the start${results.quiet ? '' : '; a test suite was running when it started'}.
-
+${otherRunsNote(results.otherRuns)}
 Each run: a fresh simulated fleet in its own process (concurrency slots per region, 429
 over capacity, telemetry reporting true in-flight as \`inUse\` every 500 ms), 1 or 4
 router processes reading it, and open-loop Poisson clients split evenly between the
@@ -349,7 +455,7 @@ ${markdownTable(['goal', 'measured', ''], goalRows)}
 ## Results
 
 ${(['a', 'b', 'c'] as const).map((f) => fleetTable(results.rows, f)).join('\n')}
-${scenarioTable(results.rows)}${beforeSection}
+${[scenarioTable(results.rows), tokenSection(results.rows), beforeSection].filter((x) => x !== '').join('\n')}
 ## Chart
 
 ![shares and utilisation](shares.svg)

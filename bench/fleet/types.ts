@@ -2,8 +2,23 @@
 import type { MachineInfo } from '../../tools/machine.js';
 import type { WaitFigures } from './wait-histogram.js';
 
-/** The admission scenarios; a row without one is of the matrix (fleets x loads x routers x policies). */
+/**
+ * The admission scenarios; a row without one is of the matrix (fleets x loads x routers
+ * x policies) or of the token fleet (fleet "tokens").
+ */
 export type ScenarioName = 'burst' | 'fairness';
+
+/** A token fleet run's figures, in tokens as the fleet counts them (prompt bytes / 4 + max_tokens). */
+export interface TokenFigures {
+  /** Tokens of the requests sent in the measured window. */
+  readonly offered: number;
+  /** Tokens of those that failed (any non-2xx answer after the router's retries). */
+  readonly failed: number;
+  /** Tokens of those served, per measured second. */
+  readonly servedPerSecond: number;
+  /** Tokens served over tokens offered, times the offered load. */
+  readonly goodput: number;
+}
 
 /** One class of the clients' requests in a scenario (a priority, a fairness key). */
 export interface ClassRow {
@@ -65,6 +80,8 @@ export interface FleetRow {
   readonly waitByPriority?: Readonly<Record<string, WaitFigures>>;
   /** Per class of requests (scenarios only). */
   readonly classes?: readonly ClassRow[];
+  /** Token fleet runs only. */
+  readonly tokens?: TokenFigures;
 }
 
 export interface RunSeries {
@@ -80,6 +97,24 @@ export interface RunSeries {
   }>;
 }
 
+/** A run whose rows were merged into results.json without its matrix (`--scenarios tokens`, say). */
+export interface OtherRun {
+  /** The groups of rows (options.ts RunGroup) of this run still in the file. */
+  readonly groups: readonly string[];
+  readonly command: string;
+  readonly machine: MachineInfo;
+  readonly quiet: boolean;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+}
+
+/**
+ * The file: its top-level fields describe the run that measured the matrix (or, with no
+ * matrix in the file, the newest run); rows of other groups measured by later runs
+ * are kept with them and those runs listed in otherRuns.
+ */
 export interface FleetResults {
   readonly command: string;
   readonly machine: MachineInfo;
@@ -91,4 +126,6 @@ export interface FleetResults {
   readonly warmupSeconds: number;
   readonly rows: readonly FleetRow[];
   readonly series: readonly RunSeries[];
+  /** Absent: every row is of the run the top-level fields describe. */
+  readonly otherRuns?: readonly OtherRun[];
 }
