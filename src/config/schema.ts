@@ -206,6 +206,11 @@ const sections = {
     status400: flag(true, "Detect service-side 400 anomalies: a region's 400 rate far above its peers'."),
     status400MinRate: fraction(0.5, "The region's 400 rate must reach this..."),
     status400MinExcess: fraction(0.3, "...and exceed its peers' 400 rate for the same model by this much."),
+    suspectWeight: f.defaulted(f.number(0.01, 1, 'a number from 0.01 to 1'))(
+      0.1,
+      "A region whose recent 400 rate already exceeds its peers' by status400MinExcess, on fewer requests than an " +
+        'ejection needs, keeps this fraction of its weight until it is judged (1: no down-weighting).',
+    ),
     baseEjectionMs: ms(30_000, 'The first ejection lasts this; each repeat adds it again, up to maxEjectionMs.'),
     maxEjectionMs: ms(300_000, 'Longest ejection; at least baseEjectionMs.'),
     maxEjectionPercent: percent()(50, "Never eject more than this percentage of a deployment's servable regions."),

@@ -178,6 +178,14 @@ export class RequestTrace {
     if (chunk !== undefined) this.responseModel = responseModelIn(chunk);
   }
 
+  /**
+   * The answer broke off after its head went out (the upstream failed mid-stream): the
+   * status says 200, the error type says what cut it.
+   */
+  streamBroken(code: string): void {
+    this.errorType = code;
+  }
+
   /** The router answered itself with this error code. */
   routerError(code: string): void {
     this.errorType = code;

@@ -60,7 +60,7 @@ function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): O
       estimate: null,
       state: servable ? (avail?.state ?? 'active') : 'no-backend',
       stateReason: servable ? (avail?.reason ?? null) : 'no backend configured in this region',
-      weightFactor: avail?.state === 'slow-start' ? avail.weightFactor : 1,
+      weightFactor: avail?.state === 'slow-start' || avail?.state === 'suspect' ? avail.weightFactor : 1,
       untilMs: avail?.untilMs ?? null,
       weightCapped: false,
     };
@@ -82,6 +82,11 @@ function observe(dep: DeploymentTopology, input: PlannerInput, nowMs: number): O
  * (Envoy's max_ejection_percent), and never ejects the last serving region for 400
  * anomalies alone: a 400 may still be the client's fault.
  */
+/** States whose regions take traffic (slow start and suspect at a part of their weight). */
+function isServing(state: RegionState): boolean {
+  return state === 'active' || state === 'slow-start' || state === 'suspect';
+}
+
 function capEjections(observed: Observed[], maxEjectionPercent: number): void {
   const servable = observed.filter((o) => o.servable);
   const allowed = Math.floor((maxEjectionPercent / 100) * servable.length + 1e-9);
@@ -90,7 +95,7 @@ function capEjections(observed: Observed[], maxEjectionPercent: number): void {
   const candidates = servable
     .filter((o) => o.state === 'ejected')
     .sort((a, b) => rank(a) - rank(b) || a.sinceMs - b.sinceMs || (a.region < b.region ? -1 : 1));
-  let serving = servable.filter((o) => o.state === 'active' || o.state === 'slow-start').length + candidates.length;
+  let serving = servable.filter((o) => isServing(o.state)).length + candidates.length;
   let honoured = 0;
   for (const c of candidates) {
     const lastFor400 = c.kind === 'status400' && serving <= 1;
@@ -318,7 +323,7 @@ export function planDeployment(dep: DeploymentTopology, input: PlannerInput, now
     : { mode: 'normal', reason: BASELINE_REASON[policy], awaitingFirstTelemetry: false };
   const mode = decided.mode;
 
-  const active = servable.filter((o) => o.state === 'active' || o.state === 'slow-start');
+  const active = servable.filter((o) => isServing(o.state));
   let shares: number[] | null = null;
   let rooms: number[] = [];
   let note = '';

@@ -12,10 +12,10 @@ export type RoutingMode = 'normal' | 'conservative';
  * The others come from the router's own observations (resilience): ejected for
  * failures, cooling down after a Retry-After, or ramping back up after recovery.
  */
-export type RegionState = 'active' | 'no-backend' | 'ejected' | 'cooldown' | 'slow-start';
+export type RegionState = 'active' | 'no-backend' | 'ejected' | 'cooldown' | 'slow-start' | 'suspect';
 
 export interface RegionAvailability {
-  readonly state: 'ejected' | 'cooldown' | 'slow-start';
+  readonly state: 'ejected' | 'cooldown' | 'slow-start' | 'suspect';
   readonly reason: string;
   /** Why an ejection happened: the ejection cap and the last-region rule depend on it. */
   readonly kind: 'failure' | 'status400' | null;
@@ -23,7 +23,7 @@ export interface RegionAvailability {
   readonly sinceMs: number;
   /** When an ejection or cooldown ends (ms since epoch); null for slow start. */
   readonly untilMs: number | null;
-  /** Slow start: fraction of its weight the region gets back so far, in (0, 1]. */
+  /** Slow start: fraction of its weight the region gets back so far, in (0, 1]; suspect: outlier.suspectWeight. */
   readonly weightFactor: number;
 }
 

@@ -428,6 +428,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
         'upstream error',
       );
       this.request.res.destroy(err);
+      this.trace?.streamBroken(code);
       this.finish(attempt.status);
       return;
     }

@@ -170,11 +170,16 @@ export class OutlierDetector {
    * elsewhere; once ejected, the region gets no traffic at all.
    */
   suspect400(model: string, region: string, nowMs: number): boolean {
-    if (!this.config.enabled || !this.config.status400) return false;
+    return this.excess400(model, region, nowMs) !== null;
+  }
+
+  /** The region's recent 400 rate and its peers', when it makes the region suspect (see suspect400); else null. */
+  excess400(model: string, region: string, nowMs: number): { readonly rate: number; readonly peerRate: number } | null {
+    if (!this.config.enabled || !this.config.status400) return null;
     const h = this.peek(model, region);
-    if (h === undefined) return false;
+    if (h === undefined) return null;
     const attempts = h.window.sumRecent(ATTEMPTS, RECENT_BUCKETS, nowMs);
-    if (attempts < SUSPECT_MIN_ATTEMPTS) return false;
+    if (attempts < SUSPECT_MIN_ATTEMPTS) return null;
     const rate = h.window.sumRecent(STATUS_400, RECENT_BUCKETS, nowMs) / attempts;
     let peerAttempts = 0;
     let peer400 = 0;
@@ -183,8 +188,9 @@ export class OutlierDetector {
       peerAttempts += p.window.sumRecent(ATTEMPTS, RECENT_BUCKETS, nowMs);
       peer400 += p.window.sumRecent(STATUS_400, RECENT_BUCKETS, nowMs);
     }
-    if (peerAttempts < SUSPECT_MIN_ATTEMPTS) return false;
-    return rate - peer400 / peerAttempts >= this.config.status400MinExcess;
+    if (peerAttempts < SUSPECT_MIN_ATTEMPTS) return null;
+    const peerRate = peer400 / peerAttempts;
+    return rate - peerRate >= this.config.status400MinExcess ? { rate, peerRate } : null;
   }
 
   private eject(h: RegionHealth, kind: Ejection['kind'], reason: string, nowMs: number): Ejection {

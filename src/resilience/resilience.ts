@@ -65,6 +65,8 @@ export class Resilience {
   readonly quota: QuotaWindows;
   /** When each region's slow start begins (the end of its last outage) and how long it ramps. */
   private readonly recoveries = new Map<string, { atMs: number; windowMs: number }>();
+  /** (model, region) pairs weighted down as suspect at the last look: a new one re-plans at once. */
+  private readonly suspects = new Set<string>();
   private readonly telemetryFresh = new Map<string, boolean>();
   private readonly medianLatency = new Map<string, { atMs: number; value: number | null }>();
 
@@ -127,6 +129,12 @@ export class Resilience {
       );
       this.recoverAt(key(model, region), ejection.untilMs, config.slowStart.windowMs);
       this.opts.requestReplan();
+    } else if (cls === 'status400' && config.outlier.suspectWeight < 1) {
+      const k = key(model, region);
+      if (!this.suspects.has(k) && this.detector.excess400(model, region, now) !== null) {
+        this.suspects.add(k);
+        this.opts.requestReplan();
+      }
     }
     const quota = this.quota.enabled;
     if (quota && rateLimits != null) this.quota.learn(model, region, rateLimits, now);
@@ -328,6 +336,23 @@ export class Resilience {
       };
     }
     const k = key(model, region);
+    // A region that answers 400 far more often than its peers, on too few requests yet
+    // to be ejected, takes a small part of its weight meanwhile: most of its traffic
+    // goes where it is served, and its 400s stay few enough for the retry budget.
+    const weight = this.opts.config.outlier.suspectWeight;
+    const excess = weight < 1 ? this.detector.excess400(model, region, now) : null;
+    if (excess !== null) {
+      this.suspects.add(k);
+      return {
+        state: 'suspect',
+        reason: `400 rate ${excess.rate.toFixed(2)} vs ${excess.peerRate.toFixed(2)} in peer regions, on too few requests to eject: ${weight} of its weight until judged`,
+        kind: 'status400',
+        sinceMs: now,
+        untilMs: null,
+        weightFactor: weight,
+      };
+    }
+    this.suspects.delete(k);
     const recovery = this.recoveries.get(k);
     if (recovery === undefined || now < recovery.atMs) return undefined;
     const factor = slowStartFactor(now - recovery.atMs, this.opts.config.slowStart, recovery.windowMs);

@@ -45,7 +45,14 @@ export interface RouteStateOptions<T extends RouteTarget> {
   readonly startedAtMs: number;
 }
 
-export const REGION_STATES: readonly RegionState[] = ['active', 'no-backend', 'ejected', 'cooldown', 'slow-start'];
+export const REGION_STATES: readonly RegionState[] = [
+  'active',
+  'no-backend',
+  'ejected',
+  'cooldown',
+  'slow-start',
+  'suspect',
+];
 // While readings of a region stay out of bounds, say so at most this often.
 const CLAMPED_LOG_MS = 30_000;
 

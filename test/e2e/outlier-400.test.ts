@@ -117,7 +117,8 @@ test('before the broken region is ejected, its 400s are retried once in a peer r
   // Ejection needs minRequests 400s; suspicion, a few: the first 400s reach the client,
   // then the region's 400s are taken for its own and retried elsewhere. A budget that
   // allows every retry: how many the default 20% allows is the retry budget's test.
-  const s = await setup(t, { minRequests: 1000 }, { retry: { budgetPercent: 100 } });
+  // Down-weighting off (suspectWeight 1): the region keeps its share, to count retries.
+  const s = await setup(t, { minRequests: 1000, suspectWeight: 1 }, { retry: { budgetPercent: 100 } });
   s.fleet.region('r1').setBehaviour({ failStatus: 400, failModel: 'chat' });
   const result = await spread(200, 2, () => chat(s.router.url, 'chat'));
   const r1Answered400 = s.fleet.region('r1').stats.failed;
@@ -126,6 +127,21 @@ test('before the broken region is ejected, its 400s are retried once in a peer r
   assert.ok(r1Answered400 >= 20, `r1 kept its share of traffic (not ejected): ${r1Answered400}`);
   assert.ok(clientSaw400 <= 10, `clients saw only the first 400s: ${clientSaw400} of ${r1Answered400}`);
   assert.match(await s.router.metrics(), /switchyard_retries_total\{deployment="chat",reason="status-400"\} [1-9]/);
+});
+
+test('before the broken region is ejected, it is weighted down as suspect: most of its traffic goes to its peers', async (t) => {
+  const s = await setup(t, { minRequests: 1000 });
+  s.fleet.region('r1').setBehaviour({ failStatus: 400, failModel: 'chat' });
+  const result = await spread(300, 2, () => chat(s.router.url, 'chat'));
+  const r1 = s.fleet.region('r1').stats.failed;
+  t.diagnostic(`r1 answered 400 to ${r1} of 300 (its share: about 100)`);
+  // Suspect after its first few 400s, it keeps a tenth of its weight: about 300 x 1/21
+  // (14) once suspect, plus the first few. Its full share would be about 100.
+  assert.ok(r1 >= 3 && r1 <= 45, `r1 got ${r1} requests`);
+  assert.ok((result.byStatus[400] ?? 0) <= 10, `clients saw ${result.byStatus[400]} 400s`);
+  const r = deploymentOf(await s.router.capacity(), 'chat').regions.find((x) => x.region === 'r1');
+  assert.equal(r?.state, 'suspect', 'not ejected: too few requests to judge it');
+  assert.match(r?.stateReason ?? '', /400 rate 1\.00 vs 0\.00 in peer regions/);
 });
 
 test('control: a client whose requests every region refuses with 400 is not retried (the 400 is its own)', async (t) => {

@@ -284,6 +284,38 @@ test('an error the router answers itself carries error.type on its span; metrics
   assert.equal(receiver.metrics.length, 0, 'OTEL_METRICS_EXPORTER=none: no metrics');
 });
 
+test('an answer cut off mid-stream ends its span with error.type, though its status was 200', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => new Promise<void>((resolve) => receiver.server.close(() => resolve())));
+  const setup = await startFleetAndRouter({
+    regions: [{ region: 'r1', capacity: 100, perTokenMs: 50 }],
+    zones: { z: ['r1'] },
+    deployments: [{ name: 'chat', model: 'm', type: 'global' }],
+    environment: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
+  });
+  t.after(() => setup.close());
+  const res = await fetch(`${setup.router.url}/openai/deployments/chat/chat/completions?api-version=2024-10-21`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 200, stream: true }),
+  });
+  assert.equal(res.status, 200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  await reader.read();
+  // The region goes away with the answer half sent: its sockets are destroyed.
+  await setup.fleet.region('r1').stop();
+  await assert.rejects(async () => {
+    for (;;) if ((await reader.read()).done) break;
+  }, 'the client sees the stream break, not a clean end');
+  await waitFor('the request span exported', () => receiver.spans.some((s) => s.kind === SPAN_KIND_SERVER), 15_000);
+  const server = receiver.spans.find((s) => s.kind === SPAN_KIND_SERVER) as OtlpSpan;
+  const a = attrs(server.attributes);
+  assert.equal(a['http.response.status_code'], 200);
+  assert.equal(typeof a['error.type'], 'string', 'error.type names what cut the stream');
+  assert.notEqual(a['error.type'], '200');
+  assert.equal(server.status?.code, 2, 'status ERROR');
+});
+
 test('a request that waited for room says how long on the attempt it was sent with', async (t) => {
   const receiver = await startReceiver();
   t.after(() => new Promise<void>((resolve) => receiver.server.close(() => resolve())));

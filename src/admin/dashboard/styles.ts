@@ -37,7 +37,7 @@ main { padding: 12px; display: grid; gap: 12px; grid-template-columns: repeat(au
 .meta { color: var(--muted); overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
 .badge.normal, .badge.ok, .badge.active { background: var(--ok-bg); color: var(--ok); }
-.badge.conservative, .badge.error, .badge.cooldown, .badge.slow-start { background: var(--warn-bg); color: var(--warn); }
+.badge.conservative, .badge.error, .badge.cooldown, .badge.slow-start, .badge.suspect { background: var(--warn-bg); color: var(--warn); }
 .badge.stale, .badge.ejected, .badge.down { background: var(--bad-bg); color: var(--bad); }
 .badge.no-backend, .badge.unknown { background: var(--line); color: var(--muted); }
 .card-head .badge.mode { margin-left: auto; }
