@@ -633,7 +633,7 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
           : route.pickOther(tried, this.env.random, tokens);
     const fits = this.env.quotaFits;
     const model = this.request.deployment.topology.model;
-    if (other !== null && fits != null && fits(model, other.region, tokens)) this.start(other, 'quota-short');
+    if (other !== null && fits?.(model, other.region, tokens) === true) this.start(other, 'quota-short');
     else this.start(target, 'quota-short');
   }
 
