@@ -164,8 +164,8 @@ export class OutlierDetector {
 
   /**
    * Whether a 400 from the region may be the region's rather than the client's: over
-   * the recent span its 400 rate is already status400MinExcess above its peers', on at
-   * least SUSPECT_MIN_ATTEMPTS attempts, though not yet on the minRequests an ejection
+   * its newest bucket (or the recent span, when that bucket holds too few) its 400 rate
+   * is already status400MinExcess above its peers', on at least SUSPECT_MIN_ATTEMPTS attempts, though not yet on the minRequests an ejection
    * needs. In that window (about 2.5 s for a broken engine) a 400 is worth one retry
    * elsewhere; once ejected, the region gets no traffic at all.
    */
@@ -178,15 +178,23 @@ export class OutlierDetector {
     if (!this.config.enabled || !this.config.status400) return null;
     const h = this.peek(model, region);
     if (h === undefined) return null;
-    const attempts = h.window.sumRecent(ATTEMPTS, RECENT_BUCKETS, nowMs);
-    if (attempts < SUSPECT_MIN_ATTEMPTS) return null;
-    const rate = h.window.sumRecent(STATUS_400, RECENT_BUCKETS, nowMs) / attempts;
+    // The newest bucket alone, where it holds enough attempts: a fault that has just
+    // begun shows there a second or two before the recent span (RECENT_BUCKETS) says
+    // it, and most of an engine fault's 400s before ejection fall in that time.
+    let span = 1;
+    let attempts = h.window.sumRecent(ATTEMPTS, span, nowMs);
+    if (attempts < SUSPECT_MIN_ATTEMPTS) {
+      span = RECENT_BUCKETS;
+      attempts = h.window.sumRecent(ATTEMPTS, span, nowMs);
+      if (attempts < SUSPECT_MIN_ATTEMPTS) return null;
+    }
+    const rate = h.window.sumRecent(STATUS_400, span, nowMs) / attempts;
     let peerAttempts = 0;
     let peer400 = 0;
     for (const p of this.peers(model)) {
       if (p === h || (p.ejection !== null && nowMs < p.ejection.untilMs)) continue;
-      peerAttempts += p.window.sumRecent(ATTEMPTS, RECENT_BUCKETS, nowMs);
-      peer400 += p.window.sumRecent(STATUS_400, RECENT_BUCKETS, nowMs);
+      peerAttempts += p.window.sumRecent(ATTEMPTS, span, nowMs);
+      peer400 += p.window.sumRecent(STATUS_400, span, nowMs);
     }
     if (peerAttempts < SUSPECT_MIN_ATTEMPTS) return null;
     const peerRate = peer400 / peerAttempts;

@@ -33,6 +33,15 @@ export interface ResilienceOptions {
 
 const key = (model: string, region: string): string => `${model}\u0000${region}`;
 
+/** A suspect is held this many outlier buckets (a tenth of outlier.windowMs each) past its last evidence. */
+const SUSPECT_HOLD_BUCKETS = 2;
+
+interface Suspicion {
+  readonly rate: number;
+  readonly peerRate: number;
+  readonly untilMs: number;
+}
+
 // A region that turns nearly everything away without saying for how long rests this long.
 const DEFAULT_RATE_REST_MS = 1000;
 
@@ -65,8 +74,13 @@ export class Resilience {
   readonly quota: QuotaWindows;
   /** When each region's slow start begins (the end of its last outage) and how long it ramps. */
   private readonly recoveries = new Map<string, { atMs: number; windowMs: number }>();
-  /** (model, region) pairs weighted down as suspect at the last look: a new one re-plans at once. */
-  private readonly suspects = new Set<string>();
+  /**
+   * (model, region) pairs suspect of answering 400 for their own reasons, held a while
+   * (SUSPECT_HOLD_BUCKETS) past the last evidence: the evidence is a second's worth of
+   * attempts, and a region weighted down gets few of them, so without the hold it would
+   * flap back to its whole weight at every turn of a bucket.
+   */
+  private readonly suspects = new Map<string, Suspicion>();
   private readonly telemetryFresh = new Map<string, boolean>();
   private readonly medianLatency = new Map<string, { atMs: number; value: number | null }>();
 
@@ -129,10 +143,10 @@ export class Resilience {
       );
       this.recoverAt(key(model, region), ejection.untilMs, config.slowStart.windowMs);
       this.opts.requestReplan();
-    } else if (cls === 'status400' && config.outlier.suspectWeight < 1) {
-      const k = key(model, region);
-      if (!this.suspects.has(k) && this.detector.excess400(model, region, now) !== null) {
-        this.suspects.add(k);
+    } else if (cls === 'status400') {
+      const before = this.suspects.get(key(model, region));
+      const was = before !== undefined && now < before.untilMs;
+      if (this.suspicion(model, region, now) !== null && !was && config.outlier.suspectWeight < 1) {
         this.opts.requestReplan();
       }
     }
@@ -310,7 +324,23 @@ export class Resilience {
 
   /** A 400 from the region now is worth one retry elsewhere (see OutlierDetector.suspect400). */
   readonly suspect400 = (model: string, region: string): boolean =>
-    this.detector.suspect400(model, region, this.opts.now());
+    this.suspicion(model, region, this.opts.now()) !== null;
+
+  /** The region's 400 rate and its peers' while it is suspect (evidence now, or held from the last); else null. */
+  private suspicion(model: string, region: string, now: number): Suspicion | null {
+    const k = key(model, region);
+    const excess = this.detector.excess400(model, region, now);
+    if (excess !== null) {
+      const holdMs = (SUSPECT_HOLD_BUCKETS * this.opts.config.outlier.windowMs) / 10;
+      const held = { ...excess, untilMs: now + holdMs };
+      this.suspects.set(k, held);
+      return held;
+    }
+    const held = this.suspects.get(k);
+    if (held !== undefined && now < held.untilMs) return held;
+    this.suspects.delete(k);
+    return null;
+  }
 
   availability(model: string, region: string, now: number): RegionAvailability | undefined {
     const ejection = this.detector.peek(model, region)?.ejection;
@@ -340,9 +370,8 @@ export class Resilience {
     // to be ejected, takes a small part of its weight meanwhile: most of its traffic
     // goes where it is served, and its 400s stay few enough for the retry budget.
     const weight = this.opts.config.outlier.suspectWeight;
-    const excess = weight < 1 ? this.detector.excess400(model, region, now) : null;
+    const excess = weight < 1 ? this.suspicion(model, region, now) : null;
     if (excess !== null) {
-      this.suspects.add(k);
       return {
         state: 'suspect',
         reason: `400 rate ${excess.rate.toFixed(2)} vs ${excess.peerRate.toFixed(2)} in peer regions, on too few requests to eject: ${weight} of its weight until judged`,
@@ -352,7 +381,6 @@ export class Resilience {
         weightFactor: weight,
       };
     }
-    this.suspects.delete(k);
     const recovery = this.recoveries.get(k);
     if (recovery === undefined || now < recovery.atMs) return undefined;
     const factor = slowStartFactor(now - recovery.atMs, this.opts.config.slowStart, recovery.windowMs);
