@@ -5,6 +5,7 @@ import { DEMO_MODELS, DEMO_REGIONS, DEMO_ZONES } from '../src/demo.js';
 import { regionPhase } from '../src/sim/background.js';
 import type { SimFleetOptions, SimRegionOptions } from '../src/sim/types.js';
 import { boundaryOf } from '../src/topology/topology.js';
+import type { ReplayFleet } from './types.js';
 
 /** Tokens per answer: about one second of service (150-200 ms to the first token, 25-30 ms per token). */
 export const TOKENS = 32;
@@ -87,3 +88,12 @@ export function backgroundAt(region: string, tS: number): number {
   const period = PERIOD_S[region] ?? 40;
   return base * (1 + WAVE * Math.sin((2 * Math.PI * tS) / period + regionPhase(region)));
 }
+
+/** The fleet of every incident that names no other: slots, 32 tokens per answer. */
+export const SLOT_FLEET: ReplayFleet = {
+  label: 'slots (concurrent requests)',
+  simOptions,
+  capacityRate,
+  backgroundAt,
+  routerConfig: {},
+};

@@ -1,6 +1,6 @@
 // Turns what a run saw (the clients' records, the fleet's samples and final counters)
 // into the figures of replay/results.json. Pure: no I/O, no clock.
-import { BOUNDARIES, REGION_NAMES, REGIONS } from './fleet.js';
+import { BOUNDARIES, REGION_NAMES } from './fleet.js';
 import type { ClientRecord } from './sdk-client.js';
 import type { ControlRegion, Sample } from './timeline.js';
 import type { Incident, PolicyResult, PolicySpec, RouterEvent, Series } from './types.js';
@@ -88,7 +88,8 @@ interface CapacityFigures {
 }
 
 function capacityFigures(o: RunObservations): CapacityFigures {
-  const totalCapacity = REGIONS.reduce((s, r) => s + r.capacity, 0);
+  // The fleet's capacity as configured (the first sample, before any event changes it).
+  const totalCapacity = o.samples[0]?.regions.reduce((s, r) => s + r.capacity, 0) ?? 0;
   let peak = 0;
   let over = 0;
   let idleSum = 0;
@@ -98,7 +99,7 @@ function capacityFigures(o: RunObservations): CapacityFigures {
   for (let i = 0; i < o.samples.length; i++) {
     const s = o.samples[i] as Sample;
     for (const r of s.regions) {
-      if (r.listening && r.capacity > 0) peak = Math.max(peak, (r.inFlight + r.background) / r.capacity);
+      if (r.listening && r.capacity > 0) peak = Math.max(peak, r.inUse / r.capacity);
     }
     // Router rejections up to this sample fall in its interval.
     let routerRejected = false;
@@ -115,9 +116,9 @@ function capacityFigures(o: RunObservations): CapacityFigures {
     rejectingSamples++;
     let idle = 0;
     s.regions.forEach((r, k) => {
-      if (!full[k] && r.listening) idle += Math.max(0, r.capacity - r.inFlight - r.background);
+      if (!full[k] && r.listening) idle += Math.max(0, r.capacity - r.inUse);
     });
-    idleSum += idle / totalCapacity;
+    idleSum += totalCapacity > 0 ? idle / totalCapacity : 0;
   }
   return {
     peakUtilisation: Math.round(peak * 1000) / 1000,
@@ -136,6 +137,13 @@ export function boundaryViolations(final: readonly ControlRegion[]): number {
     }
   }
   return n;
+}
+
+/** Tokens of the requests sent and of the failed ones, when the requests have sizes. */
+function tokenFigures(records: readonly ClientRecord[]): { sentTokens?: number; failedTokens?: number } {
+  if (!records.some((r) => r.tokens !== undefined)) return {};
+  const sum = (rs: readonly ClientRecord[]): number => rs.reduce((s, r) => s + (r.tokens ?? 0), 0);
+  return { sentTokens: sum(records), failedTokens: sum(records.filter((r) => !ok(r))) };
 }
 
 export function measure(o: RunObservations): PolicyResult {
@@ -165,6 +173,7 @@ export function measure(o: RunObservations): PolicyResult {
     unfinished: count((r) => !r.done),
     routerAnswered: count((r) => r.routerAnswered),
     failedByDeployment,
+    ...tokenFigures(records),
     sentBacklog: records.filter((r) => r.backlog).length,
     failedBacklog: count((r) => r.backlog),
     failedInteractive: count((r) => !r.backlog),

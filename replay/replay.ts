@@ -3,9 +3,9 @@
 // incident's index, and replayed unchanged for every policy.
 import type { ChildRegistry } from '../tools/children.js';
 import { machineInfo } from '../tools/machine.js';
-import { capacityRate, REGION_NAMES } from './fleet.js';
+import { REGION_NAMES, SLOT_FLEET } from './fleet.js';
 import { INCIDENTS } from './incidents/index.js';
-import { ROUND_ROBIN, SWITCHYARD, TRUST_THE_TABLE } from './policies.js';
+import { merge, ROUND_ROBIN, SWITCHYARD, TRUST_THE_TABLE } from './policies.js';
 import { runOne } from './run-one.js';
 import { buildSchedule } from './schedule.js';
 import type { Incident, IncidentName, IncidentResult, PolicySpec, ReplayResults } from './types.js';
@@ -22,15 +22,25 @@ export interface ReplayOptions {
   readonly quiet: boolean;
 }
 
+/** Every policy of an incident, each with the keys that describe its fleet under its own. */
 export function policiesOf(incident: Incident): PolicySpec[] {
-  return [SWITCHYARD, ROUND_ROBIN, TRUST_THE_TABLE, ...incident.ablations, ...(incident.variants ?? [])];
+  const fleet = (incident.fleet ?? SLOT_FLEET).routerConfig;
+  return [
+    incident.switchyard ?? SWITCHYARD,
+    ROUND_ROBIN,
+    TRUST_THE_TABLE,
+    ...incident.ablations,
+    ...(incident.variants ?? []),
+  ].map((p) => (Object.keys(fleet).length === 0 ? p : { ...p, config: merge(fleet, p.config) }));
 }
 
 /** About how long a replay takes, in seconds: the incidents plus start-up and drain per run. */
 export function estimateSeconds(opts: Pick<ReplayOptions, 'only' | 'policies' | 'scale'>): number {
   let s = 0;
   for (const incident of selected(opts.only)) {
-    s += chosen(incident, opts.policies).length * (incident.seconds * opts.scale + 4);
+    // Start-up and drain, and on average half a quota window waited for when the clock is aligned to one.
+    const overhead = 4 + (incident.alignMs ?? 0) / 2000;
+    s += chosen(incident, opts.policies).length * (incident.seconds * opts.scale + overhead);
   }
   return Math.ceil(s);
 }
@@ -52,7 +62,8 @@ export async function runReplay(
   const incidents: IncidentResult[] = [];
   for (const incident of selected(opts.only)) {
     const index = INCIDENTS.indexOf(incident);
-    const rate = incident.load * capacityRate();
+    const fleet = incident.fleet ?? SLOT_FLEET;
+    const rate = incident.load * fleet.capacityRate();
     const seed = opts.seed + index;
     const schedule = buildSchedule(incident, rate, seed, opts.scale);
     const policies = [];
@@ -72,6 +83,7 @@ export async function runReplay(
       fault: incident.fault,
       load: incident.load,
       ratePerSecond: Math.round(rate * 10) / 10,
+      ...(incident.fleet === undefined ? {} : { fleet: incident.fleet.label }),
       client: incident.client,
       events: incident.events.map((e) => ({ atS: e.atS, label: e.label })),
       regions: REGION_NAMES,

@@ -12,18 +12,24 @@ export const NOTES_MARKER = '<!-- notes: everything below this line is kept when
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 function mainTable(inc: IncidentResult): string {
+  // Tokens only where the requests have sizes (the quota incident).
+  const tokens = inc.policies.some((p) => p.sentTokens !== undefined);
+  const failedTokens = (p: PolicyResult): string =>
+    p.sentTokens === undefined || p.failedTokens === undefined ? '-' : pct(p.failedTokens / Math.max(1, p.sentTokens));
   return markdownTable(
     [
       'policy',
       'sent',
       'failed',
       'failed %',
+      ...(tokens ? ['failed tokens'] : []),
       'failed interactive',
       'failed backlog',
       '429',
       '400',
       '5xx',
       'router answered',
+      'backend 429s',
       'retry amplification',
       'client attempts per request',
       'upstream per client attempt',
@@ -38,12 +44,14 @@ function mainTable(inc: IncidentResult): string {
       p.sent,
       p.failed,
       pct(p.failedRate),
+      ...(tokens ? [failedTokens(p)] : []),
       p.failedInteractive ?? '-',
       p.failedBacklog ?? '-',
       p.status429,
       p.status400,
       p.status5xx,
       p.routerAnswered,
+      p.backend429,
       num(p.retryAmplification),
       num(p.clientAttempts / Math.max(1, p.sent)),
       num(p.upstreamPerClientAttempt),
@@ -75,7 +83,7 @@ function incidentSection(inc: IncidentResult, results: ReplayResults): string {
   return [
     `## ${inc.name}`,
     '',
-    `${inc.title}. ${inc.seconds} s, offered load ${inc.load} of the fleet's capacity (${inc.ratePerSecond} requests/s outside surges), clients: ${inc.client.label}.`,
+    `${inc.title}. ${inc.seconds} s, offered load ${inc.load} of the fleet's capacity (${inc.ratePerSecond} requests/s outside surges${inc.fleet === undefined ? '' : `; the fleet: ${inc.fleet}`}), clients: ${inc.client.label}.`,
     '',
     events,
     '',

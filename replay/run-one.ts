@@ -5,7 +5,7 @@ import type { ChildRegistry } from '../tools/children.js';
 import { openLoopAgent, tickUntil } from '../tools/open-loop.js';
 import { startRouter } from '../tools/router-process.js';
 import { type SimInfo, startSim } from '../tools/sim-process.js';
-import { DEPLOYMENTS, simOptions, ZONES } from './fleet.js';
+import { DEPLOYMENTS, SLOT_FLEET, ZONES } from './fleet.js';
 import { measure } from './measure.js';
 import { merge } from './policies.js';
 import type { Arrival } from './schedule.js';
@@ -27,6 +27,7 @@ export interface RunSpec {
   readonly scale: number;
 }
 
+/** The fleet's keys, then the policy's on top (policies.ts policiesOf has merged them). */
 function routerConfig(policy: PolicySpec, sim: SimInfo): Record<string, unknown> {
   const base = {
     listen: { host: '127.0.0.1', port: 0 },
@@ -62,7 +63,7 @@ function describe(line: Record<string, unknown>): string | null {
 
 export async function runOne(spec: RunSpec, reg: ChildRegistry): Promise<PolicyResult> {
   const { incident, policy, scale } = spec;
-  const sim = await startSim(reg, simOptions());
+  const sim = await startSim(reg, (incident.fleet ?? SLOT_FLEET).simOptions());
   // Every deployment planned in normal mode before the clock starts.
   const router = await startRouter(reg, {
     name: `router (${incident.name}, ${policy.name})`,
@@ -89,6 +90,11 @@ export async function runOne(spec: RunSpec, reg: ChildRegistry): Promise<PolicyR
     () => performance.now() - t0,
     policy.backlogPriority ?? null,
   );
+  // Quota windows are aligned on the wall clock: start the incident's clock on one's edge.
+  if (incident.alignMs !== undefined) {
+    const align = incident.alignMs;
+    await new Promise((r) => setTimeout(r, align - (Date.now() % align)));
+  }
   t0 = performance.now();
   timeline.start(t0);
   let next = 0;

@@ -4,17 +4,22 @@
 // Poisson arrivals; a surge is drawn by thinning (arrivals at the peak rate, each kept
 // with probability rate(t) / peak), so the schedule stays one seeded stream. Which of a
 // surge's requests are its backlog (the extra load) is drawn from a second stream, so
-// marking them changes nothing of the first.
+// marking them changes nothing of the first. So are the requests' sizes, when the
+// incident's fleet gives them (quota-fleet.ts), and a tenant's burst (arrivals and
+// sizes from streams of its own, merged in by time and counted as the backlog).
 import { exponential, type Random, seededRandom } from '../src/sim/loop-model/random.js';
+import { type RequestSize, requestSizes } from '../src/sim/request-sizes.js';
 import { DEPLOYMENTS } from './fleet.js';
-import type { Incident } from './types.js';
+import type { Incident, TenantBurst } from './types.js';
 
 export interface Arrival {
   /** Milliseconds after the load starts. */
   readonly tMs: number;
   readonly deployment: string;
-  /** One of a surge's extra requests (the backlog released), not the usual traffic. */
+  /** Extra load, not the usual traffic: one of a surge's extra requests (the backlog released), or a tenant's burst. */
   readonly backlog: boolean;
+  /** Its prompt and max_tokens; absent: the usual short chat (sdk-client.ts). */
+  readonly size?: RequestSize;
 }
 
 /** A guard against a mistyped rate: no run sends more than this. */
@@ -22,6 +27,9 @@ export const MAX_ARRIVALS = 100_000;
 
 /** Mixed into the seed of the backlog's stream, to keep it apart from the schedule's. */
 const BACKLOG_STREAM = 0x6a09e667;
+/** The same for the requests' sizes, and for each tenant's burst (plus its index). */
+const SIZE_STREAM = 0x3c6ef372;
+const BURST_STREAM = 0x510e527f;
 
 /** Step for finding a surge's peak. */
 const PEAK_PROBE_S = 0.01;
@@ -34,13 +42,13 @@ function peakSurge(incident: Incident): number {
   return peak;
 }
 
-function pickDeployment(random: Random, total: number): string {
+function pickDeployment(random: Random, mix: ReadonlyArray<readonly [string, number]>, total: number): string {
   let x = random() * total;
-  for (const d of DEPLOYMENTS) {
-    x -= d.weight;
-    if (x < 0) return d.name;
+  for (const [name, weight] of mix) {
+    x -= weight;
+    if (x < 0) return name;
   }
-  return (DEPLOYMENTS[DEPLOYMENTS.length - 1] as (typeof DEPLOYMENTS)[number]).name;
+  return (mix[mix.length - 1] as readonly [string, number])[0];
 }
 
 /**
@@ -50,7 +58,13 @@ function pickDeployment(random: Random, total: number): string {
 export function buildSchedule(incident: Incident, ratePerSecond: number, seed: number, scale = 1): Arrival[] {
   const random = seededRandom(seed);
   const backlogRandom = seededRandom(seed ^ BACKLOG_STREAM);
-  const total = DEPLOYMENTS.reduce((s, d) => s + d.weight, 0);
+  const sizes =
+    incident.fleet?.sizes === undefined ? null : requestSizes({ ...incident.fleet.sizes, seed: seed ^ SIZE_STREAM });
+  const mix: ReadonlyArray<readonly [string, number]> =
+    incident.mix === undefined
+      ? DEPLOYMENTS.map((d) => [d.name, d.weight])
+      : Object.entries(incident.mix).filter(([, w]) => w > 0);
+  const total = mix.reduce((s, [, w]) => s + w, 0);
   const peak = peakSurge(incident);
   const meanGapMs = 1000 / (ratePerSecond * peak);
   const endMs = incident.seconds * 1000 * scale;
@@ -59,14 +73,32 @@ export function buildSchedule(incident: Incident, ratePerSecond: number, seed: n
     const tS = t / 1000 / scale;
     const factor = incident.surge?.(tS) ?? 1;
     const keep = random() < factor / peak;
-    const deployment = pickDeployment(random, total);
+    const deployment = pickDeployment(random, mix, total);
     if (!keep) continue;
     // During a surge of factor f, (f - 1) of every f requests are the backlog's.
     const backlog = factor > 1 && backlogRandom() < (factor - 1) / factor;
-    out.push({ tMs: t, deployment, backlog });
+    out.push(sizes === null ? { tMs: t, deployment, backlog } : { tMs: t, deployment, backlog, size: sizes() });
     if (out.length > MAX_ARRIVALS) throw new Error(`${incident.name}: more than ${MAX_ARRIVALS} requests`);
   }
-  return holdPentUp(incident, out, scale);
+  const bursts = (incident.bursts ?? []).flatMap((b, i) => burstArrivals(b, seed ^ (BURST_STREAM + i), scale));
+  const all = bursts.length === 0 ? out : [...out, ...bursts].sort((a, b) => a.tMs - b.tMs);
+  return holdPentUp(incident, all, scale);
+}
+
+/** A tenant's burst: arrivals of its deployment over its interval (Poisson or evenly spaced), each of its own size. */
+function burstArrivals(b: TenantBurst, seed: number, scale: number): Arrival[] {
+  const random = seededRandom(seed);
+  const sizes = requestSizes({ ...b.sizes, seed: seed ^ SIZE_STREAM });
+  const meanGapMs = 1000 / b.ratePerSecond;
+  const out: Arrival[] = [];
+  // As the schedule: a shorter time scale shortens the burst, not its pace.
+  const endMs = b.toS * 1000 * scale;
+  const gap = (): number => (b.spacing === 'even' ? meanGapMs : exponential(random, meanGapMs));
+  const first = b.fromS * 1000 * scale + (b.spacing === 'even' ? 0 : gap());
+  for (let t = first; t < endMs; t += gap()) {
+    out.push({ tMs: t, deployment: b.deployment, backlog: true, size: sizes() });
+  }
+  return out;
 }
 
 /** The pent-up deployment's requests made while its region was out go out together at the release. */

@@ -4,10 +4,13 @@
 // Retry-After when it has one, else after min(0.5 s x 2^retries, 8 s) less up to 25%
 // jitter. The jitter is seeded per request and retry, so a request waits the same in
 // every policy's run when it meets the same answers. When the policy says so, the
-// backlog's requests send a priority (x-switchyard-priority); the others never do.
+// backlog's requests send a priority (x-switchyard-priority); the others never do. A
+// request with a size sends a prompt of about that many tokens and its max_tokens; the
+// others the same short chat.
 import type { Agent } from 'undici';
 import { PRIORITY_HEADER } from '../src/admission/request-class.js';
 import { seededRandom } from '../src/sim/loop-model/random.js';
+import { chatBodyOfSize } from '../src/sim/request-sizes.js';
 import { TOKENS } from './fleet.js';
 import type { Arrival } from './schedule.js';
 import type { ClientModel } from './types.js';
@@ -24,6 +27,8 @@ export interface ClientRecord {
   readonly deployment: string;
   /** One of the backlog's requests (see Arrival). */
   readonly backlog: boolean;
+  /** Tokens a quota charges it (body bytes / 4 + max_tokens) when it has a size (see Arrival); else absent. */
+  readonly tokens?: number;
   attempts: number;
   /** Last answer's status; 0 for a lost connection, -1 while unanswered. */
   status: number;
@@ -84,17 +89,20 @@ export class SdkClients {
   }
 
   send(arrival: Arrival): void {
+    const size = arrival.size;
+    const body = size === undefined ? BODY : chatBodyOfSize(size);
     const record: ClientRecord = {
       tMs: arrival.tMs,
       deployment: arrival.deployment,
       backlog: arrival.backlog,
+      ...(size === undefined ? {} : { tokens: Math.ceil(body.length / 4) + size.maxTokens }),
       attempts: 0,
       status: -1,
       routerAnswered: false,
       done: false,
     };
     const index = this.records.push(record) - 1;
-    const p = this.call(record, index).finally(() => this.pending.delete(p));
+    const p = this.call(record, index, body).finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
 
@@ -115,7 +123,7 @@ export class SdkClients {
     this.timers.clear();
   }
 
-  private async call(record: ClientRecord, index: number): Promise<void> {
+  private async call(record: ClientRecord, index: number, body: string): Promise<void> {
     const path = `/openai/deployments/${record.deployment}/chat/completions?api-version=2024-10-21`;
     const headers = record.backlog ? this.backlogHeaders : HEADERS;
     const jitter = seededRandom((this.seed * 1_000_003 + index) >>> 0);
@@ -128,7 +136,7 @@ export class SdkClients {
           path,
           method: 'POST',
           headers,
-          body: BODY,
+          body,
           headersTimeout: ATTEMPT_TIMEOUT_MS,
           bodyTimeout: ATTEMPT_TIMEOUT_MS,
         });

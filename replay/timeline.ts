@@ -3,7 +3,7 @@
 // sample of every region (capacity, in flight, background, counters) per tick for the
 // measurements. Ticks never overlap; a tick that runs late is not made up.
 import { request } from 'undici';
-import { backgroundAt, REGION_NAMES } from './fleet.js';
+import { REGION_NAMES, SLOT_FLEET } from './fleet.js';
 import type { Incident } from './types.js';
 
 export const TICK_MS = 250;
@@ -11,9 +11,12 @@ export const TICK_MS = 250;
 export interface RegionSample {
   readonly listening: boolean;
   readonly capacity: number;
+  /** Capacity in use in the region's unit, other tenants' included (slots: in flight + background). */
+  readonly inUse: number;
   readonly inFlight: number;
   readonly background: number;
   readonly received: number;
+  /** Requests turned away because the region was full, or because its quota window was spent. */
   readonly rejectedFull: number;
 }
 
@@ -28,11 +31,13 @@ export interface ControlRegion {
   region: string;
   listening: boolean;
   capacity: number;
+  inUse: number;
   inFlight: number;
   background: number;
   stats: {
     received: number;
     rejectedFull: number;
+    rejectedQuota: number;
     rejected429: number;
     status400: number;
     receivedByDeployment: Record<string, number>;
@@ -114,7 +119,7 @@ export class Timeline {
   private async setBackgrounds(tS: number): Promise<void> {
     await Promise.all(
       REGION_NAMES.map(async (region) => {
-        const usual = backgroundAt(region, tS);
+        const usual = (this.incident.fleet ?? SLOT_FLEET).backgroundAt(region, tS);
         const value = Math.round((this.incident.background?.(region, tS, usual) ?? usual) * 100) / 100;
         if (this.lastBackground.get(region) === value) return;
         this.lastBackground.set(region, value);
@@ -139,10 +144,11 @@ export class Timeline {
           return {
             listening: r.listening,
             capacity: r.capacity,
+            inUse: r.inUse,
             inFlight: r.inFlight,
             background: r.background,
             received: r.stats.received,
-            rejectedFull: r.stats.rejectedFull,
+            rejectedFull: r.stats.rejectedFull + r.stats.rejectedQuota,
           };
         }),
       });

@@ -1,7 +1,48 @@
 // The shapes of an incident, a policy and the results replay/results.json is written in.
+import type { RequestSizeOptions } from '../src/sim/request-sizes.js';
+import type { SimFleetOptions } from '../src/sim/types.js';
 import type { MachineInfo } from '../tools/machine.js';
 
-export type IncidentName = 'engine-mismatch' | 'incomplete-telemetry' | 'retry-storm' | 'power-loss';
+export type IncidentName =
+  | 'engine-mismatch'
+  | 'incomplete-telemetry'
+  | 'retry-storm'
+  | 'power-loss'
+  | 'quota-exhaustion';
+
+/** Router config sections, merged one level deep on top of the router's defaults. */
+export type RouterConfig = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/**
+ * The simulated fleet an incident runs on (fleet.ts: the demo's regions with slots;
+ * quota-fleet.ts: the same regions with tokens-per-minute quotas).
+ */
+export interface ReplayFleet {
+  /** One line: what the regions' capacity is. */
+  readonly label: string;
+  simOptions(): Omit<SimFleetOptions, 'now'>;
+  /** The clients' requests per second at load 1 (the fleet's capacity for them). */
+  capacityRate(): number;
+  /** Other tenants' load in a region at replay time tS, in the fleet's capacity unit. */
+  backgroundAt(region: string, tS: number): number;
+  /** Router keys that describe this fleet (its capacity unit, say), for every policy: under the policy's own keys. */
+  readonly routerConfig: RouterConfig;
+  /** The sizes of the clients' usual requests; absent: every request is the same short chat. */
+  readonly sizes?: RequestSizeOptions;
+}
+
+/** One tenant's extra requests, all of one deployment, over [fromS, toS). */
+export interface TenantBurst {
+  readonly label: string;
+  readonly deployment: string;
+  readonly fromS: number;
+  readonly toS: number;
+  readonly ratePerSecond: number;
+  /** Poisson arrivals (default), or one every 1 / ratePerSecond seconds from fromS (a job submitting its items at its own pace). */
+  readonly spacing?: 'poisson' | 'even';
+  /** Their sizes (drawn from a stream of their own). */
+  readonly sizes: RequestSizeOptions;
+}
 
 /** SDK-like clients: how many times they retry a 429, 408, 409, 5xx or lost connection. */
 export interface ClientModel {
@@ -41,6 +82,20 @@ export interface Incident {
     /** The held requests go out over this long, in their order. */
     readonly spreadS: number;
   };
+  /** The fleet it runs on; the demo's regions with slots (fleet.ts) when absent. */
+  readonly fleet?: ReplayFleet;
+  /** The usual requests' share per deployment; fleet.ts DEPLOYMENTS' weights when absent (a deployment not named gets none). */
+  readonly mix?: Readonly<Record<string, number>>;
+  /** Tenants' extra requests, counted as the incident's backlog (its extra load). */
+  readonly bursts?: readonly TenantBurst[];
+  /**
+   * Start the clock on a multiple of this many milliseconds of the wall clock (the
+   * quota windows, which the fleet and the router both align on), so that every
+   * policy's run meets the windows at the same moments of the incident.
+   */
+  readonly alignMs?: number;
+  /** switchyard as an operator would configure it for this incident; policies.ts SWITCHYARD when absent. */
+  readonly switchyard?: PolicySpec;
   /** Switchyard with one mechanism off, for this incident. */
   readonly ablations: readonly PolicySpec[];
   /** Switchyard with its clients changed (they send priorities), for this incident; none when absent. */
@@ -59,7 +114,7 @@ export interface PolicySpec {
   /** What it is, for the tables. */
   readonly description: string;
   /** Config keys set on top of the router's defaults (sections merged one level deep). */
-  readonly config: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly config: RouterConfig;
   /** The x-switchyard-priority the backlog's requests send; the other requests never send one. None when absent. */
   readonly backlogPriority?: number;
 }
@@ -95,6 +150,9 @@ export interface PolicyResult {
   /** Failed requests whose last answer the router gave itself (shed, no capacity, no region). */
   readonly routerAnswered: number;
   readonly failedByDeployment: Readonly<Record<string, number>>;
+  /** Tokens of the requests sent and of the failed ones (body bytes / 4 + max_tokens), when the requests have sizes. */
+  readonly sentTokens?: number;
+  readonly failedTokens?: number;
   /**
    * Requests of the backlog (a surge's extra load), and the failed ones of the backlog
    * and of the rest (the interactive requests). Absent in results written before the
@@ -135,6 +193,8 @@ export interface IncidentResult {
   readonly fault: { readonly startS: number; readonly endS: number };
   readonly load: number;
   readonly ratePerSecond: number;
+  /** The fleet's label when it is not the demo's slots (absent in older results). */
+  readonly fleet?: string;
   readonly client: ClientModel;
   readonly events: ReadonlyArray<{ readonly atS: number; readonly label: string }>;
   readonly regions: readonly string[];

@@ -36,9 +36,17 @@ function region(name: string, received: Record<string, number>): ControlRegion {
     region: name,
     listening: true,
     capacity: 10,
+    inUse: 0,
     inFlight: 0,
     background: 0,
-    stats: { received: total, rejectedFull: 0, rejected429: 0, status400: 0, receivedByDeployment: received },
+    stats: {
+      received: total,
+      rejectedFull: 0,
+      rejectedQuota: 0,
+      rejected429: 0,
+      status400: 0,
+      receivedByDeployment: received,
+    },
   };
 }
 
@@ -48,6 +56,7 @@ function sample(tMs: number, received: number[], full: number[] = []): Sample {
     regions: REGION_NAMES.map((_, k) => ({
       listening: true,
       capacity: 10,
+      inUse: 6,
       inFlight: 5,
       background: 1,
       received: received[k] ?? 0,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { capacityRate, DEPLOYMENTS } from '../../replay/fleet.js';
+import { DEPLOYMENTS, SLOT_FLEET } from '../../replay/fleet.js';
 import { INCIDENTS } from '../../replay/incidents/index.js';
 import { POWER_LOSS } from '../../replay/incidents/power-loss.js';
+import { QUOTA_EXHAUSTION, TENANT_DEPLOYMENT } from '../../replay/incidents/quota-exhaustion.js';
 import { RETRY_STORM } from '../../replay/incidents/retry-storm.js';
 import { buildSchedule } from '../../replay/schedule.js';
 import type { Incident } from '../../replay/types.js';
@@ -82,13 +83,46 @@ test("marking the backlog leaves every incident's requests (times, deployments) 
     'incomplete-telemetry': [3248, 'd7eb65470306fc1a'],
     'retry-storm': [2388, '2e954f61e88c0234'],
     'power-loss': [3144, '5fa98b8320db8b16'],
+    // Added with its requests' sizes and the tenant's burst.
+    'quota-exhaustion': [3406, '8dde2b390c97513b'],
   };
   INCIDENTS.forEach((incident, i) => {
-    const s = buildSchedule(incident, incident.load * capacityRate(), 1 + i);
+    const s = buildSchedule(incident, incident.load * (incident.fleet ?? SLOT_FLEET).capacityRate(), 1 + i);
     const digest = createHash('sha256')
       .update(s.map((a) => `${a.tMs} ${a.deployment}`).join('\n'))
       .digest('hex')
       .slice(0, 16);
     assert.deepEqual([s.length, digest], before[incident.name], incident.name);
   });
+});
+
+test("a tenant's burst adds sized requests of its deployment and leaves the usual ones as they were", () => {
+  const rate = QUOTA_EXHAUSTION.load * (QUOTA_EXHAUSTION.fleet ?? SLOT_FLEET).capacityRate();
+  const s = buildSchedule(QUOTA_EXHAUSTION, rate, 5);
+  const without = buildSchedule({ ...QUOTA_EXHAUSTION, bursts: [] }, rate, 5);
+  assert.deepEqual(
+    s.filter((a) => !a.backlog),
+    without,
+    'the usual requests: same times, deployments and sizes',
+  );
+  assert.ok(
+    s.every((a) => a.size !== undefined),
+    'every request has a size',
+  );
+  assert.ok(!s.some((a) => a.deployment.startsWith('mini-')), "only the incident's mix");
+  const documents = s.filter((a) => (a.size?.promptTokens ?? 0) > 20_000);
+  // Evenly spaced: 2.5 a second from 10 s to 12 s.
+  assert.deepEqual(
+    documents.map((a) => Math.round(a.tMs)),
+    [10_000, 10_400, 10_800, 11_200, 11_600],
+  );
+  for (const d of documents) {
+    assert.equal(d.deployment, TENANT_DEPLOYMENT);
+    assert.ok(d.backlog);
+    assert.equal(d.size?.maxTokens, 8000);
+    const prompt = d.size?.promptTokens ?? 0;
+    assert.ok(prompt >= 60_000 && prompt <= 100_000, `prompt of ${prompt} tokens`);
+  }
+  const burst = s.filter((a) => a.backlog && a.tMs >= 10_000 && a.tMs < 16_000).length - documents.length;
+  assert.ok(Math.abs(burst - 150) < 4 * Math.sqrt(150), `${burst} ordinary requests of the tenant in 6 s at 25/s`);
 });
