@@ -56,7 +56,7 @@ import {
   UNREACHABLE_RETRY_AFTER_S,
   UNSOLICITED_CONTINUE,
 } from '../net/undici-errors.js';
-import type { DispatchSink, OutcomeSink } from '../resilience/outcome.js';
+import type { DispatchSink, OutcomeSink, RefundSink } from '../resilience/outcome.js';
 import type { AnswerLearner } from './affinity/answer-learner.js';
 import { ClientWriter, type WriterOwner } from './client-writer.js';
 import type { DeadlineList } from './deadline-list.js';
@@ -91,6 +91,7 @@ export interface ForwardEnv {
   readonly now: () => number;
   readonly onOutcome: OutcomeSink | null;
   readonly onDispatch?: DispatchSink | null;
+  readonly onRefused?: RefundSink | null;
   /** Whether a request's tokens fit in the region's quota window (null: no tokens-per-minute limit configured). */
   readonly quotaFits?: ((model: string, region: string, tokens: number) => boolean) | null;
   readonly retry: RetryEnv;

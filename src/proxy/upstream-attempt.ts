@@ -14,7 +14,7 @@
 // order against the undici in use.
 import type { Dispatcher } from 'undici';
 import { errorCodeOf, isUnsolicitedContinue, UNSOLICITED_CONTINUE } from '../net/undici-errors.js';
-import type { DispatchSink, OutcomeSink } from '../resilience/outcome.js';
+import type { DispatchSink, OutcomeSink, RefundSink } from '../resilience/outcome.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
 import { readLoadHeaders } from '../telemetry/in-band/load-headers.js';
 import { type RateLimitReading, readRateLimits } from '../telemetry/in-band/rate-limits.js';
@@ -36,6 +36,8 @@ export interface AttemptEnv {
   readonly onOutcome: OutcomeSink | null;
   /** Charges quota windows as a request leaves (absent: no quota books). */
   readonly onDispatch?: DispatchSink | null;
+  /** Takes the charge back when the region refuses the request. */
+  readonly onRefused?: RefundSink | null;
   readonly retry: { readonly budget: RetryBudget };
 }
 
@@ -82,7 +84,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler, RateLimitRea
     /** The attempt runs on a retry-budget token, returned when it ends. */
     private readonly onToken: boolean,
     /** The request's token estimate (0: none made). */
-    tokens: number,
+    private readonly tokens: number,
   ) {
     backend.acquire();
     const now = env.now();
@@ -181,7 +183,10 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler, RateLimitRea
     const load = this.target.load;
     load.release(this.charged);
     // The service charges a request it serves, not one it refuses or never got.
-    if (status < 200 || status >= 300) load.correct(this.charged, 0, this.sentAtMs, this.env.now());
+    if (status < 200 || status >= 300) {
+      load.correct(this.charged, 0, this.sentAtMs, this.env.now());
+      this.env.onRefused?.(this.model, this.target.region, this.tokens, this.sentAtMs);
+    }
     if (this.onToken) this.env.retry.budget.release();
     if (errorCode === UNSOLICITED_CONTINUE) return;
     if (status === 400 && this.unjudged400) return;

@@ -39,3 +39,6 @@ export type OutcomeSink = (
  * tokens: the request's estimated cost in tokens, 0 when unknown.
  */
 export type DispatchSink = (model: string, region: string, tokens: number) => void;
+
+/** A request the region refused, or that failed before it had it: its quota charge is taken back. */
+export type RefundSink = (model: string, region: string, tokens: number, sentAtMs: number) => void;

@@ -43,11 +43,15 @@ export interface QuotaSettings {
   readonly limits: readonly QuotaLimit[];
 }
 
-/** What a 429 says. */
-export type Quota429 = 'remaining-requests' | 'remaining-tokens' | 'retry-after' | 'capacity';
+/**
+ * What a 429 says: the quota is spent (a remaining count 0, or a long Retry-After), the
+ * request alone was too large for what is left (tokens remain, but fewer than it
+ * needs: smaller requests still fit, the region is not spent), or a concurrency edge.
+ */
+export type Quota429 = 'remaining-requests' | 'remaining-tokens' | 'retry-after' | 'too-large' | 'capacity';
 
 /** Why a region rests for quota: a 429 that says the quota is spent, or the router's own books. */
-export type QuotaRestReason = Exclude<Quota429, 'capacity'> | 'window-requests' | 'window-tokens';
+export type QuotaRestReason = Exclude<Quota429, 'capacity' | 'too-large'> | 'window-requests' | 'window-tokens';
 
 export interface QuotaRest {
   readonly untilMs: number;
@@ -84,6 +88,7 @@ export function classify429(
   if (reading !== null) {
     if (reading.remainingTokens === 0) return 'remaining-tokens';
     if (reading.remainingRequests === 0) return 'remaining-requests';
+    if (reading.remainingTokens > 0 && retryAfterMs !== null && retryAfterMs > spentRetryAfterMs) return 'too-large';
   }
   if (retryAfterMs !== null && retryAfterMs > spentRetryAfterMs) return 'retry-after';
   return 'capacity';
@@ -237,6 +242,9 @@ export class QuotaWindows {
     } else if (tpm > 0 && tokens > 0 && e.tokens >= tpm * share) {
       reason = 'window-tokens';
       detail = `${e.tokens} tokens sent in this ${this.settings.subWindowMs} ms window, its share of ${tpm} per minute`;
+    } else if (tpm > 0 && tokens > 0 && (this.serviceTokensLeft(e, e.window) ?? 1) <= 0) {
+      reason = 'window-tokens';
+      detail = `the service's remaining count, less ${Math.round(e.tokensSinceReading)} tokens sent since, leaves this ${this.settings.subWindowMs} ms window nothing`;
     }
     if (reason === null) return null;
     return this.rest(e, reason, this.windowEndMs(nowMs), `quota window spent: ${detail}`);
@@ -250,8 +258,40 @@ export class QuotaWindows {
   fits(model: string, region: string, tokens: number, nowMs: number): boolean {
     const e = this.byModel.get(model)?.get(region);
     if (e === undefined || e.configTpm <= 0 || tokens <= 0) return true;
-    e.roll(this.windowOf(nowMs));
+    const index = this.windowOf(nowMs);
+    e.roll(index);
+    const left = this.serviceTokensLeft(e, index);
+    if (left !== null && left < tokens) return false;
     return e.tokens === 0 || e.tokens + tokens <= (e.configTpm * this.settings.subWindowMs) / 60_000;
+  }
+
+  /**
+   * What the service's newest remaining-tokens count in this window leaves, less this
+   * router's sends since (other clients of the quota spend it too, and only the
+   * service's count sees them); null without such a count. The count is taken in the
+   * limits' per-minute scale, as the limit headers are: a window's part of it is left.
+   */
+  private serviceTokensLeft(e: QuotaEntry, index: number): number | null {
+    if (e.readingWindow !== index || e.remainingTokens < 0) return null;
+    return (e.remainingTokens * this.settings.subWindowMs) / 60_000 - e.tokensSinceReading;
+  }
+
+  /** Whether a tokens-per-minute limit is configured for the model there. */
+  hasTokenLimit(model: string, region: string): boolean {
+    return (this.byModel.get(model)?.get(region)?.configTpm ?? 0) > 0;
+  }
+
+  /** A request the region refused (or never got): its charge leaves the window it was made in. */
+  refund(model: string, region: string, tokens: number, sentAtMs: number, nowMs: number): void {
+    const e = this.byModel.get(model)?.get(region);
+    if (e === undefined) return;
+    const index = this.windowOf(nowMs);
+    e.roll(index);
+    if (this.windowOf(sentAtMs) !== index) return;
+    e.requests = Math.max(0, e.requests - 1);
+    e.tokens = Math.max(0, e.tokens - tokens);
+    e.requestsSinceReading = Math.max(0, e.requestsSinceReading - 1);
+    e.tokensSinceReading = Math.max(0, e.tokensSinceReading - tokens);
   }
 
   /** A 429 that says the quota is spent: the region rests for the model until `untilMs`. */

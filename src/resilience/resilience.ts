@@ -7,7 +7,7 @@ import type { Config } from '../config/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RegionAvailability } from '../planner/types.js';
 import { median } from '../planner/estimate.js';
-import type { BackendHealth, DispatchSink, OutcomeSink } from './outcome.js';
+import type { BackendHealth, DispatchSink, OutcomeSink, RefundSink } from './outcome.js';
 import { redactUrl } from '../net/redact-url.js';
 import { isBackendOutcome, isConnectError } from '../net/undici-errors.js';
 import type { OwnLoadView } from '../telemetry/own-load.js';
@@ -112,6 +112,11 @@ export class Resilience {
     if (rest !== null) this.quotaRest(model, region, 0, rest, now);
   };
 
+  /** A request the region refused: its quota charge is taken back (the service charges what it serves). */
+  readonly onRefused: RefundSink = (model, region, tokens, sentAtMs) => {
+    if (this.quota.enabled) this.quota.refund(model, region, tokens, sentAtMs, this.opts.now());
+  };
+
   /** Whether a request of `tokens` fits in the region's quota window now (see QuotaWindows.fits). */
   readonly quotaFits = (model: string, region: string, tokens: number): boolean =>
     this.quota.fits(model, region, tokens, this.opts.now());
@@ -155,8 +160,13 @@ export class Resilience {
     if (status === 429) {
       this.capacitySignal(model, region, retryAfterMs, now);
       if (quota) {
-        const verdict = classify429(rateLimits ?? null, retryAfterMs, this.quota.spentRetryAfterMs);
-        metrics.upstream429.labels(model, region, verdict === 'capacity' ? 'capacity' : 'quota').inc();
+        const said429 = classify429(rateLimits ?? null, retryAfterMs, this.quota.spentRetryAfterMs);
+        metrics.upstream429.labels(model, region, said429 === 'capacity' ? 'capacity' : 'quota').inc();
+        // Too large for what is left: smaller requests still fit, and with a configured
+        // limit the reading just learned keeps requests of its size away until the
+        // window turns (QuotaWindows.fits). Without one, nothing would: the region rests.
+        if (said429 === 'too-large' && this.quota.hasTokenLimit(model, region)) return;
+        const verdict = said429 === 'too-large' ? 'retry-after' : said429;
         if (verdict !== 'capacity') {
           // Until the service says: its Retry-After, else the end of the current window.
           const untilMs = retryAfterMs !== null ? now + retryAfterMs : this.quota.windowEndMs(now);

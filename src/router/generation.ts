@@ -175,6 +175,7 @@ function dataPlaneOptions(
       onOutcome: resilience.onOutcome,
       suspect400: resilience.suspect400,
       onDispatch: config.quota.enabled ? resilience.onDispatch : null,
+      onRefused: config.quota.enabled ? resilience.onRefused : null,
       quotaFits:
         config.quota.enabled && config.quota.limits.some((l) => l.tokensPerMinute > 0) ? resilience.quotaFits : null,
       retry: { enabled: config.retry.enabled, maxAttempts: config.retry.maxAttempts, budget: resilience.budget },

@@ -32,7 +32,11 @@ test('a 429 says the quota is spent when a remaining count is 0 or its Retry-Aft
   assert.equal(classify429(reading({ remainingTokens: 0, remainingRequests: 5 }), 6000, 3000), 'remaining-tokens');
   assert.equal(classify429(reading({ remainingRequests: 0 }), null, 3000), 'remaining-requests');
   assert.equal(classify429(null, 6000, 3000), 'retry-after');
-  assert.equal(classify429(reading({ remainingTokens: 900, remainingRequests: 5 }), 4000, 3000), 'retry-after');
+  assert.equal(
+    classify429(reading({ remainingTokens: 900, remainingRequests: 5 }), 4000, 3000),
+    'too-large',
+    'tokens remain, fewer than the request needed',
+  );
   assert.equal(classify429(reading({ remainingTokens: 900, remainingRequests: 5 }), 1000, 3000), 'capacity');
   assert.equal(classify429(reading({ remainingTokens: 900 }), 3000, 3000), 'capacity', 'the bound itself is an edge');
   assert.equal(classify429(null, null, 3000), 'capacity');
@@ -99,6 +103,41 @@ test('a request fits a window only with room for its estimate; an empty window t
   assert.equal(q.fits('m', 'r1', 301, t + 1), false);
   assert.equal(q.fits('m', 'r1', 301, t + 1000), true, 'the next window');
   assert.equal(q.fits('m', 'r2', 1e9, t), true, 'no configured limit: the service decides');
+});
+
+test('a refused request is refunded in the window it was charged in, not in a later one', () => {
+  const q = new QuotaWindows(
+    settings({
+      subWindowMs: 1000,
+      limits: [{ model: 'm', region: 'r1', requestsPerMinute: 0, tokensPerMinute: 60_000 }],
+    }),
+  );
+  const t = CLOCK_START_MS;
+  q.charge('m', 'r1', 700, t);
+  assert.equal(q.fits('m', 'r1', 500, t + 1), false);
+  q.refund('m', 'r1', 700, t, t + 2);
+  assert.equal(q.fits('m', 'r1', 1000, t + 3), true, 'the window is whole again');
+  q.charge('m', 'r1', 900, t + 4);
+  q.refund('m', 'r1', 900, t + 4, t + 1000);
+  assert.equal(q.views(t + 1000)[0]?.windowTokens, 0, 'a refund after the window turned changes nothing');
+});
+
+test("the service's remaining count, less this router's sends since, keeps a request away when other clients spent the window", () => {
+  const q = new QuotaWindows(
+    settings({
+      subWindowMs: 1000,
+      limits: [{ model: 'm', region: 'r1', requestsPerMinute: 0, tokensPerMinute: 60_000 }],
+    }),
+  );
+  const t = CLOCK_START_MS;
+  // Per-minute scale: 6,000 a minute is 100 tokens left in this 1 s window.
+  q.learn('m', 'r1', reading({ limitTokens: 60_000, remainingTokens: 6000 }), t);
+  assert.equal(q.fits('m', 'r1', 150, t + 1), false, 'other clients left 100 of the 1,000');
+  assert.equal(q.fits('m', 'r1', 90, t + 1), true);
+  assert.equal(q.charge('m', 'r1', 90, t + 2), null);
+  assert.equal(q.fits('m', 'r1', 20, t + 3), false, '10 left after this router sent 90');
+  assert.equal(q.charge('m', 'r1', 10, t + 4)?.reason, 'window-tokens', 'the count says nothing is left: rest');
+  assert.equal(q.fits('m', 'r1', 900, t + 1000), true, 'a reading holds for its window only');
 });
 
 test('limits and remaining counts are learned from answers and shown; the remainder holds for its window only', () => {
@@ -177,6 +216,18 @@ test('a 429 at a concurrency edge (short Retry-After, remaining > 0) stays a cap
     await s.metrics.registry.metrics(),
     /switchyard_upstream_429_total\{model="m",region="r1",kind="capacity"\} 4/,
   );
+});
+
+test('a 429 for a request larger than what is left rests nothing when a token limit is configured; without one it rests', () => {
+  const limits = [{ model: 'm', region: 'r1', requestsPerMinute: 0, tokensPerMinute: 60_000 }];
+  const s = resilience({ quota: { limits } });
+  s.answer429(7000, { limitTokens: 60_000, remainingTokens: 12_000, remainingRequests: 50 });
+  assert.equal(s.r.availability('m', 'r1', s.clock.now()), undefined, 'smaller requests still fit');
+  assert.equal(s.r.quotaFits('m', 'r1', 5000), false, 'one of its size does not, until the window turns');
+  assert.equal(s.r.quotaFits('m', 'r1', 1000), true);
+  const bare = resilience();
+  bare.answer429(7000, { limitTokens: 60_000, remainingTokens: 12_000, remainingRequests: 50 });
+  assert.equal(bare.r.availability('m', 'r1', bare.clock.now())?.state, 'cooldown', 'nothing else would keep it away');
 });
 
 test('control: with quota books off, a 6 s Retry-After rests nothing (as before them)', () => {
