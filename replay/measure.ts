@@ -146,6 +146,41 @@ function tokenFigures(records: readonly ClientRecord[]): { sentTokens?: number; 
   return { sentTokens: sum(records), failedTokens: sum(records.filter((r) => !ok(r))) };
 }
 
+/** Nearest-rank percentile (p in (0, 1]) of ascending values; null for none. */
+function percentile(ascending: readonly number[], p: number): number | null {
+  const n = ascending.length;
+  return n === 0 ? null : (ascending[Math.min(n - 1, Math.ceil(p * n) - 1)] as number);
+}
+
+type TimeToAnswer = Required<
+  Pick<
+    PolicyResult,
+    'timeToAnswerP50Ms' | 'timeToAnswerP99Ms' | 'interactiveTimeToAnswerP50Ms' | 'interactiveTimeToAnswerP99Ms'
+  >
+>;
+
+/**
+ * The served requests' time from their arrival to their answer, the client's waits and
+ * retries included: what a spent quota costs when the clients wait it out and nothing
+ * fails. Failed requests are counted as failures, not here.
+ */
+export function timeToAnswer(records: readonly ClientRecord[]): TimeToAnswer {
+  const ascending = (rs: readonly ClientRecord[]): number[] =>
+    rs
+      .filter(ok)
+      .map((r) => r.endMs - r.tMs)
+      .sort((a, b) => a - b);
+  const all = ascending(records);
+  const interactive = ascending(records.filter((r) => !r.backlog));
+  const ms = (x: number | null): number | null => (x === null ? null : Math.round(x));
+  return {
+    timeToAnswerP50Ms: ms(percentile(all, 0.5)),
+    timeToAnswerP99Ms: ms(percentile(all, 0.99)),
+    interactiveTimeToAnswerP50Ms: ms(percentile(interactive, 0.5)),
+    interactiveTimeToAnswerP99Ms: ms(percentile(interactive, 0.99)),
+  };
+}
+
 export function measure(o: RunObservations): PolicyResult {
   const { records, incident, scale } = o;
   const failed = records.filter((r) => !ok(r));
@@ -180,6 +215,7 @@ export function measure(o: RunObservations): PolicyResult {
     failedBeforeFault: count((r) => phase(r) === 'before'),
     failedDuringFault: count((r) => phase(r) === 'during'),
     failedAfterFault: count((r) => phase(r) === 'after'),
+    ...timeToAnswer(records),
     clientAttempts,
     upstreamAttempts,
     retryAmplification: records.length === 0 ? 0 : Math.round((1000 * upstreamAttempts) / records.length) / 1000,

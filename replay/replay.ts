@@ -45,6 +45,11 @@ export function estimateSeconds(opts: Pick<ReplayOptions, 'only' | 'policies' | 
   return Math.ceil(s);
 }
 
+/** A time to answer for the log; 'none' when nothing was served. */
+function seconds(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? 'none' : `${(ms / 1000).toFixed(2)} s`;
+}
+
 function selected(only: readonly IncidentName[] | null): Incident[] {
   return INCIDENTS.filter((i) => only === null || only.includes(i.name));
 }
@@ -72,6 +77,8 @@ export async function runReplay(
       log(
         `${incident.name} / ${policy.name}: failed ${r.failed} of ${r.sent} (${(100 * r.failedRate).toFixed(2)}%; 429 ${r.status429}, 400 ${r.status400}, 5xx ${r.status5xx}), ` +
           `${r.sentBacklog ? `failed interactive ${r.failedInteractive}, backlog ${r.failedBacklog} of ${r.sentBacklog}; ` : ''}` +
+          `served in p50 ${seconds(r.timeToAnswerP50Ms)}, p99 ${seconds(r.timeToAnswerP99Ms)}` +
+          `${r.sentBacklog ? ` (interactive ${seconds(r.interactiveTimeToAnswerP50Ms)}, ${seconds(r.interactiveTimeToAnswerP99Ms)})` : ''}, ` +
           `amplification ${r.retryAmplification}, recovery ${r.recoverySeconds ?? 'none'} s, boundary violations ${r.boundaryViolations}`,
       );
       policies.push(r);

@@ -10,6 +10,9 @@ import type { IncidentResult, PolicyResult, ReplayResults } from './types.js';
 export const NOTES_MARKER = '<!-- notes: everything below this line is kept when RESULTS.md is regenerated -->';
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+/** A time to answer in seconds: '-' in results written before it was measured, 'n/a' when nothing was served. */
+const seconds = (ms: number | null | undefined): string =>
+  ms === undefined ? '-' : num(ms === null ? null : ms / 1000);
 
 function mainTable(inc: IncidentResult): string {
   // Tokens only where the requests have sizes (the quota incident).
@@ -25,6 +28,8 @@ function mainTable(inc: IncidentResult): string {
       ...(tokens ? ['failed tokens'] : []),
       'failed interactive',
       'failed backlog',
+      'p50 s',
+      'p99 s',
       '429',
       '400',
       '5xx',
@@ -47,6 +52,8 @@ function mainTable(inc: IncidentResult): string {
       ...(tokens ? [failedTokens(p)] : []),
       p.failedInteractive ?? '-',
       p.failedBacklog ?? '-',
+      seconds(p.timeToAnswerP50Ms),
+      seconds(p.timeToAnswerP99Ms),
       p.status429,
       p.status400,
       p.status5xx,

@@ -36,6 +36,8 @@ export interface ClientRecord {
   routerAnswered: boolean;
   /** The call is over: served, given up, or out of retries. */
   done: boolean;
+  /** When the call ended, on tMs's clock (the clients' `now`); -1 while it has not. */
+  endMs: number;
 }
 
 export function isRetryable(status: number): boolean {
@@ -100,6 +102,7 @@ export class SdkClients {
       status: -1,
       routerAnswered: false,
       done: false,
+      endMs: -1,
     };
     const index = this.records.push(record) - 1;
     const p = this.call(record, index, body).finally(() => this.pending.delete(p));
@@ -154,6 +157,7 @@ export class SdkClients {
       const served = record.status >= 200 && record.status < 400;
       if (served || !isRetryable(record.status) || retries >= this.model.maxRetries) {
         record.done = true;
+        record.endMs = this.now();
         return;
       }
       const wait = retryDelayMs(answer, retries, jitter(), Date.now());

@@ -164,6 +164,15 @@ export interface PolicyResult {
   readonly failedBeforeFault: number;
   readonly failedDuringFault: number;
   readonly failedAfterFault: number;
+  /**
+   * Served requests' time from arrival to answer, the client's waits and retries
+   * included: p50 and p99 in ms, of all of them and of the interactive ones (not the
+   * backlog). Null when none was served; absent in results written before it was measured.
+   */
+  readonly timeToAnswerP50Ms?: number | null;
+  readonly timeToAnswerP99Ms?: number | null;
+  readonly interactiveTimeToAnswerP50Ms?: number | null;
+  readonly interactiveTimeToAnswerP99Ms?: number | null;
   readonly clientAttempts: number;
   readonly upstreamAttempts: number;
   /** Upstream attempts (counted at the backends) per client request. */

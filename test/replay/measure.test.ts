@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { REGION_NAMES } from '../../replay/fleet.js';
-import { boundaryViolations, measure, type RunObservations } from '../../replay/measure.js';
+import { boundaryViolations, measure, type RunObservations, timeToAnswer } from '../../replay/measure.js';
 import { SWITCHYARD } from '../../replay/policies.js';
 import { isRetryable, retryDelayMs, type ClientRecord } from '../../replay/sdk-client.js';
 import type { ControlRegion, Sample } from '../../replay/timeline.js';
@@ -18,7 +18,11 @@ const INCIDENT: Incident = {
   ablations: [],
 };
 
-function record(tS: number, status: number, { deployment = 'chat-global', backlog = false } = {}): ClientRecord {
+function record(
+  tS: number,
+  status: number,
+  { deployment = 'chat-global', backlog = false, waitMs = 100 } = {},
+): ClientRecord {
   return {
     tMs: tS * 1000,
     deployment,
@@ -27,6 +31,7 @@ function record(tS: number, status: number, { deployment = 'chat-global', backlo
     status,
     routerAnswered: false,
     done: true,
+    endMs: tS * 1000 + waitMs,
   };
 }
 
@@ -119,6 +124,30 @@ test("the backlog's failures are counted apart from the interactive requests'", 
   ];
   const r = measure(observations(records, [], []));
   assert.deepEqual([r.sentBacklog, r.failedBacklog, r.failedInteractive, r.failed], [3, 2, 1, 3]);
+});
+
+test("served requests' time to answer: nearest-rank p50 and p99, overall and interactive, failures left out", () => {
+  const records: ClientRecord[] = [];
+  // 100 interactive requests answered 10, 20, ..., 1,000 ms after they arrived.
+  for (let i = 0; i < 100; i++) records.push(record(i / 10, 200, { waitMs: 10 * (i + 1) }));
+  // 10 of the backlog that waited out a quota window.
+  for (let i = 0; i < 10; i++) records.push(record(5 + i / 10, 200, { backlog: true, waitMs: 5000 }));
+  // Failed requests, however long they took, and one still unanswered, are not served.
+  records.push(record(1, 429, { waitMs: 20_000 }), record(2, 429, { backlog: true, waitMs: 20_000 }));
+  records.push({ ...record(3, -1), done: false, endMs: -1 });
+  assert.deepEqual(timeToAnswer(records), {
+    timeToAnswerP50Ms: 550,
+    timeToAnswerP99Ms: 5000,
+    interactiveTimeToAnswerP50Ms: 500,
+    interactiveTimeToAnswerP99Ms: 990,
+  });
+  const r = measure(observations(records, [], []));
+  assert.deepEqual([r.timeToAnswerP50Ms, r.timeToAnswerP99Ms], [550, 5000]);
+});
+
+test('no request served: no time to answer', () => {
+  const r = timeToAnswer([record(1, 429), record(2, 503, { backlog: true })]);
+  assert.deepEqual(Object.values(r), [null, null, null, null]);
 });
 
 test('a run that never gets back under its own failure rate has no recovery time', () => {

@@ -19,6 +19,8 @@ const REQUIRED = [
   'failedRate',
   'failedInteractive',
   'failedBacklog',
+  'timeToAnswerP50Ms',
+  'timeToAnswerP99Ms',
   'status429',
   'status400',
   'status5xx',
@@ -68,6 +70,7 @@ test('a shortened engine-mismatch replay gives results of the documented shape',
     assert.ok(p.retryAmplification > 0.5 && p.retryAmplification < 5, `amplification ${p.retryAmplification}`);
     assert.ok(p.peakUtilisation > 0 && p.peakUtilisation < 2);
     assert.ok(p.recoverySeconds === null || p.recoverySeconds >= 0);
+    assert.ok((p.timeToAnswerP50Ms ?? 0) <= (p.timeToAnswerP99Ms ?? 0), `time to answer ${p.timeToAnswerP50Ms}`);
     assert.equal(p.boundaryViolations, 0);
     assert.equal(p.series.shares.length, p.series.failureRate.length);
     for (const s of p.series.shares) assert.equal(s.length, REGION_NAMES.length);

@@ -18,15 +18,15 @@ async function sent(backlogPriority: number | null): Promise<Map<string, Incomin
   const agent = openLoopAgent();
   try {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const clients = new SdkClients(agent, origin, CLIENTS, 1, () => 0, backlogPriority);
+    const clients = new SdkClients(agent, origin, CLIENTS, 1, () => 42, backlogPriority);
     clients.send({ tMs: 0, deployment: 'usual', backlog: false });
     clients.send({ tMs: 0, deployment: 'backlog', backlog: true });
     await clients.drain(5000);
     assert.deepEqual(
-      clients.records.map((r) => [r.deployment, r.backlog, r.status]),
+      clients.records.map((r) => [r.deployment, r.backlog, r.status, r.endMs]),
       [
-        ['usual', false, 200],
-        ['backlog', true, 200],
+        ['usual', false, 200, 42],
+        ['backlog', true, 200, 42],
       ],
     );
     return seen;

@@ -82,10 +82,13 @@ test("a variant takes no part in switchyard's targets and has its own: no intera
   assert.deepEqual(alone, [met.at(-1)], 'judged in a run of the variant alone too');
 });
 
-test('results written before the backlog was marked are reported with "-" and judged not measured', (t) => {
+test('results written before the backlog was marked or the time to answer measured are reported with "-", and judged not measured', (t) => {
   const out = mkdtempSync(path.join(tmpdir(), 'switchyard-report-test-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
-  const old = incident([result('switchyard', 'switchyard', 40), result('client priorities', 'variant', 12)]);
+  const old = incident([
+    result('switchyard', 'switchyard', 40),
+    { ...result('client priorities', 'variant', 12), timeToAnswerP50Ms: 2500, timeToAnswerP99Ms: 9000 },
+  ]);
   assert.deepEqual(verdicts(old).at(-1)?.measured, 'not measured');
   assert.equal(verdicts(old).at(-1)?.met, false);
   const results: ReplayResults = {
@@ -107,4 +110,8 @@ test('results written before the backlog was marked are reported with "-" and ju
     line.split('|').map((c) => c.trim())[header.split('|').findIndex((c) => c.trim() === name)];
   assert.equal(column(row, 'failed interactive'), '-');
   assert.equal(column(row, 'failed backlog'), '-');
+  assert.deepEqual([column(row, 'p50 s'), column(row, 'p99 s')], ['-', '-']);
+  const measured = report.split('\n').find((l) => l.startsWith('| client priorities '));
+  assert.ok(measured !== undefined);
+  assert.deepEqual([column(measured, 'p50 s'), column(measured, 'p99 s')], ['2.50', '9.00']);
 });
