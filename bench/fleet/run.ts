@@ -270,24 +270,9 @@ async function oneRun(
   const yard = yardsticks(spec.fleet, spec.load);
   const row: FleetRow = {
     fleet: spec.fleet.name,
-    load: spec.load,
-    routers: spec.routers,
-    policy: spec.policy,
-    build: opts.switchyardDir === null ? 'current' : opts.label,
-    sent: counts.sent,
-    failed: counts.failed,
-    routerRejected: counts.routerRejected,
-    backend429: counts.backend429,
-    status5xx: counts.status5xx,
-    transportErrors: counts.errors,
-    goodput: (counts.ok / Math.max(1, counts.sent)) * spec.load,
-    servedPerCapacity: counts.ok / opts.seconds / capacityRate(spec.fleet),
-    shareSwing: stability.shareSwing,
-    longestIdleZeroShareMs: stability.longestIdleZeroShareMs,
-    utilisation: stability.utilisation,
+    ...measured(spec, opts, counts, stability, capacityRate(spec.fleet)),
     erlangPooled: yard.pooled,
     erlangStatic: yard.staticSplit,
-    seconds: opts.seconds,
     ...(spec.scenario === null ? {} : { scenario: spec.scenario }),
     wait: waits.wait,
     waitByPriority: waits.waitByPriority,
@@ -345,6 +330,29 @@ async function tokenRun(
   );
   return {
     fleet: TOKEN_FLEET_NAME,
+    ...measured(spec, opts, counts, stability, tokenRate(1)),
+    erlangPooled: null,
+    erlangStatic: null,
+    wait: waits.wait,
+    waitByPriority: waits.waitByPriority,
+    tokens: {
+      offered: counts.sentTokens,
+      failed: counts.sentTokens - counts.okTokens,
+      servedPerSecond: counts.okTokens / opts.seconds,
+      goodput: (counts.okTokens / Math.max(1, counts.sentTokens)) * spec.load,
+    },
+  };
+}
+
+/** What every run's row says of its requests and the fleet's stability (capacityPerSecond: the rate load 1 offers). */
+function measured(
+  spec: { readonly load: number; readonly routers: number; readonly policy: FleetRow['policy'] },
+  opts: FleetBenchOptions,
+  counts: LoadResult,
+  stability: Stability,
+  capacityPerSecond: number,
+) {
+  return {
     load: spec.load,
     routers: spec.routers,
     policy: spec.policy,
@@ -356,21 +364,11 @@ async function tokenRun(
     status5xx: counts.status5xx,
     transportErrors: counts.errors,
     goodput: (counts.ok / Math.max(1, counts.sent)) * spec.load,
-    servedPerCapacity: counts.ok / opts.seconds / tokenRate(1),
+    servedPerCapacity: counts.ok / opts.seconds / capacityPerSecond,
     shareSwing: stability.shareSwing,
     longestIdleZeroShareMs: stability.longestIdleZeroShareMs,
     utilisation: stability.utilisation,
-    erlangPooled: null,
-    erlangStatic: null,
     seconds: opts.seconds,
-    wait: waits.wait,
-    waitByPriority: waits.waitByPriority,
-    tokens: {
-      offered: counts.sentTokens,
-      failed: counts.sentTokens - counts.okTokens,
-      servedPerSecond: counts.okTokens / opts.seconds,
-      goodput: (counts.okTokens / Math.max(1, counts.sentTokens)) * spec.load,
-    },
   };
 }
 

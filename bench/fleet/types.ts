@@ -97,25 +97,8 @@ export interface RunSeries {
   }>;
 }
 
-/** A run whose rows were merged into results.json without its matrix (`--scenarios tokens`, say). */
-export interface OtherRun {
-  /** The groups of rows (options.ts RunGroup) of this run still in the file. */
-  readonly groups: readonly string[];
-  readonly command: string;
-  readonly machine: MachineInfo;
-  readonly quiet: boolean;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-}
-
-/**
- * The file: its top-level fields describe the run that measured the matrix (or, with no
- * matrix in the file, the newest run); rows of other groups measured by later runs
- * are kept with them and those runs listed in otherRuns.
- */
-export interface FleetResults {
+/** How a run was made: its command, machine and times. */
+export interface RunInfo {
   readonly command: string;
   readonly machine: MachineInfo;
   /** False when a test suite was running on the machine when the benchmark started. */
@@ -124,6 +107,20 @@ export interface FleetResults {
   readonly finishedAt: string;
   readonly seconds: number;
   readonly warmupSeconds: number;
+}
+
+/** A run whose rows were merged into results.json without its matrix (`--scenarios tokens`, say). */
+export interface OtherRun extends RunInfo {
+  /** The groups of rows (options.ts RunGroup) of this run still in the file. */
+  readonly groups: readonly string[];
+}
+
+/**
+ * The file: its top-level fields describe the run that measured the matrix (or, with no
+ * matrix in the file, the newest run); rows of other groups measured by later runs
+ * are kept with them and those runs listed in otherRuns.
+ */
+export interface FleetResults extends RunInfo {
   readonly rows: readonly FleetRow[];
   readonly series: readonly RunSeries[];
   /** Absent: every row is of the run the top-level fields describe. */

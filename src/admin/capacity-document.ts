@@ -3,6 +3,7 @@
 // every producer fill.
 import type { CapacityUnit } from '../config/types.js';
 import type { EstimateSource, PickRule, RegionState, Rejection, RoutingMode } from '../planner/types.js';
+import type { QuotaView } from '../resilience/quota-windows.js';
 import type { SourceName } from '../telemetry/combine.js';
 import type { SourceStatus } from '../telemetry/store.js';
 
@@ -157,22 +158,15 @@ export interface CapacityResilience {
     readonly reason: string;
   }>;
   /** Quota windows per model and region: the limits known, what is left, and a rest while one is spent. */
-  readonly quotas: ReadonlyArray<{
-    readonly model: string;
-    readonly region: string;
-    readonly requestsPerMinute: number | null;
-    readonly tokensPerMinute: number | null;
-    readonly limitSource: 'config' | 'learned' | null;
-    readonly remainingRequests: number | null;
-    readonly remainingTokens: number | null;
-    readonly observedAt: string | null;
-    readonly windowRequests: number;
-    readonly windowTokens: number;
-    readonly windowEndsAt: string | null;
-    readonly restingUntil: string | null;
-    readonly restReason: string | null;
-  }>;
+  readonly quotas: readonly CapacityQuota[];
 }
+
+/** A quota window as the books keep it (QuotaView), its times as ISO-8601. */
+export type CapacityQuota = Omit<QuotaView, 'observedAtMs' | 'windowEndsAtMs' | 'restingUntilMs'> & {
+  readonly observedAt: string | null;
+  readonly windowEndsAt: string | null;
+  readonly restingUntil: string | null;
+};
 
 /** Requests bound to stored state: what this router knows of where objects live. */
 export interface CapacityAffinity {

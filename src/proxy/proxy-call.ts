@@ -565,19 +565,10 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
     // The current route: a cooldown or ejection from the failed attempt counts already.
     const deployment = this.request.deployment;
     const home = this.request.home;
-    const route = deployment.route;
     // A request refused for room that may wait is sent on only where there is room now;
     // sent where the estimate says there is none, it would most likely be refused again.
-    const forRoom =
-      state.held !== null && state.held.status === 429 && route?.knowsRoom === true && this.mayWaitAgain();
-    const other =
-      home !== null
-        ? home
-        : route === null
-          ? null
-          : forRoom
-            ? route.pickOtherWithRoom(this.books.tried, this.env.random, this.request.tokens)
-            : route.pickOther(this.books.tried, this.env.random, this.request.tokens);
+    const forRoom = state.held !== null && state.held.status === 429 && this.mayWaitAgain();
+    const other = home !== null ? home : this.otherRegion(this.books.tried, forRoom);
     if (other === null) {
       this.refused(state.held);
       return;
@@ -623,27 +614,29 @@ export class ProxyCall implements AttemptOwner, WriterOwner, WaitingCall {
    * waiting on a window the router cannot see turn.
    */
   private quotaShort(target: RegionTarget): void {
-    const tried = this.books.markTried(target.region);
-    const route = this.request.deployment.route;
-    const tokens = this.request.tokens;
-    const other =
-      route === null
-        ? null
-        : route.knowsRoom
-          ? route.pickOtherWithRoom(tried, this.env.random, tokens)
-          : route.pickOther(tried, this.env.random, tokens);
+    const other = this.otherRegion(this.books.markTried(target.region), true);
     const fits = this.env.quotaFits;
     const model = this.request.deployment.topology.model;
-    if (other !== null && fits?.(model, other.region, tokens) === true) this.start(other, 'quota-short');
+    if (other !== null && fits?.(model, other.region, this.request.tokens) === true) this.start(other, 'quota-short');
     else this.start(target, 'quota-short');
+  }
+
+  /**
+   * A region of the route not in `tried`, for the request's tokens; withRoom: only one
+   * with room for them where the route knows rooms (else the request would be refused).
+   */
+  private otherRegion(tried: ReadonlySet<string>, withRoom: boolean): RegionTarget | null {
+    const route = this.request.deployment.route;
+    if (route === null) return null;
+    const tokens = this.request.tokens;
+    return withRoom && route.knowsRoom
+      ? route.pickOtherWithRoom(tried, this.env.random, tokens)
+      : route.pickOther(tried, this.env.random, tokens);
   }
 
   private shedAt(target: RegionTarget): void {
     const tried = this.books.markTried(target.region);
-    const other =
-      this.request.home === null
-        ? (this.request.deployment.route?.pickOther(tried, this.env.random, this.request.tokens) ?? null)
-        : null;
+    const other = this.request.home === null ? this.otherRegion(tried, false) : null;
     if (other !== null) {
       this.start(other, 'backend-full');
       return;
